@@ -1,0 +1,25 @@
+# Two commands for a fresh machine: `make narrate` runs the pipeline, `make test` runs the tests.
+# Both create .venv at the repo root first (torch on its own, so pip never pulls a second build).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CORES ?= 1
+
+.PHONY: narrate test lint setup
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements-dev.txt -e .
+	touch $@
+
+narrate: $(VENV)/.installed
+	$(VENV)/bin/snakemake --cores $(CORES) --resources gpu=1
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/snakefmt --check Snakefile workflow/rules && $(VENV)/bin/snakemake --lint
