@@ -1,0 +1,88 @@
+"""Shared fixtures: a small random-weight Kokoro checkpoint built through the real loading code.
+
+Kokoro 0.9.4 hard-codes hidden_dim 512, style_dim 128, upsample_initial_channel 512 and the
+vocabulary; the ALBERT encoder, n_layer and the resblocks shrink. Random duration heads predict
+absurd lengths, so the duration projection's bias is set to make a token last a few frames.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+TEST_VOICES = ("af_heart", "af_sky", "bm_george", "ef_dora")
+FRAMES_PER_TOKEN = 3  # 75 ms per phoneme at 600 samples per frame: a natural pace
+
+
+def build_tiny_model(folder: Path, voices=TEST_VOICES, seed: int = 1234) -> Path:
+    import math
+
+    import torch
+    from kokoro import KModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    config = json.loads((DATA / "tiny-kokoro-config.json").read_text(encoding="utf-8"))
+    (folder / "config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    empty = folder / "empty.pth"
+    torch.save({}, empty)
+    torch.manual_seed(seed)
+    model = KModel(repo_id="hexgrad/Kokoro-82M", config=config, model=str(empty))
+    with torch.no_grad():
+        proj = model.predictor.duration_proj.linear_layer
+        proj.weight.mul_(0.01)
+        # duration = sum over max_dur bins of sigmoid(bias): make it FRAMES_PER_TOKEN frames.
+        p = FRAMES_PER_TOKEN / proj.out_features
+        proj.bias.fill_(math.log(p / (1 - p)))
+    state = {
+        name: getattr(model, name).state_dict()
+        for name in ("bert", "bert_encoder", "predictor", "text_encoder", "decoder")
+    }
+    torch.save(state, folder / "tiny-kokoro.pth")
+    empty.unlink()
+    voices_dir = folder / "voices"
+    voices_dir.mkdir(exist_ok=True)
+    for n, name in enumerate(voices):
+        gen = torch.Generator().manual_seed(seed + n)
+        torch.save(torch.randn((510, 1, 256), generator=gen) * 0.2, voices_dir / f"{name}.pt")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """Folder with config.json, tiny-kokoro.pth and voices/<name>.pt."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-kokoro"))
+
+
+@pytest.fixture
+def workdir(tmp_path, tiny_model) -> Path:
+    """A fresh project folder: the test corpus, a config pointing at the tiny model."""
+    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "lexicon.yaml", tmp_path / "config" / "lexicon.yaml")
+    write_config(tmp_path, tiny_model)
+    return tmp_path
+
+
+def write_config(workdir: Path, tiny_model: Path, **overrides) -> Path:
+    import yaml
+
+    config = {
+        "posts": "corpus/*.md",
+        "voices": ["af_heart", "bm_george"],
+        "model": {
+            "weights": str(tiny_model / "tiny-kokoro.pth"),
+            "config": str(tiny_model / "config.json"),
+            "voices_dir": str(tiny_model / "voices"),
+        },
+        "device": "cpu",
+        "threads": 1,
+    }
+    config.update(overrides)
+    path = workdir / "config" / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path

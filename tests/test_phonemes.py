@@ -1,0 +1,92 @@
+import pytest
+
+from kokoro_narrate import phonemes
+from kokoro_narrate.phonemes import G2P, KOKORO_WINDOW, chunk_paragraph, phonemize_script
+
+
+@pytest.fixture(scope="module")
+def english(request):
+    import spacy.cli
+
+    # misaki would download en_core_web_sm from GitHub; the project must never need that.
+    original = spacy.cli.download
+    spacy.cli.download = lambda *a, **k: pytest.fail("spacy.cli.download was called")
+    request.addfinalizer(lambda: setattr(spacy.cli, "download", original))
+    return G2P("a", {"Kokoro": "/kˈOkəɹO/", "Nginx": "engine x"})
+
+
+def test_english_g2p_works_without_downloading(english):
+    ps, oov = english("The cat sat on the mat.")
+    assert ps == "ðə kˈæt sˈæt ˌɔn ðə mˈæt."
+    assert oov == []
+
+
+def test_lexicon_phonemes_and_respelling(english):
+    ps, _ = english("Kokoro runs behind Nginx.")
+    assert ps.startswith("kˈOkəɹO ")
+    assert ps == english("Kokoro runs behind engine x.")[0]
+
+
+def test_fallback_words_are_reported(english):
+    ps, oov = english("The zorblax glimmered.")
+    assert "zorblax" in oov
+    assert "zorblax".lower() not in ps  # phonemes, not letters
+
+
+def test_short_paragraph_is_one_chunk(english):
+    pieces, _ = chunk_paragraph("One short sentence.", english, target=300)
+    assert len(pieces) == 1
+
+
+def test_long_paragraph_splits_at_sentences_without_losing_words(english):
+    sentences = [f"Sentence number {n} talks about bread and patience." for n in range(1, 21)]
+    text = " ".join(sentences)
+    pieces, _ = chunk_paragraph(text, english, target=200)
+    assert len(pieces) > 1
+    assert all(len(ps) <= 200 for _, ps in pieces)
+    assert " ".join(t for t, _ in pieces) == text  # split at sentence ends, nothing dropped
+    assert all(t.endswith(".") for t, _ in pieces)
+
+
+def test_run_on_sentence_splits_at_clauses_then_words_never_over_window(english):
+    clause = "and the dough rose slowly in the warm kitchen"
+    text = ", ".join([clause] * 12) + ". " + " ".join(["dough"] * 300) + "."
+    pieces, _ = chunk_paragraph(text, english, target=250)
+    assert all(0 < len(ps) <= KOKORO_WINDOW for _, ps in pieces)
+    words = sum(phonemes.count_words(t) for t, _ in pieces)
+    assert words == phonemes.count_words(text)
+
+
+def test_phonemize_script_records_chunks_and_words(english):
+    paragraphs = [
+        {"id": "p0001", "kind": "title", "text": "A title"},
+        {"id": "p0002", "kind": "paragraph", "text": "First. " * 60},
+    ]
+    chunks = phonemize_script(paragraphs, english, target=100)
+    assert chunks[0].paragraph == "p0001" and chunks[0].chunks_in_paragraph == 1
+    rest = [c for c in chunks if c.paragraph == "p0002"]
+    assert len(rest) == rest[0].chunks_in_paragraph > 1
+    assert [c.chunk for c in rest] == list(range(len(rest)))
+    assert sum(c.words for c in rest) == 60
+
+
+def test_chunks_roundtrip(tmp_path, english):
+    chunks = phonemize_script([{"id": "p0001", "kind": "paragraph", "text": "Hi there."}], english, 300)
+    phonemes.write_chunks(chunks, tmp_path / "c.jsonl")
+    assert phonemes.read_chunks(tmp_path / "c.jsonl") == chunks
+
+
+def test_spanish_goes_through_espeak():
+    ps, _ = G2P("e")("Hola, ¿cómo estás?")
+    assert ps and "o" in ps
+
+
+def test_lexicon_file_validation(tmp_path):
+    good = tmp_path / "lexicon.yaml"
+    good.write_text("Kokoro: /kˈOkəɹO/\n", encoding="utf-8")
+    assert phonemes.load_lexicon(good) == {"Kokoro": "/kˈOkəɹO/"}
+    assert phonemes.load_lexicon(tmp_path / "missing.yaml") == {}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(phonemes.PhonemeError, match="bad.yaml"):
+        phonemes.load_lexicon(bad)

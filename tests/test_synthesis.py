@@ -1,0 +1,106 @@
+"""Synthesis through the real kokoro.KModel code path, on the tiny random-weight checkpoint."""
+
+import logging
+from functools import partial
+
+import numpy as np
+import pytest
+
+from kokoro_narrate import synthesis, voices
+from kokoro_narrate.cache import ChunkCache
+from kokoro_narrate.engine import KokoroEngine, ModelMissing, ModelSettings, locate_voice, pick_device
+from kokoro_narrate.phonemes import Chunk
+
+
+def settings(tiny_model):
+    return ModelSettings(
+        weights=str(tiny_model / "tiny-kokoro.pth"),
+        config=str(tiny_model / "config.json"),
+        voices_dir=str(tiny_model / "voices"),
+    )
+
+
+def chunk(n, phonemes):
+    return Chunk(f"p{n:04d}", 0, 1, "paragraph", "text " * 3, phonemes, 3)
+
+
+CHUNKS = [chunk(1, "hˈɛlO wˈɜɹld."), chunk(2, "ðɪs ɪz ɐ tˈɛst."), chunk(3, "ɡʊdbˈI.")]
+
+
+@pytest.fixture
+def voice(tiny_model):
+    (v,) = voices.resolve_voices(["af_heart"], {}, str(tiny_model / "voices"))
+    style = voices.load_pack(v, partial(locate_voice, settings(tiny_model)))
+    return style, voices.pack_digest(style)
+
+
+def run(tiny_model, cache_dir, chunks, voice, speed=1.0):
+    engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
+    style, digest = voice
+    return engine, synthesis.synthesize_post(chunks, style, digest, speed, engine, ChunkCache(cache_dir))
+
+
+def test_every_chunk_is_synthesized_then_reused(tiny_model, tmp_path, voice, caplog):
+    caplog.set_level(logging.INFO)
+    engine, first = run(tiny_model, tmp_path, CHUNKS, voice)
+    assert [c.cached for c in first] == [False] * 3
+    assert all(c.samples > 0 and c.duration_s == c.samples / 24000 for c in first)
+    assert "chunk 3/3" in caplog.text and "ETA" in caplog.text
+    engine, again = run(tiny_model, tmp_path, CHUNKS, voice)
+    assert [c.cached for c in again] == [True] * 3
+    assert engine._model is None  # all cached: the model was never loaded
+    assert [c.key for c in again] == [c.key for c in first]
+
+
+def test_same_chunk_same_samples_whatever_came_before(tiny_model, tmp_path, voice):
+    _, alone = run(tiny_model, tmp_path / "a", CHUNKS[2:], voice)
+    _, after_others = run(tiny_model, tmp_path / "b", CHUNKS, voice)
+    a = ChunkCache(tmp_path / "a").get(alone[0].key).audio
+    b = ChunkCache(tmp_path / "b").get(after_others[2].key).audio
+    assert a.tobytes() == b.tobytes()
+
+
+def test_speed_changes_key_and_duration(tiny_model, tmp_path, voice):
+    _, normal = run(tiny_model, tmp_path, CHUNKS[:1], voice, speed=1.0)
+    _, fast = run(tiny_model, tmp_path, CHUNKS[:1], voice, speed=2.0)
+    assert normal[0].key != fast[0].key
+    assert fast[0].samples < normal[0].samples
+
+
+def test_duration_calibration_gives_natural_token_lengths(tiny_model, tmp_path, voice):
+    _, (c,) = run(tiny_model, tmp_path, CHUNKS[:1], voice)
+    frames = ChunkCache(tmp_path).get(c.key).frames
+    assert 2 <= np.median(frames) <= 5
+    assert c.samples == sum(frames) * 600
+
+
+def test_threads_come_from_the_rule(tiny_model, voice, tmp_path):
+    import torch
+
+    engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
+    engine.synthesize("hˈɛlO.", voice[0], 1.0, seed=1)
+    assert torch.get_num_threads() == 1
+
+
+def test_auto_device_on_a_cpu_machine():
+    import torch
+
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available() and torch.backends.mps.is_available():
+        expected = "mps"
+    assert pick_device("auto") == expected
+
+
+def test_missing_weights_say_how_to_use_local_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(ModelMissing) as err:
+        KokoroEngine(ModelSettings(), device="cpu")
+    message = str(err.value)
+    assert "hexgrad/Kokoro-82M" in message and "model:" in message and "weights:" in message
+
+
+def test_local_path_that_does_not_exist_is_named(tmp_path, tiny_model):
+    missing = ModelSettings(weights=str(tmp_path / "nope.pth"), config=str(tiny_model / "config.json"))
+    with pytest.raises(ModelMissing, match="model.weights"):
+        KokoroEngine(missing)

