@@ -1,0 +1,309 @@
+"""Tests of the Markdown front end: golden posts, bad input, and a no-markup-leaks property."""
+
+import base64
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kokoro_narrate.script import (
+    KINDS,
+    Paragraph,
+    PostError,
+    ScriptOptions,
+    parse_post,
+    read_front_matter,
+    read_script,
+    write_script,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+POSTS = sorted(GOLDEN.glob("*.md"))
+
+
+def _options(post: Path) -> ScriptOptions:
+    extra = post.with_suffix(".options.json")
+    return ScriptOptions(**json.loads(extra.read_text())) if extra.exists() else ScriptOptions()
+
+
+# -- golden posts -------------------------------------------------------------------------------
+
+
+def test_enough_golden_posts():
+    assert len(POSTS) >= 8
+
+
+@pytest.mark.parametrize("post", POSTS, ids=[p.stem for p in POSTS])
+def test_golden(post, tmp_path):
+    """Markdown in, expected spoken JSON Lines out. UPDATE_GOLDEN=1 rewrites the expected files."""
+    parsed = parse_post(post.read_bytes(), str(post), options=_options(post))
+    out = tmp_path / "script.jsonl"
+    write_script(parsed.paragraphs, out)
+    expected = post.with_suffix(".expected.jsonl")
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected.write_bytes(out.read_bytes())
+    assert out.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
+
+
+def test_front_matter_fields():
+    post = GOLDEN / "01-front-matter-yaml.md"
+    parsed = parse_post(post.read_bytes(), str(post))
+    assert parsed.post_id == "01-front-matter-yaml"
+    assert parsed.title == "Loudness, Explained"
+    assert parsed.lang is None
+    assert parsed.overrides == {"voices": ["af_heart", "bm_george"], "speed": 1.1}
+    texts = [p.text for p in parsed.paragraphs]
+    assert texts.count("Loudness, Explained") == 1  # the equal H1 is not read twice
+    assert not any(w in t for t in texts for w in ("2024", "March", "audio, loudness", "post"))
+
+    toml = GOLDEN / "02-front-matter-toml.md"
+    parsed = parse_post(toml.read_bytes(), str(toml))
+    assert parsed.title == "Notes from the lab"
+    assert parsed.lang == "en-GB"
+    assert parsed.overrides == {"skip": False}
+
+
+def test_read_front_matter():
+    assert read_front_matter(b"no front matter\n", "a.md") == {}
+    assert read_front_matter(b"---\ntitle: A\ntags: [x]\n---\nbody\n", "a.md") == {
+        "title": "A",
+        "tags": ["x"],
+    }
+    assert read_front_matter(b'+++\ntitle = "A"\n+++\nbody\n', "a.md") == {"title": "A"}
+    assert read_front_matter(b"---\n---\nbody\n", "a.md") == {}
+
+
+def test_headings_and_rules():
+    post = parse_post(b"# T\n\nOne.\n\n---\n\n## Two\n\nText.\n\n***\n\nEnd.\n", "r.md")
+    got = [(p.kind, p.text, p.level, p.pause_before) for p in post.paragraphs]
+    assert got == [
+        ("title", "T", None, False),
+        ("paragraph", "One.", None, False),
+        ("heading", "Two", 2, True),
+        ("paragraph", "Text.", None, False),
+        ("paragraph", "End.", None, True),
+    ]
+    assert post.title == "T"
+
+
+def test_pause_survives_a_paragraph_without_words():
+    post = parse_post("Before.\n\n---\n\n\U0001f389\n\nAfter.\n".encode(), "r.md")
+    assert [(p.text, p.pause_before) for p in post.paragraphs] == [
+        ("Before.", False),
+        ("After.", True),
+    ]
+
+
+def test_footnotes_dropped_by_default():
+    data = b"Text[^1] here.\n\n[^1]: The note.\n"
+    assert [p.text for p in parse_post(data, "f.md").paragraphs] == ["Text here."]
+    end = parse_post(data, "f.md", options=ScriptOptions(footnotes="end")).paragraphs
+    assert [p.text for p in end] == ["Text here.", "Footnote 1. The note."]
+    assert end[1].pause_before
+
+
+def test_image_alt_off_by_default():
+    data = b"Look: ![a red door](door.png)\n"
+    assert [p.text for p in parse_post(data, "i.md").paragraphs] == ["Look:"]
+    on = parse_post(data, "i.md", options=ScriptOptions(image_alt=True)).paragraphs
+    assert [p.text for p in on] == ["Look:", "Image: a red door."]
+
+
+def test_lang_argument_and_front_matter():
+    data = b"Hace -5 grados.\n"
+    assert parse_post(data, "a.md", lang="es").paragraphs[0].text == "Hace menos cinco grados."
+    assert parse_post(data, "a.md").paragraphs[0].text == "Hace minus five grados."
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="code_blocks"):
+        parse_post(b"Hi.\n", "a.md", options=ScriptOptions(code_blocks="read"))
+
+
+# -- JSON Lines ---------------------------------------------------------------------------------
+
+
+def test_write_read_roundtrip_and_bytes(tmp_path):
+    post = GOLDEN / "11-numbers-units.md"
+    paragraphs = parse_post(post.read_bytes(), str(post)).paragraphs
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_script(paragraphs, a)
+    write_script(parse_post(post.read_bytes(), str(post)).paragraphs, b)
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes().endswith(b"\n")
+    assert read_script(a) == paragraphs
+    first = json.loads(a.read_text(encoding="utf-8").splitlines()[0])
+    assert list(first) == ["id", "kind", "text", "level", "pause_before"]
+
+
+def test_non_ascii_written_as_is(tmp_path):
+    out = tmp_path / "s.jsonl"
+    write_script([Paragraph("p0001", "paragraph", "Café à la carte.")], out)
+    assert "Café à la carte." in out.read_text(encoding="utf-8")
+
+
+def test_ids_in_order():
+    paragraphs = parse_post((GOLDEN / "08-lists-quotes.md").read_bytes(), "x.md").paragraphs
+    assert [p.id for p in paragraphs] == [f"p{i:04d}" for i in range(1, len(paragraphs) + 1)]
+    assert all(p.kind in KINDS and p.text for p in paragraphs)
+
+
+def test_read_script_rejects_garbage(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "p0001"}\n', encoding="utf-8")
+    with pytest.raises(PostError, match=r"bad\.jsonl:1"):
+        read_script(bad)
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def _error(data: bytes, name: str = "posts/bad.md") -> str:
+    with pytest.raises(PostError) as e:
+        parse_post(data, name)
+    assert name in str(e.value)
+    return str(e.value)
+
+
+def test_invalid_utf8_names_byte_offset():
+    msg = _error(b"# T\n\nHello\n\xff\xfe bad\n")
+    assert "byte offset 11" in msg and "bad.md:4" in msg and "UTF-8" in msg
+
+
+def test_empty_post():
+    assert "empty" in _error(b"")
+    assert "bad.md:1" in _error(b"  \n\n")
+
+
+def test_front_matter_only():
+    msg = _error(b"---\ntitle: x\n---\n\n")
+    assert "bad.md:4" in msg and "skip: true" in msg
+
+
+def test_nothing_speakable():
+    msg = _error(b"---\ntitle: Only code\n---\n```\ncode\n```\n\n| a |\n|---|\n| 1 |\n")
+    assert "nothing to read aloud" in msg and "bad.md:4" in msg
+    assert "nothing to read aloud" in _error(
+        b"<!-- c -->\n\n{% include x.html %}\n\n\xf0\x9f\x8e\x89 :tada:\n"
+    )
+
+
+def test_rule_at_the_top_is_not_front_matter():
+    post = parse_post(b"---\n\nText after a rule.\n", "r.md")
+    assert [(p.text, p.pause_before) for p in post.paragraphs] == [("Text after a rule.", True)]
+
+
+def test_skip_allows_nothing_speakable():
+    post = parse_post(b"---\nskip: true\n---\n```\ncode\n```\n", "s.md")
+    assert post.overrides == {"skip": True}
+
+
+def test_long_token_names_line():
+    blob = base64.b64encode(bytes(range(256)) * 6).decode()  # 2,048 characters
+    msg = _error(f"# T\n\nSome text.\n\nSee {blob} here.\n".encode())
+    assert "bad.md:5" in msg and "2048-character" in msg and "code block" in msg
+
+
+def test_long_token_in_code_block_is_fine():
+    blob = "A" * 2000
+    post = parse_post(f"Text.\n\n```\n{blob}\n```\n".encode(), "ok.md")
+    assert [p.text for p in post.paragraphs] == ["Text."]
+
+
+@pytest.mark.parametrize(
+    "data, line, syntax",
+    [
+        (b"---\ntitle: a\nbad: [unclosed\nfoo: 1\n---\nText\n", 4, True),
+        (b"---\ntitle: a: b\n---\nText\n", 2, True),
+        (b'+++\ntitle = "a"\nbad = \n+++\nText\n', 3, True),
+        (b'+++\ntitle = "a"\nbad = = 2\nok = 1\n+++\nText\n', 3, True),
+        (b"---\ntitle: a\nText\n", 1, True),
+        (b"---\n- a\n---\nText\n", 2, True),
+        (b"---\nspeed: fast\n---\nText\n", 2, False),
+        (b"---\ntitle: x\nvoices: 3\n---\nText\n", 3, False),
+        (b"---\nskip: maybe\n---\nText\n", 2, False),
+    ],
+)
+def test_bad_front_matter(data, line, syntax):
+    assert f"bad.md:{line}:" in _error(data)
+    if syntax:  # the cheap reader catches syntax; the overrides are checked by parse_post
+        with pytest.raises(PostError, match=f"bad.md:{line}:"):
+            read_front_matter(data, "posts/bad.md")
+
+
+# -- property: no markup leaks into spoken text -------------------------------------------------
+
+WORDS = st.sampled_from(
+    ["alpha", "beta", "x", "42", "-7", "3.5", "C#", "a<b", "snake_case", "2*3", "|", "#", "]["]
+)
+TEXT = st.lists(WORDS, min_size=1, max_size=5).map(" ".join)
+URL = st.sampled_from(
+    ["https://example.com/a_b", "http://x.io/?q=[1]", "www.test.org/path", "https://a.b/c#d"]
+)
+INLINE = st.one_of(
+    TEXT,
+    TEXT.map(lambda t: f"*{t}*"),
+    TEXT.map(lambda t: f"**{t}**"),
+    TEXT.map(lambda t: f"_{t}_"),
+    TEXT.map(lambda t: f"~~{t}~~"),
+    TEXT.map(lambda t: f"`{t}`"),
+    TEXT.map(lambda t: f"``a ` {t}``"),
+    st.tuples(TEXT, URL).map(lambda p: f"[{p[0]}]({p[1]})"),
+    URL.map(lambda u: f"<{u}>"),
+    URL,
+    TEXT.map(lambda t: f"![{t}](img.png)"),
+    TEXT.map(lambda t: f"<span class='x'>{t}</span>"),
+    st.just("<!-- hidden -->"),
+    st.just("{% include x.html %}"),
+    st.just("{{ page.title }}"),
+    st.just("{% raw %}"),
+    st.just("&lt;tag&gt; &amp; &#35;"),
+    st.just("[^1]"),
+    st.just("$x^2$"),
+    st.just("\\*escaped\\* \\_ \\# \\[ \\]"),
+    st.just("* stray ** _ __ ` # | > <"),
+)
+LINE = st.lists(INLINE, min_size=1, max_size=6).map(" ".join)
+BLOCK = st.one_of(
+    LINE,
+    LINE.map(lambda t: f"# {t}"),
+    LINE.map(lambda t: f"### {t} ###"),
+    LINE.map(lambda t: f"> {t}"),
+    LINE.map(lambda t: f"- {t}\n- {t}"),
+    LINE.map(lambda t: f"1. {t}\n   > {t}"),
+    LINE.map(lambda t: f"| {t} | b |\n|---|---|\n| 1 | {t} |"),
+    LINE.map(lambda t: f"```\n{t}\n```"),
+    LINE.map(lambda t: f"    {t}"),
+    LINE.map(lambda t: f"<div>\n{t}\n</div>"),
+    LINE.map(lambda t: f"[^1]: {t}"),
+    LINE.map(lambda t: f"{t}\n{'=' * 3}"),
+    st.just("---"),
+    st.just("$$\nx\n$$"),
+)
+# "Intro." first: a post that starts with '---' is front matter, tested elsewhere.
+POST = st.lists(BLOCK, min_size=1, max_size=6).map(lambda b: "Intro.\n\n" + "\n\n".join(b))
+OPTIONS = st.builds(
+    ScriptOptions,
+    code_blocks=st.sampled_from(["skip", "note"]),
+    urls=st.sampled_from(["domain", "drop"]),
+    footnotes=st.sampled_from(["drop", "end"]),
+    image_alt=st.booleans(),
+)
+MARKUP = re.compile(r"[*_`#|\[\]<>]|\{%|https?://|www\.", re.I)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(POST, OPTIONS)
+def test_no_markup_in_spoken_text(markdown, options):
+    try:
+        post = parse_post(markdown.encode(), "prop.md", options=options)
+    except PostError as e:
+        assert "nothing to read aloud" in str(e)
+        return
+    for p in post.paragraphs:
+        assert p.text and p.kind in KINDS
+        assert not MARKUP.search(p.text), (markdown, p.text)
