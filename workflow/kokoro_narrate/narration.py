@@ -1,0 +1,244 @@
+"""Join Kokoro chunks into one narration: trim, pause, normalize, write, time.
+
+Kokoro pads every chunk with silence (and a little noise floor) of varying length, so chunks are
+trimmed to their speech plus a small fixed margin and joined with explicit pauses. Positions are
+counted in integer samples all the way through, so the timing JSON (what captions and chapters are
+built on) never drifts from the audio.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .loudness import measure, normalize
+
+# trim analysis: RMS of non-overlapping 10 ms frames, in dBFS
+TRIM_FRAME_S = 0.010
+# a frame louder than this is speech (see bench/measure_speech.py for the calibration)
+TRIM_THRESHOLD_DB = -50.0
+# audio kept around the detected speech: onsets need little, but word ends decay slowly below the
+# threshold (final consonants, breath), so keep more at the end
+LEAD_MARGIN_S = 0.030
+TAIL_MARGIN_S = 0.060
+# raised-cosine fade at every cut point, inside the margin, so no cut clicks
+FADE_S = 0.005
+
+HEADING_KINDS = ("title", "heading")
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence between the speech of two pieces (trim margins included), in ms.
+
+    Calibrated on real Kokoro-82M speech (bench/measure_speech.py): Kokoro's own pause at a
+    sentence end inside one chunk is 400-580 ms (mean 487) at the trim threshold, so a split
+    paragraph sounds unsplit with sentence_ms = 500, and a paragraph break needs clearly more.
+    """
+
+    paragraph_ms: int = 800
+    heading_ms: int = 1000  # after a heading (and before one)
+    sentence_ms: int = 500  # between pieces of one paragraph that was split to fit the model window
+    edge_ms: int = 300  # silence at the start and the end of the narration
+
+
+@dataclass(frozen=True)
+class Piece:
+    audio: np.ndarray  # float32 mono, as Kokoro made it
+    paragraph: str  # paragraph id, e.g. "p0003"
+    kind: str  # "title", "heading", "paragraph", "list_item", "quote", "code_note"
+    pause_before: bool = False  # a horizontal rule: at least a heading's pause before this piece
+
+
+def pieces_from_cache(chunks: list[dict], cache) -> list[Piece]:
+    """The synthesis stage's chunk list, with each chunk's audio read back from the cache."""
+    pieces = []
+    for chunk in chunks:
+        entry = cache.get(chunk["key"])
+        if entry is None or len(entry.audio) != chunk["samples"]:
+            raise RuntimeError(
+                f"chunk {chunk['paragraph']}.{chunk['chunk']} ({chunk['key'][:12]}) is missing "
+                "from "
+                f"the chunk cache {cache.root}; rebuild it with: snakemake --forcerun synthesis "
+                "--cores 1 --resources gpu=1"
+            )
+        pieces.append(
+            Piece(entry.audio, chunk["paragraph"], chunk["kind"], chunk.get("pause_before", False))
+        )
+    return pieces
+
+
+def frame_levels_db(audio: np.ndarray, sr: int) -> np.ndarray:
+    """RMS level (dBFS) of each full 10 ms frame; a partial last frame is zero-padded."""
+    hop = max(1, round(TRIM_FRAME_S * sr))
+    x = np.asarray(audio, dtype=np.float64)
+    frames = np.zeros(-(-x.size // hop) * hop)
+    frames[: x.size] = x
+    power = np.mean(frames.reshape(-1, hop) ** 2, axis=1)
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(power)
+
+
+def speech_bounds(audio: np.ndarray, sr: int) -> tuple[int, int] | None:
+    """First and one-past-last sample of speech, or None when nothing is above the threshold.
+
+    Found on 10 ms frames, then refined to the sample: within the frame before the first loud
+    frame (and after the last one) the bound moves to the first (last) sample above the
+    threshold amplitude, so a clean onset is located exactly.
+    """
+    x = np.abs(np.asarray(audio, dtype=np.float64))
+    hop = max(1, round(TRIM_FRAME_S * sr))
+    loud = np.flatnonzero(frame_levels_db(x, sr) > TRIM_THRESHOLD_DB)
+    if loud.size == 0:
+        return None
+    level = 10.0 ** (TRIM_THRESHOLD_DB / 20.0)
+    lo = max(0, (loud[0] - 1) * hop)
+    above = np.flatnonzero(x[lo : (loud[0] + 1) * hop] > level)
+    start = lo + int(above[0]) if above.size else loud[0] * hop
+    hi = min(x.size, (loud[-1] + 2) * hop)
+    above = np.flatnonzero(x[loud[-1] * hop : hi] > level)
+    end = loud[-1] * hop + int(above[-1]) + 1 if above.size else min(x.size, (loud[-1] + 1) * hop)
+    return start, end
+
+
+def trim(audio: np.ndarray, sr: int) -> tuple[int, int]:
+    """Start/end sample to keep: the speech plus LEAD/TAIL_MARGIN_S (clipped to the chunk).
+
+    Raises ValueError when the chunk has no speech at all.
+    """
+    bounds = speech_bounds(audio, sr)
+    if bounds is None:
+        raise ValueError(
+            f"no speech above {TRIM_THRESHOLD_DB} dBFS in a chunk of {len(audio)} samples"
+        )
+    start = max(0, bounds[0] - round(LEAD_MARGIN_S * sr))
+    end = min(len(audio), bounds[1] + round(TAIL_MARGIN_S * sr))
+    return start, end
+
+
+def _pause_ms(prev: Piece, cur: Piece, pauses: Pauses) -> int:
+    if prev.paragraph == cur.paragraph:
+        return pauses.sentence_ms
+    if prev.kind in HEADING_KINDS or cur.kind in HEADING_KINDS or cur.pause_before:
+        return pauses.heading_ms
+    return pauses.paragraph_ms
+
+
+def _fade(segment: np.ndarray, n: int) -> None:
+    """Raised-cosine fade-in and fade-out of n samples, in place."""
+    n = min(n, segment.size // 2)
+    if n <= 0:
+        return
+    ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(segment.dtype)
+    segment[:n] *= ramp
+    segment[segment.size - n :] *= ramp[::-1]
+
+
+def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, list[dict]]:
+    """Join trimmed pieces with pauses; return the audio and one timing dict per piece.
+
+    The timing of a piece is its speech (trim margins excluded), so the distance from one piece's
+    end_s to the next one's start_s is exactly the configured pause, and the first start_s and the
+    distance from the last end_s to the end of the audio are exactly edge_ms. The margins are taken
+    out of the pause, not added to it.
+    """
+    if not pieces:
+        raise ValueError("nothing to assemble: no pieces")
+    lead, tail = round(LEAD_MARGIN_S * sr), round(TAIL_MARGIN_S * sr)
+    bounds = []
+    for p in pieces:
+        b = speech_bounds(p.audio, sr)
+        if b is None:
+            raise ValueError(
+                f"piece {p.paragraph} ({p.kind}) has no speech above {TRIM_THRESHOLD_DB} dBFS"
+            )
+        bounds.append(b)
+
+    # silence (in samples) before each piece and after the last one
+    def samples(ms: int) -> int:
+        return round(ms * sr / 1000)
+
+    gaps = [samples(pauses.edge_ms)]
+    gaps += [samples(_pause_ms(a, b, pauses)) for a, b in zip(pieces, pieces[1:], strict=False)]
+    gaps.append(samples(pauses.edge_ms))
+
+    # margin actually kept on each side of each piece: what the chunk has, and never more than
+    # the pause it eats into (the tail gets the first half, the lead the rest)
+    leads, tails = [], []
+    for i, (p, (s, e)) in enumerate(zip(pieces, bounds, strict=True)):
+        tails.append(min(tail, len(p.audio) - e, gaps[i + 1] // 2))
+        leads.append(min(lead, s, gaps[i] - (tails[i - 1] if i else 0)))
+
+    out, timings, pos = [], [], 0
+    fade = round(FADE_S * sr)
+    for i, (p, (s, e)) in enumerate(zip(pieces, bounds, strict=True)):
+        silence = gaps[i] - leads[i] - (tails[i - 1] if i else 0)
+        out.append(np.zeros(silence, np.float32))
+        pos += silence
+        segment = np.array(p.audio[s - leads[i] : e + tails[i]], dtype=np.float32)
+        _fade(segment, fade)
+        out.append(segment)
+        start = pos + leads[i]
+        timings.append(
+            {
+                "paragraph": p.paragraph,
+                "kind": p.kind,
+                "start_s": start / sr,
+                "end_s": (start + e - s) / sr,
+            }
+        )
+        pos += segment.size
+    out.append(np.zeros(gaps[-1] - tails[-1], np.float32))
+    return np.concatenate(out), timings
+
+
+def write_wav(path, audio: np.ndarray, sr: int) -> None:
+    """Write 16-bit PCM mono WAV: plain rounding (no dither, so deterministic), never clipped."""
+    x = np.asarray(audio, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"expected mono audio (1-D array), got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("audio contains NaN or infinity")
+    # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
+    q = np.rint(x * 32768.0)
+    peak = np.abs(q).max(initial=0.0)
+    if peak >= 32767:
+        raise ValueError(
+            f"refusing to write clipped audio: peak {20 * np.log10(peak / 32768):.2f} dBFS "
+            "reaches full scale (normalize it first)"
+        )
+    sf.write(str(path), q.astype(np.int16), sr, subtype="PCM_16", format="WAV")
+
+
+def build_narration(
+    pieces: list[Piece],
+    sr: int,
+    pauses: Pauses,
+    target_lufs: float,
+    ceiling_dbtp: float,
+    wav_path,
+    timing_path,
+) -> dict:
+    """Stage entry point: assemble, normalize, write the WAV, measure what was written, write
+    the timing JSON, and return the same dict."""
+    audio, timings = assemble(pieces, sr, pauses)
+    audio = normalize(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    write_wav(wav_path, audio, sr)
+
+    # measure the file, not the float array: this is what listeners get
+    written, written_sr = sf.read(str(wav_path), dtype="float64")
+    m = measure(written, written_sr)
+    info = {
+        "sample_rate": written_sr,
+        "samples": int(written.size),
+        "duration_s": written.size / written_sr,
+        "lufs": round(m.lufs, 3),
+        "true_peak_dbtp": round(m.true_peak_dbtp, 3),
+        "pieces": timings,
+    }
+    Path(timing_path).write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+    return info
