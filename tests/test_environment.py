@@ -28,6 +28,13 @@ def test_environment_yml_pins_equal_requirements():
     assert len(pip_pins) >= 15
 
 
+def test_rule_environment_pins_equal_runtime_requirements():
+    runtime = pins((REPO / "requirements.txt").read_text().splitlines())
+    env = yaml.safe_load((REPO / "workflow/envs/kokoro-narrate.yaml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pins(pip_section) == runtime
+
+
 def test_every_requirement_is_pinned_exactly():
     for name in ("requirements.txt", "requirements-dev.txt"):
         for line in (REPO / name).read_text().splitlines():

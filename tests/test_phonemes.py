@@ -71,7 +71,9 @@ def test_phonemize_script_records_chunks_and_words(english):
 
 
 def test_chunks_roundtrip(tmp_path, english):
-    chunks = phonemize_script([{"id": "p0001", "kind": "paragraph", "text": "Hi there."}], english, 300)
+    chunks = phonemize_script(
+        [{"id": "p0001", "kind": "paragraph", "text": "Hi there."}], english, 300
+    )
     phonemes.write_chunks(chunks, tmp_path / "c.jsonl")
     assert phonemes.read_chunks(tmp_path / "c.jsonl") == chunks
 

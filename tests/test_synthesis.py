@@ -8,7 +8,13 @@ import pytest
 
 from kokoro_narrate import synthesis, voices
 from kokoro_narrate.cache import ChunkCache
-from kokoro_narrate.engine import KokoroEngine, ModelMissing, ModelSettings, locate_voice, pick_device
+from kokoro_narrate.engine import (
+    KokoroEngine,
+    ModelMissing,
+    ModelSettings,
+    locate_voice,
+    pick_device,
+)
 from kokoro_narrate.phonemes import Chunk
 
 
@@ -37,7 +43,9 @@ def voice(tiny_model):
 def run(tiny_model, cache_dir, chunks, voice, speed=1.0):
     engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
     style, digest = voice
-    return engine, synthesis.synthesize_post(chunks, style, digest, speed, engine, ChunkCache(cache_dir))
+    return engine, synthesis.synthesize_post(
+        chunks, style, digest, speed, engine, ChunkCache(cache_dir)
+    )
 
 
 def test_every_chunk_is_synthesized_then_reused(tiny_model, tmp_path, voice, caplog):
@@ -101,6 +109,8 @@ def test_missing_weights_say_how_to_use_local_files(tmp_path, monkeypatch):
 
 
 def test_local_path_that_does_not_exist_is_named(tmp_path, tiny_model):
-    missing = ModelSettings(weights=str(tmp_path / "nope.pth"), config=str(tiny_model / "config.json"))
+    missing = ModelSettings(
+        weights=str(tmp_path / "nope.pth"), config=str(tiny_model / "config.json")
+    )
     with pytest.raises(ModelMissing, match="model.weights"):
         KokoroEngine(missing)

@@ -9,8 +9,12 @@ __version__ = "0.1.0"
 
 
 def log_to_file(path) -> None:
-    """Send the package's log records to a rule's log file (rule scripts call this first)."""
+    """Send log records, and the error that ends a job, to the rule's log file.
+
+    Rule scripts call this first, so `logs/<rule>/...` says what a job did and why it failed.
+    """
     import logging
+    import sys
 
     logging.basicConfig(
         filename=str(path),
@@ -19,3 +23,12 @@ def log_to_file(path) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    previous = sys.excepthook
+
+    def log_and_raise(kind, error, trace):
+        logging.getLogger("kokoro_narrate").error(
+            "job failed: %s", error, exc_info=(kind, error, trace)
+        )
+        previous(kind, error, trace)
+
+    sys.excepthook = log_and_raise

@@ -76,7 +76,9 @@ class ChunkCache:
             if hashlib.sha256(data).hexdigest() != meta["sha256"]:
                 raise ValueError("sha256 mismatch")
         except (OSError, ValueError, KeyError, TypeError) as err:
-            log.warning("cache entry %s is damaged (%s): removed, it will be synthesized again", key, err)
+            log.warning(
+                "cache entry %s is damaged (%s): removed, it will be synthesized again", key, err
+            )
             self.remove(key)
             return None
         return Entry(np.frombuffer(data, dtype="<f4").astype(np.float32), list(meta["frames"]))
@@ -104,7 +106,7 @@ class ChunkCache:
         return sum(p.stat().st_size for p in self.root.glob("??/*") if p.is_file())
 
     def prune(self, keep: set[str]) -> tuple[int, int]:
-        """Delete entries not in `keep` (and stray temporary files); returns (entries, bytes) freed."""
+        """Delete entries not in `keep` and stray temporary files; return (entries, bytes) freed."""
         entries = freed = 0
         for key in self.keys() - keep:
             for path in self._paths(key):

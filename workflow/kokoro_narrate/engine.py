@@ -45,7 +45,10 @@ class ModelSettings:
 
     @classmethod
     def from_config(cls, model: dict) -> ModelSettings:
-        return cls(**{k: model.get(k) for k in ("weights", "config", "voices_dir")}, repo_id=model.get("repo_id") or DEFAULT_REPO)
+        return cls(
+            **{k: model.get(k) for k in ("weights", "config", "voices_dir")},
+            repo_id=model.get("repo_id") or DEFAULT_REPO,
+        )
 
 
 def _hub_file(repo_id: str, filename: str, what: str) -> str:
@@ -70,7 +73,9 @@ def _hub_file(repo_id: str, filename: str, what: str) -> str:
 
 def _local(path: str, key: str) -> str:
     if not Path(path).is_file():
-        raise ModelMissing(f"model.{key} points at {path}, which does not exist; fix config/config.yaml.")
+        raise ModelMissing(
+            f"model.{key} points at {path}, which does not exist; fix config/config.yaml."
+        )
     return path
 
 
@@ -78,7 +83,11 @@ def locate_weights(model: ModelSettings) -> tuple[str, str]:
     """(config.json path, weights path)."""
     from kokoro import KModel
 
-    config = _local(model.config, "config") if model.config else _hub_file(model.repo_id, "config.json", "config")
+    config = (
+        _local(model.config, "config")
+        if model.config
+        else _hub_file(model.repo_id, "config.json", "config")
+    )
     if model.weights:
         weights = _local(model.weights, "weights")
     else:
@@ -96,7 +105,9 @@ def locate_voice(model: ModelSettings, name: str) -> str:
 def file_digest(path: str, memo_dir: Path | None = None) -> str:
     """sha256 of a file, remembered by (path, size, mtime) so a 300 MB checkpoint is hashed once."""
     stat = os.stat(path)
-    tag = hashlib.sha256(f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
+    tag = hashlib.sha256(
+        f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    ).hexdigest()
     memo = memo_dir / f"{tag}.sha256" if memo_dir else None
     if memo and memo.is_file():
         return memo.read_text().strip()
@@ -120,7 +131,9 @@ def pick_device(requested: str) -> str:
             return "mps"
         return "cpu"
     if requested == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda was asked for, but torch sees no CUDA GPU; use auto or cpu.")
+        raise RuntimeError(
+            "device: cuda was asked for, but torch sees no CUDA GPU; use auto or cpu."
+        )
     return requested
 
 
@@ -137,7 +150,9 @@ class KokoroEngine:
         self.device_request = device
         self.threads = threads
         config_digest = hashlib.sha256(
-            json.dumps(json.loads(Path(self.config_path).read_text(encoding="utf-8")), sort_keys=True).encode()
+            json.dumps(
+                json.loads(Path(self.config_path).read_text(encoding="utf-8")), sort_keys=True
+            ).encode()
         ).hexdigest()
         self.identity = hashlib.sha256(
             json.dumps(
@@ -162,7 +177,12 @@ class KokoroEngine:
         torch.manual_seed(0)
         model = KModel(repo_id=self.repo_id, config=self.config_path, model=self.weights_path)
         self._model = model.to(self.device).eval()
-        log.info("loaded Kokoro from %s on %s with %d threads", self.weights_path, self.device, self.threads)
+        log.info(
+            "loaded Kokoro from %s on %s with %d threads",
+            self.weights_path,
+            self.device,
+            self.threads,
+        )
 
     def synthesize(self, phonemes: str, style, speed: float, seed: int) -> Entry:
         import torch

@@ -57,6 +57,8 @@ def manifest_row(
     root=".",
 ) -> dict:
     chunks = read_synthesized(synthesized)
+    if not title:  # no front matter title: the script's title paragraph (a leading H1)
+        title = next((c["text"] for c in chunks if c["kind"] == "title"), None)
     info = sf.info(str(wav))
     measured = json.loads(Path(timing).read_text(encoding="utf-8"))
     duration = info.frames / info.samplerate

@@ -40,6 +40,7 @@ class Chunk:
     phonemes: str
     words: int
     oov: list[str] = field(default_factory=list)  # words that went through the espeak fallback
+    pause_before: bool = False  # a horizontal rule stood before this paragraph
 
 
 def count_words(text: str) -> int:
@@ -136,7 +137,8 @@ def _optional_g2p(module: str, cls: str):
         return getattr(mod, cls)()
     except ImportError as err:
         raise PhonemeError(
-            f"misaki's {module} G2P is not installed ({err}); pip install 'misaki[{module}]==0.9.4'."
+            f"misaki's {module} G2P is not installed ({err}); "
+            f"pip install 'misaki[{module}]==0.9.4'."
         ) from err
 
 
@@ -180,7 +182,9 @@ def chunk_paragraph(text: str, g2p: G2P, target: int, window: int = KOKORO_WINDO
         for clause in CLAUSE_END.split(sentence):
             cps, more = g2p(clause)
             oov += more
-            clauses.extend(_split_words(clause, cps, window) if len(cps) > window else [(clause, cps)])
+            clauses.extend(
+                _split_words(clause, cps, window) if len(cps) > window else [(clause, cps)]
+            )
         pieces.extend(_pack(clauses, target))
     return _pack([p for p in pieces if p[1]], target), sorted(set(oov))
 
@@ -192,7 +196,9 @@ def phonemize_script(paragraphs: list[dict], g2p: G2P, target: int) -> list[Chun
         pieces = [(t, p) for t, p in pieces if p]
         if not pieces:
             log.warning(
-                "paragraph %s has no speakable phonemes and is skipped: %r", para["id"], para["text"]
+                "paragraph %s has no speakable phonemes and is skipped: %r",
+                para["id"],
+                para["text"],
             )
             continue
         if oov:
@@ -208,6 +214,7 @@ def phonemize_script(paragraphs: list[dict], g2p: G2P, target: int) -> list[Chun
                     phonemes=ps,
                     words=count_words(text),
                     oov=[w for w in oov if w in text] if len(pieces) > 1 else oov,
+                    pause_before=bool(para.get("pause_before")) and n == 0,
                 )
             )
     return chunks

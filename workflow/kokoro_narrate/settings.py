@@ -62,13 +62,17 @@ def load(config: dict) -> Settings:
     default_lang = config.get("lang", "en")
     paths = sorted(glob.glob(config["posts"]))
     if not paths:
-        raise ConfigError(f"config posts: {config['posts']!r} matches no file; put posts in corpus/.")
+        raise ConfigError(
+            f"config posts: {config['posts']!r} matches no file; put posts in corpus/."
+        )
     posts: dict[str, Post] = {}
     skipped: dict[str, str] = {}
     for path in paths:
         post_id = Path(path).stem
         if not POST_ID.match(post_id):
-            raise ConfigError(f"{path}: the file name must be letters, digits, '-', '_' or '.'; rename it.")
+            raise ConfigError(
+                f"{path}: the file name must be letters, digits, '-', '_' or '.'; rename it."
+            )
         if post_id in posts:
             raise ConfigError(f"{path}: post id {post_id!r} is used by {posts[post_id].path} too.")
         meta = _front_matter(path)

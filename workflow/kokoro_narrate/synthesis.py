@@ -1,4 +1,4 @@
-"""Synthesis: every chunk of one post in one voice, from the cache when it can, else from the engine.
+"""Synthesis: every chunk of one post in one voice, from the cache if there, else from the engine.
 
 The job writes a chunk list (JSON Lines) that names each chunk's cache key; the narration stage
 reads the audio back from the cache by that key. Only cache misses cost model time, so editing one
@@ -34,6 +34,7 @@ class SynthesizedChunk:
     duration_s: float
     wpm: float  # words per minute of this chunk as Kokoro spoke it (untrimmed)
     cached: bool  # taken from the cache rather than synthesized in this run
+    pause_before: bool = False
 
 
 def seed_from_key(key: str) -> int:
@@ -53,7 +54,10 @@ def synthesize_post(
     keys = [chunk_key(c.phonemes, voice_digest, speed, engine.identity) for c in chunks]
     missing = {k for k in keys if k not in cache}
     log.info(
-        "%d chunks: %d in the cache, %d to synthesize", len(chunks), len(chunks) - len(missing), len(missing)
+        "%d chunks: %d in the cache, %d to synthesize",
+        len(chunks),
+        len(chunks) - len(missing),
+        len(missing),
     )
     start, made_s, done = clock(), 0.0, 0
     results = []
@@ -93,6 +97,7 @@ def synthesize_post(
                 duration_s=round(duration, 6),
                 wpm=round(chunk.words / duration * 60, 2) if duration else 0.0,
                 cached=cached,
+                pause_before=chunk.pause_before,
             )
         )
     if done:

@@ -39,14 +39,62 @@ POST_LANGS = {
 
 # The voices published with hexgrad/Kokoro-82M v1.0 (voices/<name>.pt in the model repo).
 PRESETS = frozenset(
-    """
-    af_alloy af_aoede af_bella af_heart af_jessica af_kore af_nicole af_nova af_river af_sarah af_sky
-    am_adam am_echo am_eric am_fenrir am_liam am_michael am_onyx am_puck am_santa
-    bf_alice bf_emma bf_isabella bf_lily bm_daniel bm_fable bm_george bm_lewis
-    ef_dora em_alex em_santa ff_siwis hf_alpha hf_beta hm_omega hm_psi if_sara im_nicola
-    jf_alpha jf_gongitsune jf_nezumi jf_tebukuro jm_kumo pf_dora pm_alex pm_santa
-    zf_xiaobei zf_xiaoni zf_xiaoxiao zf_xiaoyi zm_yunjian zm_yunxi zm_yunxia zm_yunyang
-    """.split()
+    [
+        "af_alloy",
+        "af_aoede",
+        "af_bella",
+        "af_heart",
+        "af_jessica",
+        "af_kore",
+        "af_nicole",
+        "af_nova",
+        "af_river",
+        "af_sarah",
+        "af_sky",
+        "am_adam",
+        "am_echo",
+        "am_eric",
+        "am_fenrir",
+        "am_liam",
+        "am_michael",
+        "am_onyx",
+        "am_puck",
+        "am_santa",
+        "bf_alice",
+        "bf_emma",
+        "bf_isabella",
+        "bf_lily",
+        "bm_daniel",
+        "bm_fable",
+        "bm_george",
+        "bm_lewis",
+        "ef_dora",
+        "em_alex",
+        "em_santa",
+        "ff_siwis",
+        "hf_alpha",
+        "hf_beta",
+        "hm_omega",
+        "hm_psi",
+        "if_sara",
+        "im_nicola",
+        "jf_alpha",
+        "jf_gongitsune",
+        "jf_nezumi",
+        "jf_tebukuro",
+        "jm_kumo",
+        "pf_dora",
+        "pm_alex",
+        "pm_santa",
+        "zf_xiaobei",
+        "zf_xiaoni",
+        "zf_xiaoxiao",
+        "zf_xiaoyi",
+        "zm_yunjian",
+        "zm_yunxi",
+        "zm_yunxia",
+        "zm_yunyang",
+    ]
 )
 
 # Voice ids become parts of file names and Snakemake wildcards.
@@ -121,7 +169,9 @@ def resolve_voices(entries: list, blends: dict, voices_dir: str | None) -> list[
             components = tuple((src, w / total) for src, w in sorted(mix.items()) if w > 0)
             for src, _ in components:
                 if src in blends:
-                    raise VoiceError(f"config blends.{name}: {src!r} is a blend; nest presets only.")
+                    raise VoiceError(
+                        f"config blends.{name}: {src!r} is a blend; nest presets only."
+                    )
                 _check_source(src, voices_dir, f"config blends.{name}")
             implied = {_source_lang(src) for src, _ in components}
             if lang is None:
@@ -154,7 +204,7 @@ def resolve_voices(entries: list, blends: dict, voices_dir: str | None) -> list[
     return voices
 
 
-def load_pack(voice: Voice, locate) -> "torch.Tensor":  # noqa: F821
+def load_pack(voice: Voice, locate) -> torch.Tensor:  # noqa: F821
     """The voice's [510, 1, 256] style tensor: a weighted sum of its components.
 
     `locate(source)` turns a preset name into a local file (voices_dir or the Hugging Face cache).

@@ -1,0 +1,25 @@
+# kokoro-narrate: Markdown posts in corpus/ -> narration scripts -> phonemes -> synthesized
+# chunks -> loudness-normalized narrations -> manifest and voice matrix. See README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/script.smk"
+include: "workflow/rules/phonemes.smk"
+include: "workflow/rules/synthesis.smk"
+include: "workflow/rules/narration.smk"
+include: "workflow/rules/manifest.smk"
+include: "workflow/rules/matrix.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/manifest.csv",
+        "results/matrix.csv",
+        "results/matrix.html",

@@ -1,0 +1,21 @@
+rule manifest:
+    """Every narration's durations, words, loudness and checksum in one table."""
+    input:
+        wavs=all_narrations,
+        timings=all_timings,
+        synthesized=all_synthesized,
+        phonemes=all_pair_phonemes,
+    output:
+        report(
+            "results/manifest.csv",
+            caption="../report/manifest.rst",
+            category="Manifest",
+        ),
+    log:
+        "logs/manifest/manifest.log",
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    params:
+        pairs=manifest_pairs,
+    script:
+        "../scripts/manifest.py"

@@ -1,0 +1,29 @@
+rule matrix:
+    """Every post in every voice on one offline page, excerpts first, plus the pivot table."""
+    input:
+        manifest="results/manifest.csv",
+        narrations=all_narrations,
+        timings=all_timings,
+    output:
+        matrix=report(
+            directory("results/matrix"),
+            htmlindex="index.html",
+            caption="../report/matrix.rst",
+            category="Voice matrix",
+            labels={"name": "voice matrix", "type": "page"},
+        ),
+        page="results/matrix.html",
+        csv=report(
+            "results/matrix.csv",
+            caption="../report/matrix_csv.rst",
+            category="Voice matrix",
+            labels={"name": "matrix", "type": "table"},
+        ),
+    log:
+        "logs/matrix/matrix.log",
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    params:
+        excerpt_s=config["matrix"]["excerpt_s"],
+    script:
+        "../scripts/matrix.py"

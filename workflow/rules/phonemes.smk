@@ -1,0 +1,17 @@
+rule phonemes:
+    """Narration script -> misaki phonemes, split into chunks Kokoro reads at a natural pace."""
+    input:
+        script="results/scripts/{post}.jsonl",
+        lexicon=lexicon_file,
+    output:
+        "results/phonemes/{lang}/{post}.jsonl",
+    log:
+        "logs/phonemes/{lang}/{post}.log",
+    benchmark:
+        "benchmarks/phonemes/{lang}/{post}.tsv"
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    params:
+        target=config["chunking"]["target_phonemes"],
+    script:
+        "../scripts/phonemes.py"

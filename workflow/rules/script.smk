@@ -1,0 +1,15 @@
+rule script:
+    """Markdown post -> the exact words to be spoken, one paragraph per JSON line."""
+    input:
+        post=post_source,
+    output:
+        "results/scripts/{post}.jsonl",
+    log:
+        "logs/script/{post}.log",
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    params:
+        lang=post_lang,
+        options=config["script"],
+    script:
+        "../scripts/script.py"

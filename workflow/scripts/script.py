@@ -1,0 +1,14 @@
+# Rule script: thin on purpose (Snakemake reruns a rule's jobs when this file changes); the logic
+# is kokoro_narrate.script.
+from kokoro_narrate import log_to_file, script
+
+log_to_file(snakemake.log[0])
+with open(snakemake.input.post, "rb") as source:
+    data = source.read()
+post = script.parse_post(
+    data,
+    snakemake.input.post,
+    lang=snakemake.params.lang,
+    options=script.ScriptOptions(**snakemake.params.options),
+)
+script.write_script(post.paragraphs, snakemake.output[0])
