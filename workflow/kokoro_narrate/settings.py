@@ -29,6 +29,7 @@ class Post:
     voices: tuple[str, ...]  # ids of the voices this post is narrated in
     speed: float
     skipped_voices: tuple[str, ...] = ()  # configured voices of another language
+    problem: str | None = None  # bad front matter: the post's script job fails with this message
 
 
 @dataclass
@@ -44,11 +45,53 @@ class Settings:
         """Every (post, voice) narration the build makes, in a stable order."""
         return [(p.id, v) for p in self.posts.values() for v in p.voices]
 
+    def skipped_pairs(self) -> list[tuple[str, str, str]]:
+        """(post, voice, why) for every combination the build does not narrate."""
+        skipped = []
+        for post in self.posts.values():
+            for voice_id in self.voices:
+                if voice_id in post.voices:
+                    continue
+                voice = self.voices[voice_id]
+                if voice_id in post.skipped_voices:
+                    why = f"post language {post.lang}, voice speaks {LANGS[voice.lang]}"
+                else:
+                    why = "the post's front matter lists other voices"
+                skipped.append((post.id, voice_id, why))
+        for post_id, why in self.skipped_posts.items():
+            skipped.extend((post_id, voice_id, why) for voice_id in self.voices)
+        return sorted(skipped)
+
 
 def _front_matter(path: str) -> dict:
     from .script import read_front_matter
 
     return read_front_matter(Path(path).read_bytes(), path)
+
+
+def _post_meta(path: str, by_id: dict) -> dict:
+    """Front matter checked against the config; ConfigError or PostError names the post."""
+    meta = _front_matter(path)
+    lang = str(meta.get("lang", "")).lower().split("-")[0]
+    if lang and lang not in POST_LANGS:
+        raise ConfigError(
+            f"{path}: front matter lang {lang!r} is not one Kokoro speaks "
+            f"({', '.join(POST_LANGS)}); fix it or remove it."
+        )
+    wanted = meta.get("voices")
+    if wanted is not None:
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        unknown = [w for w in wanted if w not in by_id]
+        if unknown:
+            raise ConfigError(
+                f"{path}: front matter voices {unknown} are not configured; "
+                f"configured voices: {', '.join(by_id)}."
+            )
+        meta["voices"] = wanted
+    speed = meta.get("speed")
+    if speed is not None and not (isinstance(speed, (int, float)) and 0 < speed <= 4):
+        raise ConfigError(f"{path}: front matter speed {speed!r} must be a number in (0, 4].")
+    return meta
 
 
 def load(config: dict) -> Settings:
@@ -75,25 +118,18 @@ def load(config: dict) -> Settings:
             )
         if post_id in posts:
             raise ConfigError(f"{path}: post id {post_id!r} is used by {posts[post_id].path} too.")
-        meta = _front_matter(path)
+        # A post with broken front matter still gets a plan, with defaults, so that with
+        # --keep-going only its own script job fails (with this message) and the rest build.
+        problem = None
+        try:
+            meta = _post_meta(path, by_id)
+        except ValueError as err:  # ConfigError, or the script module's PostError
+            meta, problem = {}, str(err)
         if meta.get("skip"):
             skipped[post_id] = "front matter says skip"
             continue
         lang = str(meta.get("lang", default_lang)).lower().split("-")[0]
-        if lang not in POST_LANGS:
-            raise ConfigError(
-                f"{path}: front matter lang {lang!r} is not one Kokoro speaks "
-                f"({', '.join(POST_LANGS)})."
-            )
         wanted = meta.get("voices")
-        if wanted is not None:
-            wanted = [wanted] if isinstance(wanted, str) else list(wanted)
-            unknown = [w for w in wanted if w not in by_id]
-            if unknown:
-                raise ConfigError(
-                    f"{path}: front matter voices {unknown} are not configured; "
-                    f"configured voices: {', '.join(by_id)}."
-                )
         candidates = [v for v in voices if wanted is None or v.id in wanted]
         speaks = [v.id for v in candidates if v.lang in POST_LANGS[lang]]
         others = tuple(v.id for v in candidates if v.lang not in POST_LANGS[lang])
@@ -104,8 +140,6 @@ def load(config: dict) -> Settings:
             )
             continue
         speed = float(meta.get("speed", config.get("speed", 1.0)))
-        if not 0 < speed <= 4:
-            raise ConfigError(f"{path}: front matter speed {speed} must be in (0, 4].")
         title = meta.get("title")
         posts[post_id] = Post(
             id=post_id,
@@ -115,6 +149,7 @@ def load(config: dict) -> Settings:
             voices=tuple(speaks),
             speed=speed,
             skipped_voices=others,
+            problem=problem,
         )
     if not posts:
         reasons = "; ".join(f"{p}: {why}" for p, why in skipped.items())

@@ -30,6 +30,10 @@ def post_source(wildcards):
     return SETTINGS.posts[wildcards.post].path
 
 
+def post_problem(wildcards):
+    return SETTINGS.posts[wildcards.post].problem or ""
+
+
 def post_lang(wildcards):
     return SETTINGS.posts[wildcards.post].lang
 
@@ -86,6 +90,10 @@ def all_pair_phonemes(wildcards=None):
         f"results/phonemes/{SETTINGS.voice(voice).lang}/{post}.jsonl"
         for post, voice in PAIRS
     ]
+
+
+def manifest_skipped(wildcards=None):
+    return [list(skipped) for skipped in SETTINGS.skipped_pairs()]
 
 
 def manifest_pairs(wildcards=None):

@@ -11,5 +11,6 @@ rule script:
     params:
         lang=post_lang,
         options=config["script"],
+        problem=post_problem,
     script:
         "../scripts/script.py"
