@@ -393,3 +393,20 @@ def test_rule_runs_and_reports(tmp_path):
     assert any(n.endswith("/matrix.csv") for n in names), names
     assert any(n.endswith("/index.html") for n in names), names
     assert any(n.endswith("/plot.svg") for n in names), names
+
+
+def test_skipped_rows_say_why_and_have_no_player_or_bar(tmp_path):
+    manifest = make_fake_results(tmp_path)
+    manifest["status"] = "narrated"
+    why = "post language es, voice speaks British English"
+    skipped = {"post": "hostile", "title": "", "voice": "bf_emma", "status": f"skipped: {why}"}
+    pd.concat([manifest, pd.DataFrame([skipped])]).to_csv(
+        tmp_path / "results/manifest.csv", index=False
+    )
+    result = build(tmp_path)
+    page = result.index.read_text()
+    assert f"not narrated: {why}" in page
+    assert len(parse(result.index).audio) == len(manifest)  # no player for the skipped cell
+    table = pd.read_csv(result.csv, index_col="post")
+    assert pd.isna(table.loc["hostile", "duration_s[bf_emma]"])
+    assert HOSTILE not in page  # the hostile title is still escaped, taken from its narrated rows

@@ -21,6 +21,7 @@ COLUMNS = [
     "post",
     "title",
     "voice",
+    "status",  # "narrated", or "skipped: why" for a combination the build does not narrate
     "lang",
     "speed",
     "paragraphs",
@@ -68,6 +69,7 @@ def manifest_row(
         "post": post,
         "title": title or post,
         "voice": voice,
+        "status": "narrated",
         "lang": lang,
         "speed": speed,
         "paragraphs": len({c["paragraph"] for c in chunks}),
@@ -81,6 +83,10 @@ def manifest_row(
         "path": Path(os.path.relpath(Path(wav).resolve(), Path(root).resolve())).as_posix(),
         "sha256": sha256_file(wav),
     }
+
+
+def skipped_row(post: str, voice: str, why: str) -> dict:
+    return {"post": post, "title": "", "voice": voice, "status": f"skipped: {why}"}
 
 
 def build_manifest(rows: list[dict]) -> pd.DataFrame:

@@ -63,7 +63,7 @@ PALETTE = (
     "#bab0ac",
 )
 
-_TEXT_COLUMNS = ("post", "title", "voice", "lang", "path", "sha256")
+_TEXT_COLUMNS = ("post", "title", "voice", "status", "lang", "path", "sha256")
 _NUMBER_COLUMNS = (
     "speed",
     "paragraphs",
@@ -480,7 +480,9 @@ def render_page(
     page_dir: str | os.PathLike,
     plot: str | os.PathLike,
     excerpt_s: float | None,
+    reasons: dict[tuple[str, str], str] | None = None,
 ) -> str:
+    reasons = reasons or {}
     posts = sorted(manifest["post"].unique())
     voices = sorted(manifest["voice"].unique())
     post_rows = {p: manifest[manifest["post"] == p] for p in posts}
@@ -545,6 +547,9 @@ def render_page(
         )
         for voice in voices:
             cell = cells.get((post, voice))
+            if cell is None and (post, voice) in reasons:
+                add(f'<td class="missing">not narrated: {_esc(reasons[(post, voice)])}</td>')
+                continue
             if cell is None:
                 reason = NOT_NARRATED
                 if post_lang and voice_langs[voice] and post_lang == voice_langs[voice]:
@@ -645,10 +650,20 @@ def build_matrix(
     if excerpt_s is not None and excerpt_s < 0:
         raise ValueError(f"excerpt_s must be positive, got {excerpt_s}")
 
+    # rows the build did not narrate (another language, say) keep their place in the grid and
+    # say why; only narrated rows have audio, numbers and bars
+    reasons = {}
+    if "status" in df.columns:
+        skipped = df[df["status"] != "narrated"]
+        reasons = {
+            (r.post, r.voice): r.status.removeprefix("skipped: ") for r in skipped.itertuples()
+        }
+    narrated = df[~df.set_index(["post", "voice"]).index.isin(list(reasons))]
+
     cells: dict[tuple[str, str], _Cell] = {}
     excerpts: list[Path] = []
     seen: dict[Path, tuple[str, str]] = {}
-    for row in df.itertuples(index=False):
+    for row in narrated.itertuples(index=False):
         wav = (root / row.path).absolute()
         if not wav.is_file():
             raise FileNotFoundError(f"narration of {row.post} in {row.voice} not found: {wav}")
@@ -671,12 +686,12 @@ def build_matrix(
         cells[(row.post, row.voice)] = _Cell(row, wav, excerpt)
 
     plot = out_dir / "plot.svg"
-    _write_text(plot, render_plot(df))
+    _write_text(plot, render_plot(narrated))
     index = out_dir / "index.html"
-    _write_text(index, render_page(df, cells, out_dir, plot, excerpt_s))
+    _write_text(index, render_page(df, cells, out_dir, plot, excerpt_s, reasons))
     if page is not None:
         page = Path(page)
-        _write_text(page, render_page(df, cells, page.parent, plot, excerpt_s))
+        _write_text(page, render_page(df, cells, page.parent, plot, excerpt_s, reasons))
     write_pivot(df, csv)
     log.info("wrote %s, %s and %s", index, csv, page)
     return Matrix(index, page, Path(csv), plot, tuple(excerpts))

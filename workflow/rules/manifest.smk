@@ -17,5 +17,6 @@ rule manifest:
         "../envs/kokoro-narrate.yaml"
     params:
         pairs=manifest_pairs,
+        skipped=manifest_skipped,
     script:
         "../scripts/manifest.py"

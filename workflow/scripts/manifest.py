@@ -14,4 +14,5 @@ rows = [
     manifest.manifest_row(**pair, wav=wav, timing=timing, synthesized=synth, phonemes=ps)
     for pair, wav, timing, synth, ps in inputs
 ]
+rows += [manifest.skipped_row(*skipped) for skipped in snakemake.params.skipped]
 manifest.write_manifest(manifest.build_manifest(rows), snakemake.output[0])

@@ -1,0 +1,70 @@
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from kokoro_narrate import manifest
+from kokoro_narrate.phonemes import Chunk, write_chunks
+
+
+@pytest.fixture
+def narration(tmp_path):
+    root = tmp_path / "repo"
+    folder = root / "results/narrations/post"
+    folder.mkdir(parents=True)
+    wav = folder / "af_heart_post.wav"
+    sf.write(wav, np.zeros(24000 * 3, dtype=np.int16), 24000, subtype="PCM_16")
+    timing = folder / "af_heart_post.json"
+    timing.write_text(json.dumps({"lufs": -16.0123, "true_peak_dbtp": -1.6049}))
+    synthesized = tmp_path / "synth.jsonl"
+    records = [
+        {"paragraph": "p0001", "chunk": 0, "kind": "title", "text": "A title", "words": 2},
+        {"paragraph": "p0002", "chunk": 0, "kind": "paragraph", "text": "One two.", "words": 2},
+        {"paragraph": "p0002", "chunk": 1, "kind": "paragraph", "text": "Three four.", "words": 2},
+    ]
+    synthesized.write_text("".join(json.dumps(r) + "\n" for r in records))
+    phonemes = tmp_path / "phonemes.jsonl"
+    write_chunks(
+        [
+            Chunk("p0001", 0, 1, "title", "A title", "ɐ tˈItᵊl", 2),
+            Chunk("p0002", 0, 2, "paragraph", "One two zorb.", "x", 3, oov=["zorb"]),
+            Chunk("p0002", 1, 2, "paragraph", "Three zorb.", "x", 2, oov=["zorb"]),
+        ],
+        phonemes,
+    )
+    return root, wav, timing, synthesized, phonemes
+
+
+def test_row_is_measured_from_the_files(narration):
+    root, wav, timing, synthesized, phonemes = narration
+    row = manifest.manifest_row(
+        "post", None, "af_heart", "a", 1.0, wav, timing, synthesized, phonemes, root=root
+    )
+    assert row["title"] == "A title"  # no front matter title: the script's title paragraph
+    assert row["paragraphs"] == 2 and row["chunks"] == 3 and row["words"] == 6
+    assert row["duration_s"] == 3.0 and row["wpm"] == 120.0
+    assert row["lufs"] == -16.01 and row["true_peak_dbtp"] == -1.6
+    assert row["oov_words"] == 1
+    assert row["path"] == "results/narrations/post/af_heart_post.wav"
+    assert row["sha256"] == hashlib.sha256(wav.read_bytes()).hexdigest()
+    assert row["status"] == "narrated"
+
+
+def test_table_is_sorted_and_written_the_same_way_twice(narration, tmp_path):
+    root, wav, timing, synthesized, phonemes = narration
+    rows = [
+        manifest.manifest_row("post", "T", v, "a", 1.0, wav, timing, synthesized, phonemes, root)
+        for v in ("bm_george", "af_heart")
+    ]
+    rows.append(manifest.skipped_row("post", "ef_dora", "post language en, voice speaks Spanish"))
+    table = manifest.build_manifest(rows)
+    assert list(table.columns) == manifest.COLUMNS
+    assert list(table.voice) == ["af_heart", "bm_george", "ef_dora"]
+    manifest.write_manifest(table, tmp_path / "a.csv")
+    manifest.write_manifest(manifest.build_manifest(rows[::-1]), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    back = pd.read_csv(tmp_path / "a.csv")
+    assert back.status.tolist()[-1].startswith("skipped: post language en")
