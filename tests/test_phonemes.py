@@ -92,3 +92,13 @@ def test_lexicon_file_validation(tmp_path):
     bad.write_text("- a list\n", encoding="utf-8")
     with pytest.raises(phonemes.PhonemeError, match="bad.yaml"):
         phonemes.load_lexicon(bad)
+
+
+def test_unpronounceable_word_is_a_warning_not_silence(english, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    chunks = phonemize_script(
+        [{"id": "p0007", "kind": "paragraph", "text": "Rated ★ today."}], english, 300
+    )
+    assert chunks and "p0007" in caplog.text and "★" in caplog.text and "lexicon" in caplog.text

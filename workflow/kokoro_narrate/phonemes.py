@@ -193,6 +193,14 @@ def phonemize_script(paragraphs: list[dict], g2p: G2P, target: int) -> list[Chun
     chunks: list[Chunk] = []
     for para in paragraphs:
         pieces, oov = chunk_paragraph(para["text"], g2p, target)
+        dropped = [w for w in oov if not g2p(w)[0]]
+        if dropped:
+            log.warning(
+                "paragraph %s: %s would not be spoken at all (no pronunciation); add them to "
+                "config/lexicon.yaml as 'word: respelling' or rewrite them",
+                para["id"],
+                ", ".join(dropped),
+            )
         pieces = [(t, p) for t, p in pieces if p]
         if not pieces:
             log.warning(
