@@ -15,6 +15,7 @@ include: "workflow/rules/synthesis.smk"
 include: "workflow/rules/narration.smk"
 include: "workflow/rules/manifest.smk"
 include: "workflow/rules/matrix.smk"
+include: "workflow/rules/cache.smk"
 
 
 rule all:

@@ -73,3 +73,22 @@ def test_prune_keeps_referenced_entries(tmp_path):
     assert entries == 1 and freed > 0
     assert cache.keys() == {keep}
     assert cache.size_bytes() == before - freed
+
+
+def test_tidy_reports_and_prunes_unreferenced_entries(tmp_path):
+    import json
+
+    from kokoro_narrate.cache import tidy
+
+    cache = ChunkCache(tmp_path / "cache")
+    used, stale = "aa" * 32, "bb" * 32
+    cache.put(used, entry(seed=1))
+    cache.put(stale, entry(seed=2))
+    chunk_list = tmp_path / "post.jsonl"
+    chunk_list.write_text(json.dumps({"key": used}) + "\n")
+    report = tidy(cache, [chunk_list], prune=False)
+    assert "2 entries" in report and "1 referenced" in report and "1 not" in report
+    assert cache.keys() == {used, stale}
+    report = tidy(cache, [chunk_list], prune=True)
+    assert "pruned 1 entries" in report
+    assert cache.keys() == {used}

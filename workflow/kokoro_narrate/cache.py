@@ -118,3 +118,23 @@ class ChunkCache:
             freed += tmp.stat().st_size
             tmp.unlink()
         return entries, freed
+
+
+def tidy(cache: ChunkCache, chunk_lists, prune: bool) -> str:
+    """Report the cache's size against the keys the given synthesis chunk lists reference, and
+    with `prune` delete the rest. Returns the report line (also logged)."""
+    referenced = set()
+    for path in chunk_lists:
+        with open(path, encoding="utf-8") as lines:
+            referenced.update(json.loads(line)["key"] for line in lines if line.strip())
+    present = cache.keys()
+    report = (
+        f"chunk cache {cache.root}: {len(present)} entries, {cache.size_bytes() / 1e6:.1f} MB; "
+        f"{len(present & referenced)} referenced by the current build, "
+        f"{len(present - referenced)} not"
+    )
+    if prune:
+        entries, freed = cache.prune(referenced)
+        report += f"; pruned {entries} entries, {freed / 1e6:.1f} MB"
+    log.info(report)
+    return report
