@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,61 +13,27 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 
-from conftest import REPO, write_config
+from conftest import DATA, REPO, write_config
+from conftest import run_snakemake as snakemake
 
 pytestmark = pytest.mark.slow
-
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
-        *SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config" / "config.yaml"),
-        "--cores",
-        "2",
-        "--resources",
-        "gpu=1",
-        *args,
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    if check and result.returncode != 0:
-        logs = (
-            "\n".join(
-                f"--- {p}\n{p.read_text()[-3000:]}"
-                for p in sorted((workdir / "logs").rglob("*.log"))
-            )
-            if (workdir / "logs").exists()
-            else ""
-        )
-        raise AssertionError(
-            f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}\n{logs}"
-        )
-    return result
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, tiny_model):
     """One full build, shared by the checks below."""
-    import shutil
-
-    from conftest import DATA
-
     workdir = tmp_path_factory.mktemp("build")
     shutil.copytree(DATA / "corpus", workdir / "corpus")
     (workdir / "config").mkdir()
     shutil.copy(REPO / "config" / "lexicon.yaml", workdir / "config" / "lexicon.yaml")
-    write_config(workdir, tiny_model)
+    write_config(workdir, tiny_model, voices=["af_heart", "bm_george", "ef_dora"])
     snakemake(workdir)
     return workdir
 
 
 def test_every_output_exists(built):
+    assert (built / "results/phonemes/e/hola.jsonl").is_file()
+    assert (built / "results/narrations/hola/ef_dora_hola.wav").is_file()
     for post in ("hello", "notes"):
         assert (built / f"results/scripts/{post}.jsonl").is_file()
         assert (built / f"results/phonemes/a/{post}.jsonl").is_file()
@@ -85,18 +50,32 @@ def test_every_output_exists(built):
 
 def test_manifest_has_one_row_per_post_and_voice(built):
     table = pd.read_csv(built / "results/manifest.csv")
-    assert sorted(zip(table.post, table.voice, strict=True)) == [
+    assert len(table) == 3 * 3
+    narrated = table[table.status == "narrated"]
+    assert sorted(zip(narrated.post, narrated.voice, strict=True)) == [
         ("hello", "af_heart"),
         ("hello", "bm_george"),
+        ("hola", "ef_dora"),
         ("notes", "af_heart"),
         ("notes", "bm_george"),
     ]
-    assert set(table.lang) == {"a", "b"}
-    assert (table.words > 10).all() and (table.chunks >= table.paragraphs).all()
+    assert set(narrated.lang) == {"a", "b", "e"}
+    assert (narrated.words > 10).all() and (narrated.chunks >= narrated.paragraphs).all()
+    # a post is narrated only in voices of its language, and the manifest says why not
+    skipped = table[table.status != "narrated"].set_index(["post", "voice"]).status
+    assert skipped[("hola", "af_heart")].startswith("skipped: post language es")
+    assert skipped[("hello", "ef_dora")].startswith("skipped: post language en")
+    titles = dict(zip(narrated.post, narrated.title, strict=False))
+    assert titles == {
+        "hello": "Hello, listener",
+        "hola": "Una nota breve",
+        "notes": "Notes on bread",
+    }
 
 
 def test_manifest_measures_the_written_files(built):
     table = pd.read_csv(built / "results/manifest.csv")
+    table = table[table.status == "narrated"]
     meter_cache = {}
     for row in table.itertuples():
         path = built / row.path
@@ -142,3 +121,36 @@ def test_report_holds_manifest_plot_and_matrix(built):
     names = zipfile.ZipFile(built / "report.zip").namelist()
     for wanted in ("/manifest.csv", "/matrix.csv", "/index.html", "/plot.svg"):
         assert any(n.endswith(wanted) for n in names), (wanted, names)
+
+
+def test_bad_post_fails_alone_and_says_where(tmp_path, tiny_model):
+    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
+    (tmp_path / "corpus" / "notes.md").unlink()
+    (tmp_path / "corpus" / "broken.md").write_bytes(b"# Title\n\nCaf\xe9 au lait.\n")
+    (tmp_path / "corpus" / "empty.md").write_text("---\ntitle: Nothing yet\n---\n")
+    (tmp_path / "config").mkdir()
+    write_config(tmp_path, tiny_model, voices=["af_heart"])
+    result = snakemake(tmp_path, "--keep-going", check=False)
+    assert result.returncode != 0
+    assert (tmp_path / "results/narrations/hello/af_heart_hello.wav").is_file()
+    broken = (tmp_path / "logs/script/broken.log").read_text()
+    assert "broken.md:3" in broken and "byte offset" in broken and "UTF-8" in broken
+    assert "empty.md" in (tmp_path / "logs/script/empty.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"speed": -1}, "speed"),
+        ({"voices": ["af_heart", "af_nobody"]}, "af_nobody"),
+        ({"voices": ["mix"], "blends": {"mix": {"af_heart": -1, "af_sky": 1}}}, "blends.mix"),
+        ({"loudness": {"target_lufs": "loud"}}, "target_lufs"),
+        ({"device": "tpu"}, "device"),
+    ],
+)
+def test_bad_config_stops_before_any_job_and_names_the_key(workdir, tiny_model, change, expected):
+    write_config(workdir, tiny_model, **change)
+    result = snakemake(workdir, "--dry-run", check=False)
+    assert result.returncode != 0
+    assert expected in result.stdout + result.stderr
+    assert not (workdir / "results").exists()

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Cold build of the corpus with real weights: words, audio minutes, wall seconds, real-time factor
+per post and voice, and the synthesis jobs' peak RSS.
+
+    python bench/pipeline.py --weights-dir ~/.cache/kokoro-dequant \\
+        --voice jf_alpha:a --voice jm_kumo:e
+
+The weights folder holds config.json, one .pth and voices/<name>.pt (e.g. the folder built by
+make-weights.sh, or a local copy of hexgrad/Kokoro-82M). `name:lang` makes a voice read another
+language than its name says. The build runs in a fresh folder with an empty chunk cache, with the
+README's command (`snakemake --cores 1 --resources gpu=1`); timings come from Snakemake's
+benchmark files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights-dir", default=os.environ.get("KOKORO_NARRATE_REALWEIGHTS"))
+    parser.add_argument("--voice", action="append", default=[], help="name or name:lang")
+    parser.add_argument("--posts", default=str(REPO / "corpus" / "*.md"))
+    parser.add_argument("--workdir", help="build folder (default: a new temporary folder)")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    if not args.weights_dir:
+        sys.exit("give --weights-dir or set KOKORO_NARRATE_REALWEIGHTS")
+    weights_dir = Path(args.weights_dir).expanduser().resolve()
+    (weights,) = glob.glob(str(weights_dir / "*.pth"))
+    voices = []
+    for spec in args.voice or ["af_heart"]:
+        name, _, lang = spec.partition(":")
+        voices.append({"name": name, "lang": lang} if lang else name)
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kokoro-narrate-bench-"))
+    (workdir / "config").mkdir(parents=True, exist_ok=True)
+    config = {
+        "posts": args.posts,
+        "voices": voices,
+        "threads": args.threads,
+        "model": {
+            "weights": weights,
+            "config": str(weights_dir / "config.json"),
+            "voices_dir": str(weights_dir / "voices"),
+        },
+        "lexicon": str(REPO / "config" / "lexicon.yaml"),
+    }
+    configfile = workdir / "config" / "bench.yaml"
+    configfile.write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        "1",
+        "--resources",
+        "gpu=1",
+    ]
+    print("build folder:", workdir)
+    print("command:", " ".join(command))
+    start = time.monotonic()
+    with open(workdir / "snakemake.log", "w") as log:
+        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode:
+        sys.exit(f"the build failed: see {workdir / 'snakemake.log'}")
+    total = time.monotonic() - start
+
+    manifest = pd.read_csv(workdir / "results" / "manifest.csv")
+    rows = []
+    for row in manifest.itertuples():
+        synth = pd.read_csv(workdir / f"benchmarks/synthesis/{row.voice}/{row.post}.tsv", sep="\t")
+        narr = pd.read_csv(workdir / f"benchmarks/narration/{row.post}/{row.voice}.tsv", sep="\t")
+        chunks = pd.read_json(workdir / f"results/synthesis/{row.voice}/{row.post}.jsonl", lines=True)
+        rows.append(
+            {
+                "post": row.post,
+                "voice": row.voice,
+                "words": row.words,
+                "chunks": row.chunks,
+                "audio_min": round(row.duration_s / 60, 2),
+                "synth_s": round(synth.s.iloc[0], 1),
+                "narration_s": round(narr.s.iloc[0], 1),
+                "rtf": round(synth.s.iloc[0] / row.duration_s, 3),
+                "wpm": row.wpm,
+                "chunk_wpm_min/med/max": "/".join(
+                    f"{chunks.wpm.quantile(q):.0f}" for q in (0.0, 0.5, 1.0)
+                ),
+                "peak_rss_mb": round(synth.max_rss.iloc[0]),
+                "lufs": row.lufs,
+                "true_peak_dbtp": row.true_peak_dbtp,
+            }
+        )
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False))
+    audio_s = manifest.duration_s.sum()
+    print(
+        f"\nall: {manifest.words.sum()} words, {audio_s / 60:.1f} audio minutes, "
+        f"{total:.0f} s wall for the whole build (real-time factor {total / audio_s:.3f}); "
+        f"synthesis jobs' peak RSS {table.peak_rss_mb.max()} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

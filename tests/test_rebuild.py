@@ -1,0 +1,149 @@
+"""Rebuilds do exactly the work a change requires, and give the bytes a clean build gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, REPO, write_config
+from conftest import run_snakemake as snakemake
+
+pytestmark = pytest.mark.slow
+
+SYNTH_LINE = re.compile(r"(\d+) chunks: (\d+) in the cache, (\d+) to synthesize")
+
+
+def new_project(root: Path, tiny_model: Path, **config) -> Path:
+    shutil.copytree(DATA / "corpus", root / "corpus")
+    (root / "config").mkdir()
+    shutil.copy(REPO / "config" / "lexicon.yaml", root / "config" / "lexicon.yaml")
+    write_config(root, tiny_model, **config)
+    return root
+
+
+def build(workdir: Path) -> dict[str, tuple[int, int]]:
+    """Run the workflow; return {synthesis log: (reused, synthesized)} for the jobs that ran."""
+    shutil.rmtree(workdir / "logs", ignore_errors=True)
+    snakemake(workdir)
+    counts = {}
+    for log in sorted((workdir / "logs" / "synthesis").rglob("*.log")):
+        match = SYNTH_LINE.search(log.read_text())
+        counts[str(log.relative_to(workdir / "logs" / "synthesis"))] = (
+            int(match.group(2)),
+            int(match.group(3)),
+        )
+    return counts
+
+
+def planned(workdir: Path) -> dict[str, int]:
+    """Jobs per rule that a dry run plans."""
+    out = snakemake(workdir, "--dry-run").stdout
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:", 1)[1]
+    jobs = {}
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            if parts and parts[0] == "total":
+                break
+            continue
+        jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
+def outputs(workdir: Path) -> dict[str, bytes]:
+    wanted = ["results/manifest.csv", "results/matrix.csv"]
+    wanted += [str(p.relative_to(workdir)) for p in (workdir / "results/narrations").rglob("*.*")]
+    return {name: (workdir / name).read_bytes() for name in sorted(wanted)}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, tiny_model):
+    workdir = new_project(tmp_path_factory.mktemp("rebuild"), tiny_model)
+    counts = build(workdir)
+    assert all(reused == 0 for reused, _ in counts.values())
+    return workdir
+
+
+def test_touch_or_fresh_checkout_runs_nothing(project):
+    for path in [*project.glob("corpus/*.md"), *project.glob("config/*.yaml")]:
+        os.utime(path)  # what a fresh git checkout does to every file
+    assert planned(project) == {}
+
+
+def test_config_changes_rerun_exactly_the_affected_jobs(project, tiny_model):
+    base = ["af_heart", "bm_george"]
+    cases = [
+        (
+            {"voices": [*base, "af_sky"]},
+            {"synthesis": 2, "narration": 2, "manifest": 1, "matrix": 1, "all": 1},
+        ),
+        ({"voices": ["af_heart"]}, {"manifest": 1, "matrix": 1, "all": 1}),
+        ({"speed": 1.1}, {"synthesis": 4, "narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
+        (
+            {"loudness": {"target_lufs": -18}},
+            {"narration": 4, "manifest": 1, "matrix": 1, "all": 1},
+        ),
+        ({"pauses": {"paragraph_ms": 900}}, {"narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
+    ]
+    try:
+        for change, expected in cases:
+            write_config(project, tiny_model, **change)
+            assert planned(project) == expected, change
+    finally:
+        write_config(project, tiny_model)
+    assert planned(project) == {}
+
+
+def test_lexicon_change_resynthesizes_only_paragraphs_with_the_word(project):
+    lexicon = project / "config" / "lexicon.yaml"
+    original = lexicon.read_text(encoding="utf-8")
+    try:
+        lexicon.write_text(original + "goodbye: /ɡʊdbˈIˈI/\n", encoding="utf-8")
+        counts = build(project)
+        # "goodbye" is in one paragraph of hello.md and nowhere in notes.md
+        assert counts["af_heart/hello.log"] == (5, 1)
+        assert counts["bm_george/hello.log"] == (5, 1)
+        assert counts.get("af_heart/notes.log", (4, 0))[1] == 0
+    finally:
+        lexicon.write_text(original, encoding="utf-8")
+        build(project)
+
+
+def test_one_paragraph_edit_synthesizes_one_chunk_per_voice_and_matches_a_clean_build(
+    project, tmp_path, tiny_model
+):
+    post = project / "corpus" / "hello.md"
+    post.write_text(
+        post.read_text().replace("says goodbye", "says farewell and thanks you"), encoding="utf-8"
+    )
+    counts = build(project)
+    assert counts == {"af_heart/hello.log": (5, 1), "bm_george/hello.log": (5, 1)}
+
+    clean = new_project(tmp_path / "clean", tiny_model)
+    shutil.copy(post, clean / "corpus" / "hello.md")
+    clean_counts = build(clean)
+    assert all(reused == 0 for reused, _ in clean_counts.values())
+    assert outputs(clean) == outputs(project)
+
+
+def test_cache_prune_keeps_what_the_build_references(project):
+    from kokoro_narrate.cache import ChunkCache
+
+    cache = ChunkCache(project / "results/cache/chunks")
+    before = cache.keys()
+    snakemake(project, "cache_prune")
+    referenced = {
+        json.loads(line)["key"]
+        for path in (project / "results/synthesis").rglob("*.jsonl")
+        for line in path.read_text().splitlines()
+    }
+    assert cache.keys() == referenced and before > referenced  # the old paragraph's chunks went
+    assert "pruned" in (project / "logs/cache/prune.log").read_text()
+    assert planned(project) == {}  # nothing the build needs was removed
