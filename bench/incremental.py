@@ -139,7 +139,8 @@ def main() -> None:
     print(f"one-para edit:  {edit:7.1f} s  synthesized {edit_synth}, reused {edit_reused}")
     print(f"no-op rebuild:  {noop:7.1f} s")
     print(f"start-up of one synthesis job (process, imports, model load): {fixed:.1f} s")
-    print(f"edit / cold = {edit / cold:.3f}; (edit - start-up) / cold = {(edit - fixed) / cold:.3f}")
+    ratio, net = edit / cold, (edit - fixed) / cold
+    print(f"edit / cold = {ratio:.3f}; (edit - start-up) / cold = {net:.3f}")
     print(
         f"target: edit <= cold * (1/{n} + 0.05) + start-up = {budget:.1f} s -> "
         f"{'met' if edit <= budget else 'MISSED'}; no-op <= 3 s -> "

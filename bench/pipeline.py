@@ -87,10 +87,12 @@ def main() -> None:
 
     manifest = pd.read_csv(workdir / "results" / "manifest.csv")
     rows = []
+    manifest = manifest[manifest.status == "narrated"]
     for row in manifest.itertuples():
         synth = pd.read_csv(workdir / f"benchmarks/synthesis/{row.voice}/{row.post}.tsv", sep="\t")
         narr = pd.read_csv(workdir / f"benchmarks/narration/{row.post}/{row.voice}.tsv", sep="\t")
-        chunks = pd.read_json(workdir / f"results/synthesis/{row.voice}/{row.post}.jsonl", lines=True)
+        chunk_list = workdir / f"results/synthesis/{row.voice}/{row.post}.jsonl"
+        chunks = pd.read_json(chunk_list, lines=True)
         rows.append(
             {
                 "post": row.post,

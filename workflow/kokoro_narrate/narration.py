@@ -187,6 +187,9 @@ def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, 
             {
                 "paragraph": p.paragraph,
                 "kind": p.kind,
+                # integer sample positions are the truth; seconds are derived from them
+                "start_sample": int(start),
+                "end_sample": int(start + e - s),
                 "start_s": start / sr,
                 "end_s": (start + e - s) / sr,
             }
