@@ -94,8 +94,10 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    # targets and flags first: --configfile and --resources take several values each
     cmd = [
         *SNAKEMAKE,
+        *args,
         "--snakefile",
         str(REPO / "Snakefile"),
         "--directory",
@@ -106,7 +108,6 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
         "2",
         "--resources",
         "gpu=1",
-        *args,
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if check and result.returncode != 0:
