@@ -97,14 +97,19 @@ def measure(audio: np.ndarray, sr: int) -> Measurement:
     )
 
 
-def _limit(audio: np.ndarray, sr: int, threshold: float) -> np.ndarray:
-    """Offline look-ahead limiter: scale audio so its oversampled peaks stay <= threshold."""
+def _limit(audio: np.ndarray, sr: int, threshold: float, env: np.ndarray | None = None):
+    """Offline look-ahead limiter: scale audio so its oversampled peaks stay <= threshold.
+
+    `env` is audio's oversampled envelope when the caller has it (it scales with the gain, so
+    normalize() computes it once for all its passes).
+    """
     # gains in float32: a long narration is millions of samples, and float32 gain curves are
     # exact to far better than 0.001 dB
     audio = audio.astype(np.float32)
     n = audio.size
     window = max(1, round(LOOKAHEAD_S * sr))
-    env = _oversampled_envelope(audio)
+    if env is None:
+        env = _oversampled_envelope(audio)
     with np.errstate(divide="ignore"):
         required = np.minimum(np.float32(1.0), np.float32(threshold) / env)
 
@@ -150,8 +155,10 @@ def normalize(
     aim_peak = ceiling_dbtp - PEAK_SAFETY_DB
     gain_db = target_lufs - lufs
     threshold_db = aim_peak
+    envelope = _oversampled_envelope(x)  # resampling is linear: scale it by each pass's gain
     for _ in range(MAX_ITERATIONS):
-        y = _limit(x * 10.0 ** (gain_db / 20.0), sr, 10.0 ** (threshold_db / 20.0))
+        gain = 10.0 ** (gain_db / 20.0)
+        y = _limit(x * gain, sr, 10.0 ** (threshold_db / 20.0), envelope * np.float32(gain))
         y = y.astype(np.float32)  # measure exactly what is returned
         got = measure(y, sr)
         loud_ok = abs(got.lufs - target_lufs) <= LOUDNESS_TOLERANCE_LU
