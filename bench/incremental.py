@@ -12,7 +12,6 @@ tests' small random-weight checkpoint (quick, but the start-up then dominates).
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import re
 import shutil
@@ -23,8 +22,8 @@ import time
 from pathlib import Path
 
 import yaml
+from common import REPO, model_config, snakemake_command
 
-REPO = Path(__file__).resolve().parent.parent
 SYNTH_LINE = re.compile(r"(\d+) chunks: (\d+) in the cache, (\d+) to synthesize")
 TOPICS = ["the river", "the bakery", "the old bridge", "the station", "the garden", "the market"]
 
@@ -46,21 +45,7 @@ def make_post(n: int) -> str:
 def run(workdir: Path, cores: int) -> tuple[float, int, int]:
     """Wall seconds of one snakemake run, and (synthesized, reused) chunks over its jobs."""
     shutil.rmtree(workdir / "logs" / "synthesis", ignore_errors=True)
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config" / "config.yaml"),
-        "--cores",
-        str(cores),
-        "--resources",
-        "gpu=1",
-    ]
+    command = snakemake_command(workdir, workdir / "config" / "config.yaml", cores)
     start = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.monotonic() - start
@@ -110,11 +95,7 @@ def main() -> None:
     config = {
         "posts": "corpus/*.md",
         "voices": voices,
-        "model": {
-            "weights": glob.glob(str(folder / "*.pth"))[0],
-            "config": str(folder / "config.json"),
-            "voices_dir": str(folder / "voices"),
-        },
+        "model": model_config(folder),
     }
     (workdir / "config").mkdir()
     (workdir / "corpus").mkdir()

@@ -15,7 +15,6 @@ benchmark files.
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import subprocess
 import sys
@@ -25,8 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-
-REPO = Path(__file__).resolve().parent.parent
+from common import REPO, model_config, snakemake_command
 
 
 def main() -> None:
@@ -40,7 +38,6 @@ def main() -> None:
     if not args.weights_dir:
         sys.exit("give --weights-dir or set KOKORO_NARRATE_REALWEIGHTS")
     weights_dir = Path(args.weights_dir).expanduser().resolve()
-    (weights,) = glob.glob(str(weights_dir / "*.pth"))
     voices = []
     for spec in args.voice or ["af_heart"]:
         name, _, lang = spec.partition(":")
@@ -52,30 +49,12 @@ def main() -> None:
         "posts": args.posts,
         "voices": voices,
         "threads": args.threads,
-        "model": {
-            "weights": weights,
-            "config": str(weights_dir / "config.json"),
-            "voices_dir": str(weights_dir / "voices"),
-        },
+        "model": model_config(weights_dir),
         "lexicon": str(REPO / "config" / "lexicon.yaml"),
     }
     configfile = workdir / "config" / "bench.yaml"
     configfile.write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        "--cores",
-        "1",
-        "--resources",
-        "gpu=1",
-    ]
+    command = snakemake_command(workdir, configfile)
     print("build folder:", workdir)
     print("command:", " ".join(command))
     start = time.monotonic()

@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from .manifest import COLUMNS as MANIFEST_COLUMNS
+
 log = logging.getLogger(__name__)
 
 #: metrics of the pivot (results/matrix.csv), in column order
@@ -64,16 +66,7 @@ PALETTE = (
 )
 
 _TEXT_COLUMNS = ("post", "title", "voice", "status", "lang", "path", "sha256")
-_NUMBER_COLUMNS = (
-    "speed",
-    "paragraphs",
-    "chunks",
-    "words",
-    "duration_s",
-    "wpm",
-    "lufs",
-    "true_peak_dbtp",
-)
+_NUMBER_COLUMNS = tuple(c for c in MANIFEST_COLUMNS if c not in _TEXT_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------- inputs
