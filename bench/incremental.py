@@ -115,6 +115,7 @@ def main() -> None:
     fixed = startup(config)
 
     n = args.paragraphs + 1  # the title is a paragraph too
+    jobs = len(voices)  # one synthesis job per voice reruns, each with its own start-up
     budget = cold * (1 / n + 0.05) + fixed
     print(f"cold build:     {cold:7.1f} s  synthesized {cold_synth}, reused {cold_reused}")
     print(f"one-para edit:  {edit:7.1f} s  synthesized {edit_synth}, reused {edit_reused}")
@@ -126,6 +127,11 @@ def main() -> None:
         f"target: edit <= cold * (1/{n} + 0.05) + start-up = {budget:.1f} s -> "
         f"{'met' if edit <= budget else 'MISSED'}; no-op <= 3 s -> "
         f"{'met' if noop <= 3 else 'MISSED'}"
+    )
+    per_job = budget + (jobs - 1) * fixed
+    print(
+        f"with one start-up per synthesis job that ran ({jobs}): edit <= {per_job:.1f} s -> "
+        f"{'met' if edit <= per_job else 'MISSED'}"
     )
 
 
