@@ -68,3 +68,16 @@ def test_table_is_sorted_and_written_the_same_way_twice(narration, tmp_path):
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     back = pd.read_csv(tmp_path / "a.csv")
     assert back.status.tolist()[-1].startswith("skipped: post language en")
+
+
+def test_counts_are_written_as_integers_beside_skipped_rows(narration, tmp_path):
+    root, wav, timing, synthesized, phonemes = narration
+    row = manifest.manifest_row(
+        "post", "T", "af_heart", "a", 1.0, wav, timing, synthesized, phonemes, root
+    )
+    table = manifest.build_manifest(
+        [row, manifest.skipped_row("post", "ef_dora", "other language")]
+    )
+    manifest.write_manifest(table, tmp_path / "m.csv")
+    first = (tmp_path / "m.csv").read_text().splitlines()[1].split(",")
+    assert first[manifest.COLUMNS.index("words")] == "6"

@@ -91,6 +91,9 @@ def skipped_row(post: str, voice: str, why: str) -> dict:
 
 def build_manifest(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
+    # counts stay integers (3083, not 3083.0) next to the empty cells of skipped rows
+    for column in ("paragraphs", "chunks", "words", "oov_words"):
+        table[column] = table[column].astype("Int64")
     return table.sort_values(["post", "voice"], kind="stable").reset_index(drop=True)
 
 
