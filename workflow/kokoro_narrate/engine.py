@@ -164,7 +164,9 @@ class KokoroEngine:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, model: ModelSettings, device: str = "auto", threads: int = 1, memo_dir=None):
-        import kokoro
+        # the version from the package metadata: importing kokoro costs seconds, which a job
+        # whose chunks are all cached never needs to spend
+        from importlib.metadata import version
 
         self.repo_id = model.repo_id
         self.config_path, self.weights_path = locate_weights(model)
@@ -178,7 +180,7 @@ class KokoroEngine:
         self.identity = hashlib.sha256(
             json.dumps(
                 {
-                    "kokoro": kokoro.__version__,
+                    "kokoro": version("kokoro"),
                     "weights": file_digest(self.weights_path, memo_dir),
                     "config": config_digest,
                 },
