@@ -63,7 +63,7 @@ def _hub_file(repo_id: str, filename: str, what: str) -> str:
             f"Kokoro {what} not found: could not get {filename} from {repo_id} "
             f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}).\n"
             "Either download the model once with network access "
-            f"(huggingface-cli download {repo_id}), after which it works offline, or point the "
+            f"(hf download {repo_id}), after which it works offline, or point the "
             "config at local files:\n"
             "  model:\n"
             "    weights: /path/to/kokoro-v1_0.pth\n"
