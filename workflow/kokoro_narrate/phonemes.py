@@ -157,8 +157,7 @@ def _pack(pieces: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
 def _split_words(text: str, phonemes: str, limit: int) -> list[tuple[str, str]]:
     """Last resort for a run-on clause: cut between phoneme words, keeping the words aligned."""
     words, ps_words = text.split(), phonemes.split()
-    if len(words) != len(ps_words):  # misaki merged or split tokens: cut phonemes, spread the text
-        ps_words = phonemes.split()
+    if len(words) != len(ps_words):  # misaki merged or split tokens: keep the text whole
         words = [text] + [""] * (len(ps_words) - 1)
     pieces = [(w, p) for w, p in zip(words, ps_words, strict=True)]
     return [(t.strip(), p) for t, p in _pack(pieces, limit)]

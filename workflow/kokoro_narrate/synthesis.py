@@ -70,7 +70,7 @@ def synthesize_post(
             done += 1
             made_s += len(entry.audio) / engine.sample_rate
             elapsed = clock() - start
-            todo = len(missing) - done
+            todo = max(0, len(missing) - done)  # a damaged entry found on read adds one
             eta = elapsed / done * todo
             log.info(
                 "chunk %d/%d (%s.%d): %.1f s of audio made, %.1f s elapsed, ETA %.0f s",
