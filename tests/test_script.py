@@ -16,7 +16,6 @@ from kokoro_narrate.script import (
     PostError,
     ScriptOptions,
     parse_post,
-    read_front_matter,
     read_script,
     write_script,
 )
@@ -55,7 +54,6 @@ def test_front_matter_fields():
     assert parsed.post_id == "01-front-matter-yaml"
     assert parsed.title == "Loudness, Explained"
     assert parsed.lang is None
-    assert parsed.overrides == {"voices": ["af_heart", "bm_george"], "speed": 1.1}
     texts = [p.text for p in parsed.paragraphs]
     assert texts.count("Loudness, Explained") == 1  # the equal H1 is not read twice
     assert not any(w in t for t in texts for w in ("2024", "March", "audio, loudness", "post"))
@@ -63,18 +61,8 @@ def test_front_matter_fields():
     toml = GOLDEN / "02-front-matter-toml.md"
     parsed = parse_post(toml.read_bytes(), str(toml))
     assert parsed.title == "Notes from the lab"
-    assert parsed.lang == "en-GB"
-    assert parsed.overrides == {"skip": False}
-
-
-def test_read_front_matter():
-    assert read_front_matter(b"no front matter\n", "a.md") == {}
-    assert read_front_matter(b"---\ntitle: A\ntags: [x]\n---\nbody\n", "a.md") == {
-        "title": "A",
-        "tags": ["x"],
-    }
-    assert read_front_matter(b'+++\ntitle = "A"\n+++\nbody\n', "a.md") == {"title": "A"}
-    assert read_front_matter(b"---\n---\nbody\n", "a.md") == {}
+    assert parsed.lang == "en"
+    assert parsed.skip is False
 
 
 def test_headings_and_rules():
@@ -199,7 +187,7 @@ def test_rule_at_the_top_is_not_front_matter():
 
 def test_skip_allows_nothing_speakable():
     post = parse_post(b"---\nskip: true\n---\n```\ncode\n```\n", "s.md")
-    assert post.overrides == {"skip": True}
+    assert post.skip and post.paragraphs == []
 
 
 def test_long_token_names_line():
@@ -212,27 +200,6 @@ def test_long_token_in_code_block_is_fine():
     blob = "A" * 2000
     post = parse_post(f"Text.\n\n```\n{blob}\n```\n".encode(), "ok.md")
     assert [p.text for p in post.paragraphs] == ["Text."]
-
-
-@pytest.mark.parametrize(
-    "data, line, syntax",
-    [
-        (b"---\ntitle: a\nbad: [unclosed\nfoo: 1\n---\nText\n", 4, True),
-        (b"---\ntitle: a: b\n---\nText\n", 2, True),
-        (b'+++\ntitle = "a"\nbad = \n+++\nText\n', 3, True),
-        (b'+++\ntitle = "a"\nbad = = 2\nok = 1\n+++\nText\n', 3, True),
-        (b"---\ntitle: a\nText\n", 1, True),
-        (b"---\n- a\n---\nText\n", 2, True),
-        (b"---\nspeed: fast\n---\nText\n", 2, False),
-        (b"---\ntitle: x\nvoices: 3\n---\nText\n", 3, False),
-        (b"---\nskip: maybe\n---\nText\n", 2, False),
-    ],
-)
-def test_bad_front_matter(data, line, syntax):
-    assert f"bad.md:{line}:" in _error(data)
-    if syntax:  # the cheap reader catches syntax; the overrides are checked by parse_post
-        with pytest.raises(PostError, match=f"bad.md:{line}:"):
-            read_front_matter(data, "posts/bad.md")
 
 
 # -- property: no markup leaks into spoken text -------------------------------------------------

@@ -66,3 +66,119 @@ def test_unknown_voice_is_a_config_error(tmp_path):
     post(tmp_path, "a", "Hi.\n")
     with pytest.raises(ConfigError, match="af_nobody"):
         load({"posts": str(tmp_path / "*.md"), "voices": ["af_nobody"]})
+
+
+# -- post ids and per-post problems (one post never stops the build) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "what-you-wanted-to-know-but-weren't-afraid-to-ask.md",
+            "what-you-wanted-to-know-but-werent-afraid-to-ask",
+        ),
+        ("Café crème.md", "Café-crème"),
+        ("  spaced   out .markdown", "spaced-out"),
+        ("2014-02-28-leap.md", "2014-02-28-leap"),
+        ("日本語の投稿.md", "日本語の投稿"),
+        ("!!!.md", None),
+        ("trip/index.md", "trip"),
+        ("trip/_index.md", "trip"),
+    ],
+)
+def test_post_ids_are_safe_stable_file_names(name, expected):
+    from kokoro_narrate.settings import post_id
+
+    got = post_id(f"corpus/{name}")
+    if expected is None:
+        assert got.startswith("post-") and len(got) == 13
+    else:
+        assert got == expected
+    assert got == post_id(f"corpus/{name}")  # stable
+
+
+def test_odd_file_names_and_bundles_all_build(tmp_path):
+    (tmp_path / "trip").mkdir()
+    (tmp_path / "trip" / "index.md").write_text("Hugo bundle.\n")
+    (tmp_path / "Café crème.md").write_text("Un café.\n")
+    (tmp_path / "weren't.markdown").write_text("Jekyll.\n")
+    (tmp_path / "plain.txt").write_text("Plain text.\n")
+    cfg = {"posts": [str(tmp_path / "**" / f"*{s}") for s in (".md", ".markdown", ".txt")]}
+    settings = load({**config(tmp_path), **cfg})
+    assert sorted(settings.posts) == ["Café-crème", "plain", "trip", "werent"]
+    assert all(p.problem is None for p in settings.posts.values())
+
+
+def test_planning_problems_fail_only_their_post(tmp_path):
+    post(tmp_path, "good", "Hello.\n")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    (tmp_path / "folder.md").mkdir()
+    post(tmp_path, "nested", "---\nx: " + "[" * 2000 + "]" * 2000 + "\n---\nHi.\n")
+    post(tmp_path, "badspeed", "---\nspeed: 0.001\n---\nHi.\n")
+    settings = load(config(tmp_path))
+    assert settings.posts["good"].problem is None
+    assert "does not exist" in settings.posts["dangling"].problem
+    assert not settings.posts["dangling"].readable
+    assert "a folder" in settings.posts["folder"].problem
+    assert "nested" in settings.posts["nested"].problem
+    assert "nested.md:2" in settings.posts["nested"].problem
+    assert "0.5 to 2.0" in settings.posts["badspeed"].problem
+
+
+def test_two_files_with_one_id_fail_naming_both(tmp_path):
+    post(tmp_path, "same", "One.\n")
+    (tmp_path / "same.markdown").write_text("Two.\n")
+    settings = load(
+        {**config(tmp_path), "posts": [str(tmp_path / "*.md"), str(tmp_path / "*.markdown")]}
+    )
+    problem = settings.posts["same"].problem
+    assert "same.md" in problem and "same.markdown" in problem and "rename" in problem
+
+
+def test_drafts_are_skipped_with_the_reason(tmp_path):
+    post(tmp_path, "live", "Hello.\n")
+    post(tmp_path, "wip", "---\ndraft: true\n---\nNot yet.\n")
+    post(tmp_path, "hidden", "---\npublished: false\n---\nNot yet.\n")
+    (tmp_path / "_drafts").mkdir()
+    (tmp_path / "_drafts" / "idea.md").write_text("Later.\n")
+    settings = load({**config(tmp_path), "posts": str(tmp_path / "**" / "*.md")})
+    assert list(settings.posts) == ["live"]
+    assert {k: v.split(" (")[0] for k, v in settings.skipped_posts.items()} == {
+        "wip": "a draft",
+        "hidden": "a draft",
+        "idea": "a draft",
+    }
+
+
+def test_a_bad_date_is_a_warning_and_the_post_builds(tmp_path):
+    post(tmp_path, "leap", "---\ntitle: Leap\ndate: 2014-02-29\n---\nText.\n")
+    settings = load(config(tmp_path))
+    leap = settings.posts["leap"]
+    assert leap.problem is None and "leap.md:3" in leap.warnings[0] and "date" in leap.warnings[0]
+
+
+# -- numbers that are not numbers, and folders that are not caches -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"speed": float("nan")}, "speed"),
+        ({"speed": 0.001}, "speed"),
+        ({"loudness": {"target_lufs": float("nan")}}, "loudness.target_lufs"),
+        ({"loudness": {"target_lufs": float("-inf")}}, "loudness.target_lufs"),
+        ({"voices": ["mix"], "blends": {"mix": {"af_heart": float("inf")}}}, "blends"),
+        ({"voices": ["mix"], "blends": {"mix": {"af_heart": float("nan"), "af_sky": 1}}}, "blends"),
+        ({"cache_dir": "/"}, "cache_dir"),
+        ({"cache_dir": "~"}, "cache_dir"),
+        ({"cache_dir": "."}, "cache_dir"),
+    ],
+)
+def test_config_numbers_and_cache_dir_are_checked_before_any_job(
+    tmp_path, monkeypatch, change, key
+):
+    monkeypatch.chdir(tmp_path)
+    post(tmp_path, "a", "Hi.\n")
+    with pytest.raises(ConfigError, match=key):
+        load({**config(tmp_path), **change})

@@ -32,3 +32,16 @@ def log_to_file(path) -> None:
         previous(kind, error, trace)
 
     sys.excepthook = log_and_raise
+
+
+# Bump a stage's number when the same inputs make it write different output (a fix to the
+# normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
+# params, so an upgrade reruns the stages whose code changed what they make, and no other.
+STAGE_VERSIONS = {
+    "script": 2,
+    "phonemes": 2,
+    "synthesis": 2,
+    "narration": 2,
+    "manifest": 2,
+    "matrix": 2,
+}

@@ -11,7 +11,6 @@ import ctypes
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from .cache import Entry
+from .digests import file_digest
 
 log = logging.getLogger(__name__)
 
@@ -101,25 +101,6 @@ def locate_voice(model: ModelSettings, name: str) -> str:
     if model.voices_dir:
         return _local(str(Path(model.voices_dir) / f"{name}.pt"), "voices_dir")
     return _hub_file(model.repo_id, f"voices/{name}.pt", f"voice {name}")
-
-
-def file_digest(path: str, memo_dir: Path | None = None) -> str:
-    """sha256 of a file, remembered by (path, size, mtime) so a 300 MB checkpoint is hashed once."""
-    stat = os.stat(path)
-    tag = hashlib.sha256(
-        f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}".encode()
-    ).hexdigest()
-    memo = memo_dir / f"{tag}.sha256" if memo_dir else None
-    if memo and memo.is_file():
-        return memo.read_text().strip()
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    if memo:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        memo.write_text(digest.hexdigest())
-    return digest.hexdigest()
 
 
 def _trim_heap():

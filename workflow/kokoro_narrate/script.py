@@ -27,28 +27,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from kokoro_narrate import frontmatter
+from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import normalize, url_domain
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10: TOML front matter then needs the tomli backport
-    try:
-        import tomli as tomllib
-    except ImportError:
-        tomllib = None
 
 KINDS = ("title", "heading", "paragraph", "list_item", "quote", "code_note")
 LONGEST_WORD = 1000  # characters without a space: a blob, not a word
-
-
-class PostError(ValueError):
-    """Bad input: the message names the file, the place (line, or byte offset) and the fix."""
 
 
 @dataclass(frozen=True)
@@ -75,115 +64,9 @@ class ScriptOptions:
 class Post:
     post_id: str
     title: str | None
-    lang: str | None
-    overrides: dict
+    lang: str | None  # the front matter's language code, if it gives one
+    skip: bool = False
     paragraphs: list[Paragraph] = field(default_factory=list)
-
-
-# -- front matter -------------------------------------------------------------------------------
-
-
-def _decode(data: bytes, path) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise PostError(
-            f"{path}:{line}: invalid UTF-8 at byte offset {e.start} (byte 0x{data[e.start]:02x}); "
-            "re-save the file as UTF-8"
-        ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _split_front_matter(text: str, path) -> tuple[dict, int]:
-    """Return (front matter, number of lines it takes, fences included)."""
-    lines = text.split("\n")
-    fence = lines[0].rstrip()
-    if fence not in ("---", "+++"):
-        return {}, 0
-    ends = ("---", "...") if fence == "---" else ("+++",)
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ends), None)
-    if end is None:
-        if fence == "---" and not re.match(r"\s*[\w-]+\s*:", lines[1] if len(lines) > 1 else ""):
-            return {}, 0  # a thematic break at the top, not front matter
-        raise PostError(
-            f"{path}:1: front matter opened with '{fence}' is never closed; "
-            f"add a '{fence}' line after it"
-        )
-    source = "\n".join(lines[1:end])
-    if fence == "---":
-        try:
-            meta = yaml.safe_load(source)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            line = mark.line + 2 if mark else 2  # +1 for the fence, +1 for 1-based lines
-            problem = getattr(e, "problem", None) or str(e).split("\n")[0]
-            raise PostError(
-                f"{path}:{line}: invalid YAML front matter: {problem}; "
-                "fix the YAML between the '---' lines (quote values that contain ':' or '#')"
-            ) from None
-    else:
-        if tomllib is None:
-            raise PostError(
-                f"{path}:1: TOML front matter needs Python 3.11+ or 'pip install tomli'"
-            )
-        try:
-            meta = tomllib.loads(source)
-        except tomllib.TOMLDecodeError as e:
-            m = re.search(r"line (\d+)", str(e))
-            line = int(m.group(1)) + 1 if m else end  # "at end of document": its last line
-            raise PostError(
-                f"{path}:{line}: invalid TOML front matter: {e}; "
-                "fix the TOML between the '+++' lines"
-            ) from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise PostError(
-            f"{path}:2: front matter is a {type(meta).__name__}, not a mapping; "
-            "write it as 'key: value' lines"
-        )
-    return meta, end + 1
-
-
-def read_front_matter(data: bytes, path: str) -> dict:
-    """The front matter of a post as a dict ({} when there is none)."""
-    return _split_front_matter(_decode(data, path), path)[0]
-
-
-def _key_line(text: str, key: str) -> int:
-    for i, line in enumerate(text.split("\n")[:200]):
-        if re.match(rf"\s*{re.escape(key)}\s*[:=]", line):
-            return i + 1
-    return 1
-
-
-def _overrides(meta: dict, text: str, path) -> dict:
-    """voices / speed / skip from front matter, checked; only the keys that are present."""
-    out = {}
-
-    def bad(key, want):
-        raise PostError(
-            f"{path}:{_key_line(text, key)}: front matter '{key}' is {meta[key]!r}; it must be "
-            f"{want}"
-        )
-
-    if "voices" in meta:
-        v = meta["voices"]
-        v = [v] if isinstance(v, str) else v
-        if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
-            bad("voices", "a voice name or a list of voice names, e.g. [af_heart, bm_george]")
-        out["voices"] = list(v)
-    if "speed" in meta:
-        s = meta["speed"]
-        if isinstance(s, bool) or not isinstance(s, int | float) or not 0 < s <= 4:
-            bad("speed", "a number above 0 and at most 4, e.g. 1.1")
-        out["speed"] = float(s)
-    if "skip" in meta:
-        if not isinstance(meta["skip"], bool):
-            bad("skip", "true or false")
-        out["skip"] = meta["skip"]
-    return out
 
 
 # -- Markdown -----------------------------------------------------------------------------------
@@ -348,18 +231,17 @@ def parse_post(
     ):
         if value not in allowed:
             raise ValueError(f"ScriptOptions.{name} is {value!r}; use one of {allowed}")
-    text = _decode(data, path)
+    front, text = frontmatter.read(data, path)
     if not text.strip():
         raise PostError(f"{path}:1: the post is empty; write the post, or remove the file")
-    meta, fm_lines = _split_front_matter(text, path)
-    overrides = _overrides(meta, text, path)
-    post_lang = str(meta["lang"]).strip() if meta.get("lang") else None
+    fm_lines, skip = front.body_start, front.skip
+    post_lang = front.lang
     say_lang = post_lang or lang
     lines = text.split("\n")
     body = "\n" * fm_lines + "\n".join(lines[fm_lines:])  # keep file line numbers in token maps
     if not body.strip():
-        if overrides.get("skip"):
-            return Post(Path(path).stem, None, post_lang, overrides, [])
+        if skip:
+            return Post(Path(path).stem, None, post_lang, skip, [])
         raise PostError(
             f"{path}:{fm_lines + 1}: the post has front matter but no text after line {fm_lines}; "
             "write the post, or set 'skip: true' in its front matter"
@@ -430,8 +312,7 @@ def parse_post(
         i += 1
 
     # Title: front matter first; else a leading H1 becomes the title. Never read twice.
-    title = meta.get("title")
-    title = str(title).strip() if title is not None and str(title).strip() else None
+    title = front.title
     if title is not None:
         t_words = _inline(_MD.parseInline(title)[0].children or [], options, [])
         first = items[0] if items else None
@@ -463,13 +344,13 @@ def parse_post(
         paragraphs.append(Paragraph(pid, kind, said, level, pause_before or carry))
         carry = False
 
-    if not overrides.get("skip") and all(p.kind in ("title", "code_note") for p in paragraphs):
+    if not skip and all(p.kind in ("title", "code_note") for p in paragraphs):
         raise PostError(
             f"{path}:{fm_lines + 1}: nothing to read aloud in lines {fm_lines + 1}-"
             f"{len(lines)} (only code, tables, math, HTML, Liquid or a title); "
             "add some prose, or set 'skip: true' in the front matter"
         )
-    return Post(Path(path).stem, title, post_lang, overrides, paragraphs)
+    return Post(Path(path).stem, title, post_lang, skip, paragraphs)
 
 
 def _same(a: str, b: str) -> bool:

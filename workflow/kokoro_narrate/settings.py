@@ -1,35 +1,66 @@
-"""Settings: the validated config turned into what the workflow plans with.
+"""Settings: the validated config turned into the plan the workflow builds.
 
-Everything here runs while Snakemake parses the workflow, so it must be quick (no torch, no
-spaCy) and must fail early with a message that names the config key or the file and the fix.
+Everything here runs while Snakemake parses the workflow, so it needs only the standard library and
+PyYAML, and it sorts every problem into one of two kinds:
+
+* a config mistake (an unknown voice, a number that is not a number, a cache folder that would
+  swallow the project) stops the run before any job, with the key and the fix in a ConfigError;
+* a problem of one post (unreadable front matter, a dangling symlink, a directory named like a
+  post, two files that want the same id) becomes that post's `problem`: its script job fails with
+  the message, and every other post builds.
+
+Post ids. A post's id names its outputs (``results/narrations/{id}/...``), so it must be a safe,
+stable file name whatever the file is called. It is the file name without its extension, with
+apostrophes dropped, every run of characters other than letters, digits, ``_``, ``-`` and ``.``
+turned into one ``-``, and ``-`` or ``.`` trimmed from both ends (Unicode letters are kept:
+``Café crème.md`` is ``Café-crème``). A Hugo page bundle ``trip/index.md`` takes its folder's name
+(``trip``). A name with nothing left gets ``post-`` and a digest of the name.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
+import math
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .voices import LANGS, POST_LANGS, Voice, VoiceError, resolve_voices
+from .digests import file_digest
+from .frontmatter import SPEED_RANGE, PostError, read
+from .voices import LANGS, POST_LANGS, Voice, VoiceError, local_file, resolve_voices
 
-POST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# What bloggers keep posts in: Markdown (Jekyll's .markdown, MDX) and plain text.
+POST_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
+BUNDLE_NAMES = ("index", "_index")  # Hugo page bundles: the folder names the post
+DRAFT_FOLDERS = ("_drafts",)  # Jekyll keeps unpublished posts here
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+_APOSTROPHES = re.compile("['\u2019\u02bc`]")
 
 
 class ConfigError(ValueError):
-    """The config or a post's front matter asks for something impossible."""
+    """The config asks for something impossible; the message names the key and the fix."""
 
 
 @dataclass(frozen=True)
 class Post:
     id: str
-    path: str
+    path: str  # as the glob found it (relative to the working directory when the glob is)
     lang: str  # ISO code of the post's language (front matter `lang:`, else config `lang`)
     title: str | None
     voices: tuple[str, ...]  # ids of the voices this post is narrated in
     speed: float
     skipped_voices: tuple[str, ...] = ()  # configured voices of another language
-    problem: str | None = None  # bad front matter: the post's script job fails with this message
+    problem: str | None = None  # the post's script job fails with this message
+    warnings: tuple[str, ...] = ()  # front matter values that were ignored, with file and line
+
+    @property
+    def readable(self) -> bool:
+        """A regular file the script job can take as its input."""
+        return os.path.isfile(self.path)
 
 
 @dataclass
@@ -37,6 +68,7 @@ class Settings:
     posts: dict[str, Post]
     voices: dict[str, Voice]
     skipped_posts: dict[str, str] = field(default_factory=dict)  # post id -> why
+    model_files: dict[str, str] = field(default_factory=dict)  # local model file -> sha256
 
     def voice(self, voice_id: str) -> Voice:
         return self.voices[voice_id]
@@ -62,39 +94,121 @@ class Settings:
             skipped.extend((post_id, voice_id, why) for voice_id in self.voices)
         return sorted(skipped)
 
+    def voice_files(self, voice_id: str, voices_dir: str | None) -> list[str]:
+        """The local .pt files a voice is made of (none for presets from the model hub)."""
+        files = (local_file(src, voices_dir) for src, _ in self.voice(voice_id).components)
+        return [f for f in files if f is not None]
 
-def _front_matter(path: str) -> dict:
-    from .script import read_front_matter
 
-    return read_front_matter(Path(path).read_bytes(), path)
+def post_id(path: str) -> str:
+    """The id of the post at `path` (see the module docstring)."""
+    p = Path(path)
+    name = p.stem
+    if p.suffix.lower() in POST_SUFFIXES and name in BUNDLE_NAMES and p.parent.name:
+        name = p.parent.name
+    slug = unicodedata.normalize("NFC", name)
+    slug = _APOSTROPHES.sub("", slug)
+    slug = _UNSAFE.sub("-", slug).strip("-.")
+    slug = re.sub(r"-{2,}", "-", slug)
+    if not slug:
+        slug = "post-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return slug
 
 
-def _post_meta(path: str, by_id: dict) -> dict:
-    """Front matter checked against the config; ConfigError or PostError names the post."""
-    meta = _front_matter(path)
-    lang = str(meta.get("lang", "")).lower().split("-")[0]
-    if lang and lang not in POST_LANGS:
-        raise ConfigError(
-            f"{path}: front matter lang {lang!r} is not one Kokoro speaks "
-            f"({', '.join(POST_LANGS)}); fix it or remove it."
+def find_posts(patterns) -> list[str]:
+    """Every path the `posts` glob(s) match, sorted; hidden files and folders are left out."""
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    found = set()
+    for pattern in patterns:
+        for path in glob.glob(pattern, recursive=True):
+            if any(part.startswith(".") and part not in (".", "..") for part in Path(path).parts):
+                continue
+            found.add(path)
+    return sorted(found)
+
+
+def _file_problem(path: str) -> str | None:
+    """Why `path` cannot be read as a post, or None."""
+    if os.path.islink(path) and not os.path.exists(path):
+        return (
+            f"{path}: a symbolic link to {os.readlink(path)}, which does not exist; "
+            "fix or remove the link"
         )
-    wanted = meta.get("voices")
-    if wanted is not None:
-        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
-        unknown = [w for w in wanted if w not in by_id]
-        if unknown:
-            raise ConfigError(
-                f"{path}: front matter voices {unknown} are not configured; "
-                f"configured voices: {', '.join(by_id)}."
+    if os.path.isdir(path):
+        return f"{path}: a folder, not a post file; rename it or narrow the config's posts glob"
+    if not os.path.isfile(path):
+        return f"{path}: not a regular file; remove it from the posts folder"
+    if not os.access(path, os.R_OK):
+        return f"{path}: cannot be read (permission denied); fix its permissions"
+    return None
+
+
+def _check_numbers(value, key: str = "config") -> None:
+    """Every number in the config is finite: YAML's .nan and .inf pass a JSON schema's ranges."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key} is {value}; it must be a finite number.")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_numbers(v, f"{key}.{k}" if key != "config" else f"config {k}")
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            _check_numbers(v, f"{key}[{n}]")
+
+
+def _check_cache_dir(cache_dir: str) -> None:
+    here = Path.cwd().resolve()
+    where = Path(cache_dir).expanduser().resolve()
+    forbidden = {Path("/"): "the file system root", Path.home().resolve(): "your home folder"}
+    forbidden[here] = "the project folder"
+    if where in forbidden:
+        raise ConfigError(
+            f"config cache_dir is {cache_dir!r}, which is {forbidden[where]}; cache_dir needs a "
+            "folder of its own (default: results/cache/chunks), because pruning the cache "
+            "deletes what is in it."
+        )
+
+
+def _plan_post(path: str, by_id: dict) -> tuple[dict, str]:
+    """(what the post's front matter asks for, problem or "") of one post file."""
+    problem = _file_problem(path)
+    if problem:
+        return {}, problem
+    try:
+        front, _ = read(Path(path).read_bytes(), path)
+        lang = front.lang
+        if lang and lang not in POST_LANGS:
+            raise PostError(
+                f"{front.where('lang')}: front matter lang {lang!r} is not one Kokoro speaks "
+                f"({', '.join(POST_LANGS)}); fix it or remove it"
             )
-        meta["voices"] = wanted
-    speed = meta.get("speed")
-    if speed is not None and not (isinstance(speed, (int, float)) and 0 < speed <= 4):
-        raise ConfigError(f"{path}: front matter speed {speed!r} must be a number in (0, 4].")
-    return meta
+        wanted = front.voices
+        unknown = [w for w in wanted or () if w not in by_id]
+        if unknown:
+            raise PostError(
+                f"{front.where('voices')}: front matter voices {unknown} are not configured; "
+                f"configured voices: {', '.join(by_id)}"
+            )
+        meta = {
+            "lang": lang,
+            "voices": wanted,
+            "speed": front.speed,
+            "title": front.title,
+            "skip": front.skip,
+            "draft": front.draft,
+            "warnings": front.warnings,
+        }
+    except (PostError, OSError) as err:
+        return {}, str(err)
+    return meta, ""
 
 
-def load(config: dict) -> Settings:
+def load(config: dict, memo_dir=None) -> Settings:
+    """The build plan for a validated config. `memo_dir` keeps the digests of model files."""
+    _check_numbers(config)
+    low, high = SPEED_RANGE
+    if not low <= config.get("speed", 1.0) <= high:
+        raise ConfigError(f"config speed is {config['speed']}; it must be from {low} to {high}.")
+    _check_cache_dir(config.get("cache_dir", "results/cache/chunks"))
     model = config.get("model", {})
     try:
         voices = resolve_voices(config["voices"], config.get("blends", {}), model.get("voices_dir"))
@@ -102,56 +216,83 @@ def load(config: dict) -> Settings:
         raise ConfigError(str(err)) from None
     by_id = {v.id: v for v in voices}
 
-    default_lang = config.get("lang", "en")
-    paths = sorted(glob.glob(config["posts"]))
+    paths = find_posts(config["posts"])
     if not paths:
         raise ConfigError(
             f"config posts: {config['posts']!r} matches no file; put posts in corpus/."
         )
+    claimed: dict[str, list[str]] = {}
+    for path in paths:
+        claimed.setdefault(post_id(path), []).append(path)
+
+    default_lang = config.get("lang", "en")
     posts: dict[str, Post] = {}
     skipped: dict[str, str] = {}
-    for path in paths:
-        post_id = Path(path).stem
-        if not POST_ID.match(post_id):
-            raise ConfigError(
-                f"{path}: the file name must be letters, digits, '-', '_' or '.'; rename it."
+    for pid, owners in claimed.items():
+        path = owners[0]
+        if len(owners) > 1:
+            meta, problem = (
+                {},
+                (f"{' and '.join(owners)} all get the post id {pid!r}; rename all but one of them"),
             )
-        if post_id in posts:
-            raise ConfigError(f"{path}: post id {post_id!r} is used by {posts[post_id].path} too.")
-        # A post with broken front matter still gets a plan, with defaults, so that with
-        # --keep-going only its own script job fails (with this message) and the rest build.
-        problem = None
-        try:
-            meta = _post_meta(path, by_id)
-        except ValueError as err:  # ConfigError, or the script module's PostError
-            meta, problem = {}, str(err)
+        else:
+            meta, problem = _plan_post(path, by_id)
+        # A post with a problem still gets a plan, with defaults, so that only its own script
+        # job fails (with the message) and, with --keep-going, the rest build.
         if meta.get("skip"):
-            skipped[post_id] = "front matter says skip"
+            skipped[pid] = "front matter says skip"
             continue
-        lang = str(meta.get("lang", default_lang)).lower().split("-")[0]
+        if meta.get("draft"):
+            skipped[pid] = "a draft (front matter draft: true or published: false)"
+            continue
+        if any(part in DRAFT_FOLDERS for part in Path(path).parts[:-1]):
+            skipped[pid] = "a draft (in a _drafts folder)"
+            continue
+        lang = meta.get("lang") or default_lang
         wanted = meta.get("voices")
         candidates = [v for v in voices if wanted is None or v.id in wanted]
         speaks = [v.id for v in candidates if v.lang in POST_LANGS[lang]]
         others = tuple(v.id for v in candidates if v.lang not in POST_LANGS[lang])
         if not speaks:
-            skipped[post_id] = (
+            skipped[pid] = (
                 f"no configured voice speaks {lang}; add one whose language is "
                 f"{' or '.join(LANGS[c] for c in POST_LANGS[lang])}"
             )
             continue
-        speed = float(meta.get("speed", config.get("speed", 1.0)))
-        title = meta.get("title")
-        posts[post_id] = Post(
-            id=post_id,
+        speed = meta.get("speed") or float(config.get("speed", 1.0))
+        posts[pid] = Post(
+            id=pid,
             path=path,
             lang=lang,
-            title=str(title) if title is not None else None,
+            title=meta.get("title"),
             voices=tuple(speaks),
             speed=speed,
             skipped_voices=others,
-            problem=problem,
+            problem=problem or None,
+            warnings=tuple(meta.get("warnings", ())),
         )
     if not posts:
         reasons = "; ".join(f"{p}: {why}" for p, why in skipped.items())
         raise ConfigError(f"no post can be narrated ({reasons}).")
-    return Settings(posts=posts, voices=by_id, skipped_posts=skipped)
+    settings = Settings(posts=posts, voices=by_id, skipped_posts=skipped)
+    settings.model_files = _model_files(config, settings, memo_dir)
+    return settings
+
+
+def _model_files(config: dict, settings: Settings, memo_dir) -> dict[str, str]:
+    """sha256 of every local file that shapes the audio: weights, model config, voice tensors.
+
+    They go into the synthesis jobs' params, so replacing one (even by a copy that keeps the old
+    modification time) reruns exactly the jobs that read it.
+    """
+    model = config.get("model", {})
+    files = [model.get(key) for key in ("weights", "config") if model.get(key)]
+    for voice_id in settings.voices:
+        files += settings.voice_files(voice_id, model.get("voices_dir"))
+    digests = {}
+    for path in files:
+        if not os.path.isfile(path):
+            key = next((k for k in ("weights", "config") if model.get(k) == path), "voices_dir")
+            raise ConfigError(f"config model.{key}: {path} does not exist; fix the path.")
+        digests[path] = file_digest(path, memo_dir)
+    return digests

@@ -8,6 +8,7 @@ parsed, so an unknown voice or a language mismatch stops the run before any job 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,11 +161,12 @@ def resolve_voices(entries: list, blends: dict, voices_dir: str | None) -> list[
         where = f"config voices[{n}] ({name})"
         if name in blends:
             mix = blends[name]
-            total = sum(mix.values())
-            if any(w < 0 for w in mix.values()) or total <= 0:
+            finite = all(isinstance(w, int | float) and math.isfinite(w) for w in mix.values())
+            total = sum(mix.values()) if finite else 0
+            if not finite or any(w < 0 for w in mix.values()) or total <= 0:
                 raise VoiceError(
-                    f"config blends.{name}: weights must be non-negative with a positive sum, "
-                    f"got {mix}."
+                    f"config blends.{name}: weights must be finite, non-negative numbers with a "
+                    f"positive sum, got {mix}."
                 )
             components = tuple((src, w / total) for src, w in sorted(mix.items()) if w > 0)
             for src, _ in components:
@@ -202,6 +204,15 @@ def resolve_voices(entries: list, blends: dict, voices_dir: str | None) -> list[
     if dupes:
         raise VoiceError(f"config voices: {', '.join(dupes)} listed twice.")
     return voices
+
+
+def local_file(source: str, voices_dir: str | None) -> str | None:
+    """The local file a voice component is read from; None for a preset from the model hub."""
+    if _is_path(source):
+        return source
+    if voices_dir is not None:
+        return str(Path(voices_dir) / f"{source}.pt")
+    return None
 
 
 def load_pack(voice: Voice, locate) -> torch.Tensor:  # noqa: F821

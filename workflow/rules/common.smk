@@ -1,23 +1,35 @@
 # Helpers and input functions shared by the rules; the logic lives in workflow/kokoro_narrate.
+# Planning needs only Snakemake and PyYAML: the package's planning modules (settings, frontmatter,
+# voices, digests) use nothing else, and the heavy stack is imported inside the jobs.
 import re
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+sys.path.insert(0, str(Path(workflow.current_basedir).parent))
+
+from kokoro_narrate import STAGE_VERSIONS
 from kokoro_narrate import settings as narrate_settings
 
 validate(config, "../schemas/config.schema.yaml")
 
 try:
-    SETTINGS = narrate_settings.load(config)
+    SETTINGS = narrate_settings.load(config, memo_dir=".snakemake/kokoro-narrate/digests")
 except narrate_settings.ConfigError as err:
     raise WorkflowError(f"kokoro-narrate: {err}") from None
 
-for _post, _why in SETTINGS.skipped_posts.items():
-    logger.info(f"kokoro-narrate: post {_post} is not narrated: {_why}")
+for _post_id, _why in SETTINGS.skipped_posts.items():
+    logger.info(f"kokoro-narrate: post {_post_id} is not narrated: {_why}")
+for _post in SETTINGS.posts.values():
+    for _warning in _post.warnings:
+        logger.warning(f"kokoro-narrate: {_warning}")
+    if _post.problem:
+        logger.warning(f"kokoro-narrate: post {_post.id} will fail: {_post.problem}")
 
 PAIRS = SETTINGS.pairs()
+VOICES_DIR = config["model"].get("voices_dir")
 
 
 wildcard_constraints:
@@ -27,7 +39,9 @@ wildcard_constraints:
 
 
 def post_source(wildcards):
-    return SETTINGS.posts[wildcards.post].path
+    """The post file; none for a post that cannot be read (its script job fails and says why)."""
+    post = SETTINGS.posts[wildcards.post]
+    return [post.path] if post.readable and not post.problem else []
 
 
 def post_problem(wildcards):
@@ -45,11 +59,12 @@ def voice_phonemes(wildcards):
 
 def voice_files(wildcards):
     """Local .pt files of a voice: inputs, so replacing one rebuilds its narrations."""
-    return [
-        src
-        for src, _ in SETTINGS.voice(wildcards.voice).components
-        if src.endswith(".pt")
-    ]
+    return SETTINGS.voice_files(wildcards.voice, VOICES_DIR)
+
+
+def model_files(wildcards=None):
+    """Local weights and model config: inputs of every synthesis job."""
+    return [config["model"][key] for key in ("weights", "config") if config["model"].get(key)]
 
 
 def voice_params(wildcards):
@@ -59,6 +74,13 @@ def voice_params(wildcards):
         "lang": voice.lang,
         "components": [list(c) for c in voice.components],
     }
+
+
+def file_digests(wildcards):
+    """sha256 of the model files and voice tensors a synthesis job reads: a replaced file (even
+    one copied with its old modification time) changes the params and reruns the job."""
+    files = model_files() + voice_files(wildcards)
+    return {path: SETTINGS.model_files[path] for path in files}
 
 
 def post_speed(wildcards):

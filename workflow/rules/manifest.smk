@@ -18,5 +18,6 @@ rule manifest:
     params:
         pairs=manifest_pairs,
         skipped=manifest_skipped,
+        version=STAGE_VERSIONS["manifest"],
     script:
         "../scripts/manifest.py"

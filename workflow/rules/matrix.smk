@@ -25,5 +25,6 @@ rule matrix:
         "../envs/kokoro-narrate.yaml"
     params:
         excerpt_s=config["matrix"]["excerpt_s"],
+        version=STAGE_VERSIONS["matrix"],
     script:
         "../scripts/matrix.py"

@@ -15,5 +15,6 @@ rule narration:
         pauses=config["pauses"],
         loudness=config["loudness"],
         cache_dir=config["cache_dir"],
+        version=STAGE_VERSIONS["narration"],
     script:
         "../scripts/narration.py"

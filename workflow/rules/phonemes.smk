@@ -13,5 +13,6 @@ rule phonemes:
         "../envs/kokoro-narrate.yaml"
     params:
         target=config["chunking"]["target_phonemes"],
+        version=STAGE_VERSIONS["phonemes"],
     script:
         "../scripts/phonemes.py"

@@ -12,5 +12,6 @@ rule script:
         lang=post_lang,
         options=config["script"],
         problem=post_problem,
+        version=STAGE_VERSIONS["script"],
     script:
         "../scripts/script.py"

@@ -3,6 +3,7 @@ rule synthesis:
     input:
         phonemes=voice_phonemes,
         voice_files=voice_files,
+        model_files=model_files,
     output:
         "results/synthesis/{voice}/{post}.jsonl",
     log:
@@ -20,5 +21,7 @@ rule synthesis:
         model=config["model"],
         device=config["device"],
         cache_dir=config["cache_dir"],
+        digests=file_digests,
+        version=STAGE_VERSIONS["synthesis"],
     script:
         "../scripts/synthesis.py"

@@ -5,11 +5,12 @@ from kokoro_narrate import log_to_file, script
 log_to_file(snakemake.log[0])
 if snakemake.params.problem:  # found in the front matter while the workflow was planned
     raise script.PostError(snakemake.params.problem)
-with open(snakemake.input.post, "rb") as source:
+(path,) = snakemake.input.post
+with open(path, "rb") as source:
     data = source.read()
 post = script.parse_post(
     data,
-    snakemake.input.post,
+    path,
     lang=snakemake.params.lang,
     options=script.ScriptOptions(**snakemake.params.options),
 )

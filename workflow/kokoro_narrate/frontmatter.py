@@ -1,0 +1,365 @@
+"""Front matter: the YAML (``---``) or TOML (``+++``) block at the top of a post, read safely.
+
+One reader for the whole pipeline: the workflow reads it while it plans (which posts, in which
+voices, at which speed), the script stage when it writes the narration script, so this module
+needs nothing beyond the standard library and PyYAML.
+
+Two rules keep one post from hurting the build:
+
+* Reading is bounded. A post cannot make the reader spend unbounded time or memory: the block is
+  at most ``MAX_BYTES``, nested at most ``MAX_DEPTH`` deep, and YAML aliases may not expand it past
+  ``MAX_NODES`` nodes (the "billion laughs" document is refused, not expanded).
+* Values are checked only where the pipeline uses them. A theme's keys (layout, tags, categories,
+  permalink, ...) are never looked at. A key the pipeline uses but cannot read is an error of that
+  post when the value decides what is built (``voices``, ``speed``, ``skip``, ``lang``), and a
+  warning naming file, line and key when it only describes the post (``date``, ``title``,
+  ``description``): the post still builds. YAML timestamps are read as text, so ``date:
+  2014-02-29`` is a warning, never a crash of the YAML loader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+import yaml
+
+MAX_BYTES = 64 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 20_000
+# Kokoro's speed: below 0.5 or above 2.0 the model's pace is no longer speech (and 0.001 would run
+# for hours). The config schema holds the same range for `speed`; a test keeps them equal.
+SPEED_RANGE = (0.5, 2.0)
+
+_LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+class PostError(ValueError):
+    """Bad input in one post: the message names the file, the place (line or byte) and the fix."""
+
+
+class FrontMatterError(PostError):
+    """A post's front matter that cannot be used."""
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    path: str
+    values: dict = field(default_factory=dict)  # everything, as parsed (dates as text)
+    body_start: int = 0  # lines the block takes, fences included: the body starts after them
+    key_lines: dict = field(default_factory=dict)  # 1-based line of each top-level key
+    warnings: tuple[str, ...] = ()
+
+    def line(self, key: str) -> int:
+        return self.key_lines.get(key, 1)
+
+    def where(self, key: str) -> str:
+        return f"{self.path}:{self.line(key)}"
+
+    # What the pipeline reads, each checked here and nowhere else.
+
+    @property
+    def title(self) -> str | None:
+        return _text(self.values.get("title"))
+
+    @property
+    def description(self) -> str | None:
+        """`description`, else Jekyll's `excerpt`: what a feed or a player says about the post."""
+        return _text(self.values.get("description")) or _text(self.values.get("excerpt"))
+
+    @property
+    def lang(self) -> str | None:
+        """The post's language as a lowercase ISO 639-1 code ("en-GB" -> "en"), if it says."""
+        value = self.values.get("lang", self.values.get("language"))
+        if value is None or value == "":
+            return None
+        key = "lang" if "lang" in self.values else "language"
+        if not isinstance(value, str) or not re.fullmatch(
+            r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*", value
+        ):
+            raise FrontMatterError(
+                f"{self.where(key)}: front matter '{key}' is {value!r}; write a language code "
+                "such as en, es or en-GB"
+            )
+        return value.replace("_", "-").split("-")[0].lower()
+
+    @property
+    def voices(self) -> tuple[str, ...] | None:
+        if "voices" not in self.values:
+            return None
+        value = self.values["voices"]
+        value = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise FrontMatterError(
+                f"{self.where('voices')}: front matter 'voices' is {self.values['voices']!r}; "
+                "write a voice name or a list of voice names, e.g. [af_heart, bm_george]"
+            )
+        return tuple(value)
+
+    @property
+    def speed(self) -> float | None:
+        if "speed" not in self.values:
+            return None
+        value = self.values["speed"]
+        low, high = SPEED_RANGE
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or not low <= value <= high:
+            raise FrontMatterError(
+                f"{self.where('speed')}: front matter 'speed' is {value!r}; it must be a number "
+                f"from {low} to {high}, e.g. 1.1"
+            )
+        return float(value)
+
+    @property
+    def skip(self) -> bool:
+        return self._flag("skip", False)
+
+    @property
+    def draft(self) -> bool:
+        """Jekyll and Hugo drafts: `draft: true`, or `published: false`."""
+        return self._flag("draft", False) or not self._flag("published", True)
+
+    @property
+    def date(self) -> dt.date | None:
+        """The post's date, or None (with a warning in `warnings`) when it is not a real date."""
+        return _date(self.values.get("date"))
+
+    def _flag(self, key: str, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise FrontMatterError(
+                f"{self.where(key)}: front matter '{key}' is {value!r}; write true or false"
+            )
+        return value
+
+
+def _text(value) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        text = " ".join(str(value).split())
+        return text or None
+    return None
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = _DATE.match(str(value).strip()) if isinstance(value, str | int) else None
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def decode(data: bytes, path) -> str:
+    """The post as text: UTF-8 (a BOM is dropped), newlines as "\\n"; a clear error otherwise."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise FrontMatterError(
+            f"{path}:{line}: invalid UTF-8 at byte offset {e.start} (byte 0x{data[e.start]:02x}); "
+            "re-save the file as UTF-8"
+        ) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse(text: str, path) -> FrontMatter:
+    """The front matter of a post's text (an empty FrontMatter when it has none)."""
+    lines = text.split("\n")
+    fence = lines[0].rstrip()
+    if fence not in ("---", "+++"):
+        return FrontMatter(str(path))
+    ends = ("---", "...") if fence == "---" else ("+++",)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ends), None)
+    if end is None:
+        if fence == "---" and not re.match(r"\s*[\w-]+\s*:", lines[1] if len(lines) > 1 else ""):
+            return FrontMatter(str(path))  # a thematic break at the top, not front matter
+        raise FrontMatterError(
+            f"{path}:1: front matter opened with '{fence}' is never closed; "
+            f"add a '{fence}' line after it"
+        )
+    source = "\n".join(lines[1:end])
+    if len(source.encode("utf-8")) > MAX_BYTES:
+        raise FrontMatterError(
+            f"{path}:2: front matter is {len(source.encode('utf-8')):,} bytes, more than the "
+            f"{MAX_BYTES:,} a post's metadata needs; move the content into the post body"
+        )
+    if fence == "---":
+        values, key_lines = _yaml(source, path)
+    else:
+        values, key_lines = _toml(source, path, end)
+    front = FrontMatter(str(path), values, end + 1, key_lines)
+    return FrontMatter(front.path, values, end + 1, key_lines, tuple(_warnings(front)))
+
+
+def read(data: bytes, path) -> tuple[FrontMatter, str]:
+    """(front matter, the whole decoded text) of a post file's bytes."""
+    text = decode(data, path)
+    return parse(text, path), text
+
+
+def _warnings(front: FrontMatter) -> list[str]:
+    out = []
+    if front.values.get("date") not in (None, "") and front.date is None:
+        out.append(
+            f"{front.where('date')}: front matter 'date' is {front.values['date']!r}, which is "
+            "not a real date; the post is built without one (write it as YYYY-MM-DD)"
+        )
+    for key in ("title", "description", "excerpt"):
+        value = front.values.get(key)
+        if value is not None and _text(value) is None:
+            out.append(
+                f"{front.where(key)}: front matter '{key}' is not text "
+                f"({type(value).__name__}); it is ignored"
+            )
+    return out
+
+
+# -- YAML -----------------------------------------------------------------------------------------
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with timestamps read as text and limits on depth and alias expansion."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth = 0
+        self.expanded = 0  # nodes, counting every alias as the size of what it stands for
+        self.sizes: dict[int, int] = {}
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            node = super().compose_node(parent, index)
+            self._grow(_size(node, self.sizes), mark)
+            return node
+        mark = self.peek_event().start_mark
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Limit(mark, f"is nested more than {MAX_DEPTH} levels deep")
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        self._grow(1, mark)
+        return node
+
+    def _grow(self, n: int, mark) -> None:
+        self.expanded += n
+        if self.expanded > MAX_NODES:
+            raise _Limit(mark, f"expands to more than {MAX_NODES:,} values through aliases")
+
+
+# Timestamps stay text: the loader must never fail on a date that does not exist (2014-02-29).
+_BoundedLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Limit(Exception):
+    def __init__(self, mark, what):
+        super().__init__(what)
+        self.mark, self.what = mark, what
+
+
+def _size(node, sizes: dict[int, int]) -> int:
+    """Number of nodes under `node`, memoized: aliases share subtrees."""
+    key = id(node)
+    if key not in sizes:
+        sizes[key] = 1  # a cycle counts once
+        if isinstance(node, yaml.SequenceNode):
+            sizes[key] = 1 + sum(_size(child, sizes) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            sizes[key] = 1 + sum(_size(k, sizes) + _size(v, sizes) for k, v in node.value)
+    return sizes[key]
+
+
+def _yaml(source: str, path) -> tuple[dict, dict]:
+    loader = _BoundedLoader(source)
+    try:
+        node = loader.get_single_node()
+        values = loader.construct_document(node) if node is not None else None
+    except _Limit as e:
+        raise FrontMatterError(
+            f"{path}:{e.mark.line + 2}: front matter {e.what}; simplify it"
+        ) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark else 2  # +1 for the fence, +1 for 1-based lines
+        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
+        raise FrontMatterError(
+            f"{path}:{line}: invalid YAML front matter: {problem}; fix the YAML between the "
+            "'---' lines (quote values that contain ':' or '#', indent with spaces, not tabs)"
+        ) from None
+    except RecursionError:
+        raise _too_deep(path) from None
+    finally:
+        loader.dispose()
+    if values is None:
+        return {}, {}
+    if not isinstance(values, dict):
+        raise FrontMatterError(
+            f"{path}:2: front matter is a {type(values).__name__}, not a mapping; "
+            "write it as 'key: value' lines"
+        )
+    key_lines = {
+        str(key.value): key.start_mark.line + 2
+        for key, _ in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
+    return {str(k): v for k, v in values.items()}, key_lines
+
+
+# -- TOML -----------------------------------------------------------------------------------------
+
+
+def _toml(source: str, path, end: int) -> tuple[dict, dict]:
+    try:
+        values = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        line = int(m.group(1)) + 1 if m else end  # "at end of document": its last line
+        raise FrontMatterError(
+            f"{path}:{line}: invalid TOML front matter: {e}; fix the TOML between the '+++' lines"
+        ) from None
+    except RecursionError:
+        raise _too_deep(path) from None
+    if _depth(values) > MAX_DEPTH:
+        raise FrontMatterError(
+            f"{path}:2: front matter is nested more than {MAX_DEPTH} levels deep; simplify it"
+        )
+    key_lines = {}
+    for n, line in enumerate(source.split("\n"), start=2):
+        m = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
+        if m and m.group(1) not in key_lines:
+            key_lines[m.group(1)] = n
+    return values, key_lines
+
+
+def _too_deep(path) -> FrontMatterError:
+    return FrontMatterError(f"{path}:2: front matter is nested too deeply; simplify it")
+
+
+def _depth(value, level: int = 1) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level)
+    return level
