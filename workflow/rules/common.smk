@@ -16,7 +16,9 @@ from kokoro_narrate import settings as narrate_settings
 validate(config, "../schemas/config.schema.yaml")
 
 try:
-    SETTINGS = narrate_settings.load(config, memo_dir=".snakemake/kokoro-narrate/digests")
+    SETTINGS = narrate_settings.load(
+        config, memo_dir=".snakemake/kokoro-narrate/digests"
+    )
 except narrate_settings.ConfigError as err:
     raise WorkflowError(f"kokoro-narrate: {err}") from None
 
@@ -64,7 +66,11 @@ def voice_files(wildcards):
 
 def model_files(wildcards=None):
     """Local weights and model config: inputs of every synthesis job."""
-    return [config["model"][key] for key in ("weights", "config") if config["model"].get(key)]
+    return [
+        config["model"][key]
+        for key in ("weights", "config")
+        if config["model"].get(key)
+    ]
 
 
 def voice_params(wildcards):
