@@ -16,11 +16,19 @@ include: "workflow/rules/narration.smk"
 include: "workflow/rules/manifest.smk"
 include: "workflow/rules/matrix.smk"
 include: "workflow/rules/cache.smk"
+include: "workflow/rules/clean.smk"
 
 
 rule all:
+    """Every final output: a narration that went missing is rebuilt by a plain run."""
     default_target: True
     input:
+        all_narrations,
+        all_timings,
         "results/manifest.csv",
         "results/matrix.csv",
         "results/matrix.html",
+
+
+onerror:
+    describe_failures()

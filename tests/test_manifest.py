@@ -1,5 +1,6 @@
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,3 +82,51 @@ def test_counts_are_written_as_integers_beside_skipped_rows(narration, tmp_path)
     manifest.write_manifest(table, tmp_path / "m.csv")
     first = (tmp_path / "m.csv").read_text().splitlines()[1].split(",")
     assert first[manifest.COLUMNS.index("words")] == "6"
+
+
+def pair(tmp_path, narration, **files):
+    root, wav, timing, synthesized, phonemes = narration
+    paths = {"wav": wav, "timing": timing, "synthesized": synthesized, "phonemes": phonemes}
+    paths.update(files)
+    logs = [tmp_path / f"{stage}.log" for stage in ("script", "phonemes", "synthesis", "narration")]
+    return {
+        "post": "post",
+        "title": "T",
+        "voice": "af_heart",
+        "lang": "a",
+        "speed": 1.0,
+        "files": {k: str(v) for k, v in paths.items()},
+        "logs": [str(p) for p in logs],
+    }, root
+
+
+def test_rows_check_every_file_on_disk(narration, tmp_path):
+    declared, root = pair(tmp_path, narration)
+    assert manifest.pair_row(declared, root)["status"] == "narrated"
+    Path(declared["files"]["wav"]).unlink()  # deleted by hand
+    row = manifest.pair_row(declared, root)
+    assert row["status"].startswith("not built") and "path" not in row and "sha256" not in row
+
+
+def test_a_failed_job_names_its_message_and_log(narration, tmp_path):
+    declared, root = pair(tmp_path, narration)
+    Path(declared["logs"][1]).write_text(
+        "2026-11-26 INFO root: start\n2026-11-26 ERROR kokoro_narrate: job failed: no G2P\n"
+        "Traceback ...\n"
+    )
+    row = manifest.pair_row(declared, root)
+    assert row["status"] == f"failed: no G2P (see {declared['logs'][1]})"
+    # the narration of an earlier run is still there: listed, with its checksum
+    assert row["path"].endswith("af_heart_post.wav") and len(row["sha256"]) == 64
+
+
+def test_formula_cells_are_neutralized(tmp_path):
+    rows = [
+        {"post": "p", "title": '=HYPERLINK("http://x")', "voice": "v", "status": "narrated"},
+        {"post": "q", "title": "-16 LUFS, explained", "voice": "v", "status": "narrated"},
+        {"post": "r", "title": "@home", "voice": "v", "status": "narrated"},
+        {"post": "s", "title": "Plain", "voice": "v", "status": "narrated"},
+    ]
+    manifest.write_manifest(manifest.build_manifest(rows), tmp_path / "m.csv")
+    titles = pd.read_csv(tmp_path / "m.csv", keep_default_na=False).title.tolist()
+    assert titles == ['\'=HYPERLINK("http://x")', "'-16 LUFS, explained", "'@home", "Plain"]

@@ -12,6 +12,7 @@ from kokoro_narrate.engine import (
     KokoroEngine,
     ModelMissing,
     ModelSettings,
+    Request,
     locate_voice,
     pick_device,
 )
@@ -36,15 +37,19 @@ CHUNKS = [chunk(1, "hˈɛlO wˈɜɹld."), chunk(2, "ðɪs ɪz ɐ tˈɛst."), chu
 @pytest.fixture
 def voice(tiny_model):
     (v,) = voices.resolve_voices(["af_heart"], {}, str(tiny_model / "voices"))
-    style = voices.load_pack(v, partial(locate_voice, settings(tiny_model)))
-    return style, voices.pack_digest(style)
+    locate = partial(locate_voice, settings(tiny_model))
+    return voices.voice_digest(v, locate), partial(voices.load_pack, v, locate)
 
 
-def run(tiny_model, cache_dir, chunks, voice, speed=1.0):
+def work(chunks, voice, speed=1.0):
+    digest, load_pack = voice
+    return synthesis.Work(chunks, digest, speed, load_pack)
+
+
+def run(tiny_model, cache_dir, chunks, voice, speed=1.0, build=None):
     engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
-    style, digest = voice
     return engine, synthesis.synthesize_post(
-        chunks, style, digest, speed, engine, ChunkCache(cache_dir)
+        work(chunks, voice, speed), engine, ChunkCache(cache_dir), build
     )
 
 
@@ -53,7 +58,7 @@ def test_every_chunk_is_synthesized_then_reused(tiny_model, tmp_path, voice, cap
     engine, first = run(tiny_model, tmp_path, CHUNKS, voice)
     assert [c.cached for c in first] == [False] * 3
     assert all(c.samples > 0 and c.duration_s == c.samples / 24000 for c in first)
-    assert "chunk 3/3" in caplog.text and "ETA" in caplog.text
+    assert "synthesized 3/3 chunks" in caplog.text and "ETA" in caplog.text
     engine, again = run(tiny_model, tmp_path, CHUNKS, voice)
     assert [c.cached for c in again] == [True] * 3
     assert engine._model is None  # all cached: the model was never loaded
@@ -86,7 +91,7 @@ def test_threads_come_from_the_rule(tiny_model, voice, tmp_path):
     import torch
 
     engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
-    engine.synthesize("hˈɛlO.", voice[0], 1.0, seed=1)
+    engine.synthesize_many([Request("hˈɛlO.", voice[1](), 1.0, seed=1)])
     assert torch.get_num_threads() == 1
 
 
@@ -114,3 +119,41 @@ def test_local_path_that_does_not_exist_is_named(tmp_path, tiny_model):
     )
     with pytest.raises(ModelMissing, match="model.weights"):
         KokoroEngine(missing)
+
+
+def test_first_job_with_a_miss_fills_the_cache_for_the_whole_build(tiny_model, tmp_path, voice):
+    other_post = [chunk(7, "ənˈʌðəɹ pˈOst."), chunk(8, "mˈOɹ wˈɜɹdz.")]
+    other_speed = work(CHUNKS[:1], voice, speed=1.2)
+    build = [work(CHUNKS, voice), work(other_post, voice), other_speed]
+    engine, own = run(tiny_model, tmp_path, CHUNKS, voice, build=lambda: build)
+    cache = ChunkCache(tmp_path)
+    assert all(c.key in cache for c in own)
+    for other in build[1:]:
+        assert all(k in cache for k in synthesis.keys_of(other, engine))
+    # the next job finds everything and never loads the model
+    engine, theirs = run(tiny_model, tmp_path, other_post, voice, build=lambda: build)
+    assert engine._model is None and all(c.cached for c in theirs)
+
+
+def test_a_damaged_entry_is_made_again_by_the_job_that_needs_it(tiny_model, tmp_path, voice):
+    _, first = run(tiny_model, tmp_path, CHUNKS, voice)
+    damaged = next(tmp_path.glob(f"{first[1].key[:2]}/{first[1].key}.f32"))
+    damaged.write_bytes(damaged.read_bytes()[:-40])
+    _, again = run(tiny_model, tmp_path, CHUNKS, voice)
+    assert [c.samples for c in again] == [c.samples for c in first]
+    assert ChunkCache(tmp_path).get(first[1].key) is not None
+
+
+def test_identity_needs_no_torch_and_names_the_mode(tiny_model):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kokoro_narrate.engine import KokoroEngine, ModelSettings\n"
+        f"e = KokoroEngine(ModelSettings(weights={str(tiny_model / 'tiny-kokoro.pth')!r}, "
+        f"config={str(tiny_model / 'config.json')!r}), device='cpu')\n"
+        "print(e.mode, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["cpu|float32|single", "False"]

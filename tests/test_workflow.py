@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -104,9 +105,13 @@ def test_script_is_readable_without_markup(built):
         assert mark not in spoken
 
 
-def test_synthesis_log_reports_progress(built):
-    log = (built / "logs/synthesis/af_heart/hello.log").read_text()
-    assert "to synthesize" in log and "ETA" in log and "/" in log
+def test_the_model_loads_once_per_build_and_reports_progress(built):
+    logs = {p: p.read_text() for p in (built / "logs/synthesis").rglob("*.log")}
+    assert len(logs) == 5 and all("to synthesize" in text for text in logs.values())
+    loaded = [p for p, text in logs.items() if "loaded Kokoro" in text]
+    assert len(loaded) == 1  # the first job with a miss filled the cache for all five
+    made = re.findall(r"synthesized (\d+) chunks, ", logs[loaded[0]])
+    assert sum(map(int, made)) == 24 and "ETA" in logs[loaded[0]]
 
 
 def test_noop_rebuild_runs_nothing(built):

@@ -1,8 +1,13 @@
 """The synthesis engine: Kokoro-82M behind the small interface the pipeline needs.
 
-The pipeline only asks an engine for `sample_rate`, an `identity` (a digest of everything about
-the engine that changes the audio: weights, config, kokoro version) and `synthesize(phonemes,
-style, speed, seed)`. A batched or remote engine can take its place without touching the stages.
+The pipeline asks an engine for `sample_rate`, an `identity` (a digest of everything about the
+engine that changes the samples: kokoro and torch versions, weights, config, and the mode: device
+kind, dtype and batching) and `synthesize_many(requests)`. The identity is known without importing
+torch or loading the model, so a job whose chunks are all cached costs a fraction of a second.
+
+On the CPU chunks go through kokoro's own KModel one at a time ("single"); on a CUDA GPU they go
+through `batched.BatchedKModel` in length-bucketed batches. The two give slightly different samples
+(different kernels), so the mode is part of the identity and they never mix in one cache.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ import ctypes
 import hashlib
 import json
 import logging
+import os
+import socket
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol
 
@@ -30,11 +38,27 @@ class ModelMissing(RuntimeError):
     """The weights, config or a voice are neither local nor downloadable."""
 
 
+# kokoro's KModel.MODEL_NAMES, repeated here so that finding the weights never imports kokoro
+# (which imports transformers: seconds a cached job need not spend)
+MODEL_NAMES = {
+    "hexgrad/Kokoro-82M": "kokoro-v1_0.pth",
+    "hexgrad/Kokoro-82M-v1.1-zh": "kokoro-v1_1-zh.pth",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    phonemes: str
+    pack: object  # the voice's [510, 1, 256] style tensor; the row is chosen by length
+    speed: float
+    seed: int
+
+
 class Engine(Protocol):
     sample_rate: int
     identity: str
 
-    def synthesize(self, phonemes: str, style, speed: float, seed: int) -> Entry: ...
+    def synthesize_many(self, requests: list[Request]) -> list[Entry]: ...
 
 
 @dataclass(frozen=True)
@@ -82,8 +106,6 @@ def _local(path: str, key: str) -> str:
 
 def locate_weights(model: ModelSettings) -> tuple[str, str]:
     """(config.json path, weights path)."""
-    from kokoro import KModel
-
     config = (
         _local(model.config, "config")
         if model.config
@@ -92,7 +114,7 @@ def locate_weights(model: ModelSettings) -> tuple[str, str]:
     if model.weights:
         weights = _local(model.weights, "weights")
     else:
-        name = KModel.MODEL_NAMES.get(model.repo_id, "kokoro-v1_0.pth")
+        name = MODEL_NAMES.get(model.repo_id, "kokoro-v1_0.pth")
         weights = _hub_file(model.repo_id, name, "weights")
     return config, weights
 
@@ -139,66 +161,145 @@ def pick_device(requested: str) -> str:
     return requested
 
 
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def device_kind(requested: str, memo_dir=None) -> str:
+    """The device `requested` resolves to, with the GPU's name ("cuda:NVIDIA H200", "cpu").
+
+    Resolving "auto" or "cuda" means importing torch (seconds); the answer is remembered per host
+    in `memo_dir` as long as torch, the visible GPUs and the driver's device nodes stay the same.
+    """
+    if requested == "cpu":
+        return "cpu"
+    fingerprint = {
+        "requested": requested,
+        "torch": _package_version("torch"),
+        "visible": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "driver": os.path.exists("/dev/nvidiactl"),
+    }
+    memo = Path(memo_dir) / f"device-{socket.gethostname()}.json" if memo_dir else None
+    if memo is not None:
+        try:
+            known = json.loads(memo.read_text(encoding="utf-8"))
+            if known.get("fingerprint") == fingerprint:
+                return known["device"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+    import torch
+
+    kind = pick_device(requested)
+    if kind == "cuda":
+        kind = f"cuda:{torch.cuda.get_device_name(0)}"
+    if memo is not None:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"fingerprint": fingerprint, "device": kind}))
+            os.replace(tmp, memo)
+        except OSError:
+            pass
+    return kind
+
+
 class KokoroEngine:
     """Kokoro's KModel, loaded on first use: a job whose chunks are all cached never loads it."""
 
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, model: ModelSettings, device: str = "auto", threads: int = 1, memo_dir=None):
-        # the version from the package metadata: importing kokoro costs seconds, which a job
-        # whose chunks are all cached never needs to spend
-        from importlib.metadata import version
-
+    def __init__(
+        self,
+        model: ModelSettings,
+        device: str = "auto",
+        threads: int = 1,
+        memo_dir=None,
+        dtype: str = "float32",
+        batch_frames: int | None = None,
+    ):
         self.repo_id = model.repo_id
         self.config_path, self.weights_path = locate_weights(model)
-        self.device_request = device
         self.threads = threads
+        self.device = device_kind(device, memo_dir)
+        self.batched = self.device.startswith("cuda")
+        self.dtype = dtype if self.batched else "float32"
+        self.batch_frames = batch_frames
         config_digest = hashlib.sha256(
             json.dumps(
                 json.loads(Path(self.config_path).read_text(encoding="utf-8")), sort_keys=True
             ).encode()
         ).hexdigest()
+        self.mode = f"{self.device}|{self.dtype}|{self._batching()}"
         self.identity = hashlib.sha256(
             json.dumps(
                 {
-                    "kokoro": version("kokoro"),
+                    "kokoro": _package_version("kokoro"),
+                    "torch": _package_version("torch"),
                     "weights": file_digest(self.weights_path, memo_dir),
                     "config": config_digest,
+                    "mode": self.mode,
                 },
                 sort_keys=True,
             ).encode()
         ).hexdigest()
         self._model = None
-        self.device = None
+        self._batched = None
+
+    def _batching(self) -> str:
+        if not self.batched:
+            return "single"
+        from .batched import MODE
+
+        return MODE
 
     def _load(self):
         import torch
         from kokoro import KModel
 
         torch.set_num_threads(self.threads)
-        self.device = pick_device(self.device_request)
+        device = self.device.split(":")[0]
         # A fixed seed makes any parameter the checkpoint leaves out identical in every process.
         torch.manual_seed(0)
         model = KModel(repo_id=self.repo_id, config=self.config_path, model=self.weights_path)
-        self._model = model.to(self.device).eval()
+        self._model = model.to(device).eval()
+        if self.batched:
+            from .batched import BatchedKModel
+
+            self._batched = BatchedKModel(
+                self._model, dtype=self.dtype, max_frames=self.batch_frames
+            )
         log.info(
-            "loaded Kokoro from %s on %s with %d threads",
+            "loaded Kokoro from %s on %s (%s) with %d threads",
             self.weights_path,
             self.device,
+            self.mode,
             self.threads,
         )
 
-    def synthesize(self, phonemes: str, style, speed: float, seed: int) -> Entry:
-        import torch
-
+    def synthesize_many(self, requests: list[Request]) -> list[Entry]:
+        """Audio and per-token frames of every request; each seeded by its own seed, so a chunk's
+        samples do not depend on what else is synthesized with it."""
+        if not requests:
+            return []
         if self._model is None:
             self._load()
+        if self._batched is not None:
+            items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
+            return [Entry(audio, frames) for audio, frames in self._batched.synthesize(items)]
+        return [self._synthesize_one(r) for r in requests]
+
+    def _synthesize_one(self, request: Request) -> Entry:
+        import torch
+
         # Kokoro's generator injects noise: seed it from the chunk key so a chunk is reproducible
         # whatever was synthesized before it in the same process.
-        torch.manual_seed(seed)
-        ref_s = style[len(phonemes) - 1]
+        torch.manual_seed(request.seed)
+        ref_s = request.pack[len(request.phonemes) - 1]
         with torch.inference_mode():
-            out = self._model(phonemes, ref_s, speed, return_output=True)
+            out = self._model(request.phonemes, ref_s, request.speed, return_output=True)
         audio = out.audio.cpu().numpy().astype(np.float32)
         frames = out.pred_dur.cpu().numpy().reshape(-1).tolist()
         del out

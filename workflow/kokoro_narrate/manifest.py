@@ -1,7 +1,13 @@
 """Manifest: one row per post and voice, measured on the files the build wrote.
 
+Its rows are the post x voice pairs the build declares, each file checked on disk: a narration is
+`narrated` only when its files are there; a pair whose job failed is `failed`, naming the message
+and the log; the rest are `skipped` (other language, front matter) with the reason. The workflow
+also writes it when a run fails (`onerror`), so it never describes files that are gone.
+
 It holds no wall-clock values (run timings go to benchmarks/ and the logs), and its paths are
 relative to the repository root, so the same build gives the same bytes wherever the repo lives.
+Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ COLUMNS = [
     "post",
     "title",
     "voice",
-    "status",  # "narrated", or "skipped: why" for a combination the build does not narrate
+    "status",  # "narrated", "failed: why (see log)", "not built: why", or "skipped: why"
     "lang",
     "speed",
     "paragraphs",
@@ -89,6 +95,50 @@ def skipped_row(post: str, voice: str, why: str) -> dict:
     return {"post": post, "title": "", "voice": voice, "status": f"skipped: {why}"}
 
 
+FAILED_MARK = "job failed: "  # what kokoro_narrate.log_to_file writes when a job ends in an error
+
+
+def failure(logs: list[str]) -> tuple[str, str] | None:
+    """(message, log) of the first of a pair's stage logs that records a failed job."""
+    for log in logs:
+        try:
+            text = Path(log).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find(FAILED_MARK)
+        if at >= 0:
+            return text[at + len(FAILED_MARK) :].split("\n", 1)[0].strip(), log
+    return None
+
+
+def pair_row(pair: dict, root=".") -> dict:
+    """The row of one declared pair, from what is on disk.
+
+    `pair` holds post, title, voice, lang, speed, `files` (wav, timing, synthesized, phonemes) and
+    `logs` (the stage logs of its chain, in order)."""
+    files = pair["files"]
+    failed = failure(pair["logs"])
+    present = all(Path(files[k]).is_file() for k in ("wav", "timing", "synthesized", "phonemes"))
+    fields = {k: pair[k] for k in ("post", "title", "voice", "lang", "speed")}
+    if present and not failed:
+        return manifest_row(**fields, **files, root=root)
+    row = {**fields, "title": fields["title"] or fields["post"]}
+    if failed:
+        message, log = failed
+        row["status"] = f"failed: {message} (see {log})"
+    else:
+        row["status"] = "not built: the run stopped before this narration; run snakemake again"
+    if Path(files["wav"]).is_file():  # the narration of an earlier run, still on disk
+        wav = Path(files["wav"])
+        row["path"] = Path(os.path.relpath(wav.resolve(), Path(root).resolve())).as_posix()
+        row["sha256"] = sha256_file(wav)
+    return row
+
+
+def rows(pairs: list[dict], skipped: list, root=".") -> list[dict]:
+    return [pair_row(p, root) for p in pairs] + [skipped_row(*s) for s in skipped]
+
+
 def build_manifest(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
     # counts stay integers (3083, not 3083.0) next to the empty cells of skipped rows
@@ -97,5 +147,21 @@ def build_manifest(rows: list[dict]) -> pd.DataFrame:
     return table.sort_values(["post", "voice"], kind="stable").reset_index(drop=True)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A text cell a spreadsheet would evaluate (=, +, -, @ first) gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_manifest(table: pd.DataFrame, path) -> None:
-    table.to_csv(path, index=False, lineterminator="\n")
+    """CSV, written to a temporary name and renamed."""
+    table = table.copy()
+    for column in ("post", "title", "voice", "status", "lang", "path"):
+        table[column] = table[column].map(_inert)
+    tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
+    table.to_csv(tmp, index=False, lineterminator="\n")
+    os.replace(tmp, path)

@@ -9,6 +9,8 @@ built on) never drifts from the audio.
 from __future__ import annotations
 
 import json
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,17 +56,30 @@ class Piece:
     pause_before: bool = False  # a horizontal rule: at least a heading's pause before this piece
 
 
-def pieces_from_cache(chunks: list[dict], cache) -> list[Piece]:
-    """The synthesis stage's chunk list, with each chunk's audio read back from the cache."""
+def pieces_from_cache(chunks: list[dict], cache, repair=None) -> list[Piece]:
+    """The synthesis stage's chunk list, with each chunk's audio read back from the cache.
+
+    A chunk the cache has lost (damaged, pruned, deleted) is handed to `repair(records)`, which
+    synthesizes it again under the same key, so a narration never fails for want of a chunk.
+    """
+    entries = {chunk["key"]: cache.get(chunk["key"]) for chunk in chunks}
+    lost = [c for c in chunks if entries[c["key"]] is None]
+    if lost:
+        if repair is None:
+            raise RuntimeError(
+                f"{len(lost)} chunks are missing from the chunk cache {cache.root}; rebuild "
+                "them with: snakemake --cores 1 --resources gpu=1 --forcerun synthesis"
+            )
+        repair(lost)
+        entries.update({c["key"]: cache.get(c["key"]) for c in lost})
     pieces = []
     for chunk in chunks:
-        entry = cache.get(chunk["key"])
+        entry = entries[chunk["key"]]
         if entry is None or len(entry.audio) != chunk["samples"]:
             raise RuntimeError(
-                f"chunk {chunk['paragraph']}.{chunk['chunk']} ({chunk['key'][:12]}) is missing "
-                "from "
-                f"the chunk cache {cache.root}; rebuild it with: snakemake --forcerun synthesis "
-                "--cores 1 --resources gpu=1"
+                f"chunk {chunk['paragraph']}.{chunk['chunk']} ({chunk['key'][:12]}) came back "
+                f"from the chunk cache {cache.root} with other samples than were listed; rebuild "
+                "it with: snakemake --cores 1 --resources gpu=1 --forcerun synthesis"
             )
         pieces.append(
             Piece(entry.audio, chunk["paragraph"], chunk["kind"], chunk.get("pause_before", False))
@@ -214,7 +229,22 @@ def write_wav(path, audio: np.ndarray, sr: int) -> None:
             f"refusing to write clipped audio: peak {20 * np.log10(peak / 32768):.2f} dBFS "
             "reaches full scale (normalize it first)"
         )
-    sf.write(str(path), q.astype(np.int16), sr, subtype="PCM_16", format="WAV")
+    with _replacing(path) as tmp:
+        sf.write(str(tmp), q.astype(np.int16), sr, subtype="PCM_16", format="WAV")
+
+
+@contextmanager
+def _replacing(path):
+    """Write to a temporary name beside `path`, then rename: the old file stays whole until the
+    new one is complete (the narration rule also marks its outputs update(), so Snakemake keeps
+    and, if the job fails, restores the previous narration)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def build_narration(
@@ -243,5 +273,6 @@ def build_narration(
         "true_peak_dbtp": round(m.true_peak_dbtp, 3),
         "pieces": timings,
     }
-    Path(timing_path).write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+    with _replacing(timing_path) as tmp:
+        tmp.write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
     return info

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -228,9 +229,14 @@ def phonemize_script(paragraphs: list[dict], g2p: G2P, target: int) -> list[Chun
 
 
 def write_chunks(chunks: list[Chunk], path) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
+    """JSON Lines, written to a temporary name and renamed: the synthesis stage reads every post's
+    phonemes while other posts' are being written, and must never see half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as out:
         for chunk in chunks:
             out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
 
 
 def read_chunks(path) -> list[Chunk]:

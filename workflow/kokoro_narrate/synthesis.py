@@ -3,21 +3,35 @@
 The job writes a chunk list (JSON Lines) that names each chunk's cache key; the narration stage
 reads the audio back from the cache by that key. Only cache misses cost model time, so editing one
 paragraph re-synthesizes only that paragraph's chunks.
+
+The model loads once per build. Snakemake runs one synthesis job per post and voice (so outputs,
+logs and rebuilds stay per post), but the first of them that finds a chunk missing does not stop at
+its own post: it loads the model and synthesizes every chunk the whole build is missing, all posts
+and all voices, in length-bucketed batches (`prefill`). The jobs after it find their chunks in the
+cache and finish without importing torch. The phonemes stage runs first (its rules have a higher
+priority), so with the README's --cores 1 every post's phonemes are there by then; with more cores
+the prefill takes in the posts whose phonemes appear while it works, and a post whose phonemes come
+after it has finished is synthesized by its own job (a second model load).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from .cache import ChunkCache, chunk_key
-from .engine import Engine
-from .phonemes import Chunk
+from .engine import Engine, Request
+from .phonemes import Chunk, read_chunks
 
 log = logging.getLogger(__name__)
+
+# Chunks per engine call: the engine buckets them by length inside; slices this size keep the
+# progress log and the cache writes moving (a killed job loses at most one slice).
+SLICE = 256
 
 
 @dataclass
@@ -28,7 +42,7 @@ class SynthesizedChunk:
     kind: str
     text: str
     words: int
-    phonemes: int  # length of the phoneme string
+    phonemes: str  # what Kokoro read: lets narration re-synthesize a chunk the cache lost
     key: str  # cache key of the audio
     samples: int
     duration_s: float
@@ -37,51 +51,122 @@ class SynthesizedChunk:
     pause_before: bool = False
 
 
+@dataclass(frozen=True)
+class Work:
+    """One narration's chunks, with what the engine needs to make them."""
+
+    chunks: list[Chunk]
+    voice_digest: str
+    speed: float
+    load_pack: Callable[[], object]  # the voice's style tensor (imports torch: only when needed)
+
+
 def seed_from_key(key: str) -> int:
     return int(key[:15], 16)
 
 
-def synthesize_post(
-    chunks: list[Chunk],
-    style,
-    voice_digest: str,
-    speed: float,
+def keys_of(work: Work, engine: Engine) -> list[str]:
+    return [
+        chunk_key(c.phonemes, work.voice_digest, work.speed, engine.identity) for c in work.chunks
+    ]
+
+
+def fill(
+    wanted: dict[str, tuple[Chunk, Work]],
     engine: Engine,
     cache: ChunkCache,
     clock: Callable[[], float] = time.monotonic,
+) -> float:
+    """Synthesize every (key -> chunk) in `wanted` into the cache, shortest first, in slices;
+    return the seconds of audio made. Logs progress with an ETA after every slice."""
+    todo = sorted(wanted.items(), key=lambda kv: (len(kv[1][0].phonemes), kv[0]))
+    start, made_s, done = clock(), 0.0, 0
+    for first in range(0, len(todo), SLICE):
+        part = todo[first : first + SLICE]
+        requests = [
+            Request(chunk.phonemes, work.load_pack(), work.speed, seed_from_key(key))
+            for key, (chunk, work) in part
+        ]
+        for (key, _), entry in zip(part, engine.synthesize_many(requests), strict=True):
+            cache.put(key, entry)
+            made_s += len(entry.audio) / engine.sample_rate
+        done += len(part)
+        elapsed = clock() - start
+        log.info(
+            "synthesized %d/%d chunks: %.1f s of audio in %.1f s, ETA %.0f s",
+            done,
+            len(todo),
+            made_s,
+            elapsed,
+            elapsed / done * (len(todo) - done),
+        )
+    if todo:
+        elapsed = clock() - start
+        log.info(
+            "synthesized %d chunks, %.1f s of audio in %.1f s (%.1fx real time)",
+            len(todo),
+            made_s,
+            elapsed,
+            made_s / elapsed if elapsed else 0.0,
+        )
+    return made_s
+
+
+def prefill(build: Iterable[Work], engine: Engine, cache: ChunkCache) -> int:
+    """Synthesize every chunk of the whole build that the cache lacks; return how many."""
+    wanted: dict[str, tuple[Chunk, Work]] = {}
+    narrations = 0
+    for work in build:
+        missing = {
+            key: (chunk, work)
+            for key, chunk in zip(keys_of(work, engine), work.chunks, strict=True)
+            if key not in cache and key not in wanted
+        }
+        narrations += bool(missing)
+        wanted.update(missing)
+    if wanted:
+        log.info(
+            "the build lacks %d chunks of %d narrations: synthesizing them all now, with the "
+            "model loaded once",
+            len(wanted),
+            narrations,
+        )
+        fill(wanted, engine, cache)
+    return len(wanted)
+
+
+def synthesize_post(
+    work: Work,
+    engine: Engine,
+    cache: ChunkCache,
+    build: Callable[[], Iterable[Work]] | None = None,
 ) -> list[SynthesizedChunk]:
-    """Fill the cache for every chunk and describe them; logs progress with an ETA per chunk."""
-    keys = [chunk_key(c.phonemes, voice_digest, speed, engine.identity) for c in chunks]
+    """Fill the cache for every chunk of `work` and describe them. When a chunk is missing and
+    `build` is given, first synthesize everything the whole build lacks (see the module doc)."""
+    keys = keys_of(work, engine)
     missing = {k for k in keys if k not in cache}
     log.info(
         "%d chunks: %d in the cache, %d to synthesize",
-        len(chunks),
-        len(chunks) - len(missing),
+        len(keys),
+        len(keys) - len(missing),
         len(missing),
     )
-    start, made_s, done = clock(), 0.0, 0
+    if missing and build is not None:
+        # Posts whose phonemes were still being made (with --cores N, phonemes and synthesis jobs
+        # overlap) are taken in as they appear: go round until a round finds nothing new.
+        while prefill(build(), engine, cache):
+            pass
     results = []
-    for n, (chunk, key) in enumerate(zip(chunks, keys, strict=True), start=1):
-        entry = cache.get(key) if key not in missing else None
-        cached = entry is not None
-        if entry is None:
-            entry = engine.synthesize(chunk.phonemes, style, speed, seed_from_key(key))
-            cache.put(key, entry)
-            done += 1
-            made_s += len(entry.audio) / engine.sample_rate
-            elapsed = clock() - start
-            todo = max(0, len(missing) - done)  # a damaged entry found on read adds one
-            eta = elapsed / done * todo
-            log.info(
-                "chunk %d/%d (%s.%d): %.1f s of audio made, %.1f s elapsed, ETA %.0f s",
-                n,
-                len(chunks),
-                chunk.paragraph,
-                chunk.chunk,
-                made_s,
-                elapsed,
-                eta,
-            )
+    for attempt in range(2):
+        entries = {key: cache.get(key) for key in dict.fromkeys(keys)}
+        lost = {k: (c, work) for k, c in zip(keys, work.chunks, strict=True) if entries[k] is None}
+        if not lost:
+            break
+        if attempt:
+            raise RuntimeError(f"{len(lost)} chunks vanished from the cache as they were written")
+        fill(lost, engine, cache)  # damaged entries, or chunks the prefill could not see
+    for chunk, key in zip(work.chunks, keys, strict=True):
+        entry = entries[key]
         duration = len(entry.audio) / engine.sample_rate
         results.append(
             SynthesizedChunk(
@@ -91,25 +176,36 @@ def synthesize_post(
                 kind=chunk.kind,
                 text=chunk.text,
                 words=chunk.words,
-                phonemes=len(chunk.phonemes),
+                phonemes=chunk.phonemes,
                 key=key,
                 samples=len(entry.audio),
                 duration_s=round(duration, 6),
                 wpm=round(chunk.words / duration * 60, 2) if duration else 0.0,
-                cached=cached,
+                cached=key not in missing,
                 pause_before=chunk.pause_before,
             )
         )
-    if done:
-        elapsed = clock() - start
-        log.info(
-            "synthesized %d chunks, %.1f s of audio in %.1f s (real-time factor %.3f)",
-            done,
-            made_s,
-            elapsed,
-            elapsed / made_s if made_s else 0.0,
-        )
     return results
+
+
+def build_work(plan, phonemes_path: Callable[[str, str], str], voice_work) -> list[Work]:
+    """The Work of every narration in `plan` (settings.Settings) whose phonemes are written.
+
+    `phonemes_path(post, lang)` names a post's phoneme file; `voice_work(voice_id)` returns
+    (voice digest, pack loader) for a voice.
+    """
+    out = []
+    for post_id, voice_id in plan.pairs():
+        path = phonemes_path(post_id, plan.voice(voice_id).lang)
+        if not os.path.isfile(path):
+            continue
+        try:
+            chunks = read_chunks(path)
+        except (OSError, ValueError, TypeError):  # being rewritten right now: its own job will do
+            continue
+        digest, load_pack = voice_work(voice_id)
+        out.append(Work(chunks, digest, plan.posts[post_id].speed, load_pack))
+    return out
 
 
 def write_synthesized(chunks: list[SynthesizedChunk], path) -> None:
@@ -125,3 +221,56 @@ def write_synthesized(chunks: list[SynthesizedChunk], path) -> None:
 def read_synthesized(path) -> list[dict]:
     with open(path, encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def open_engine(params: dict, threads: int, memo_dir) -> Engine:
+    """The engine the config describes (`params`: model, device, dtype, batch_frames)."""
+    from .engine import KokoroEngine, ModelSettings
+
+    return KokoroEngine(
+        ModelSettings.from_config(params["model"]),
+        device=params["device"],
+        threads=threads,
+        memo_dir=memo_dir,
+        dtype=params["dtype"],
+        batch_frames=params["batch_frames"],
+    )
+
+
+def voice_work_for(model: dict, voices: dict, memo_dir) -> Callable[[str], tuple[str, Callable]]:
+    """voice id -> (voice digest, loader of its style tensor), each computed once."""
+    from functools import cache, partial
+
+    from . import voices as voicelib
+    from .engine import ModelSettings, locate_voice
+
+    locate = partial(locate_voice, ModelSettings.from_config(model))
+
+    @cache
+    def pack(voice_id):
+        return voicelib.load_pack(voices[voice_id], locate)
+
+    @cache
+    def work(voice_id):
+        digest = voicelib.voice_digest(voices[voice_id], locate, memo_dir)
+        return digest, partial(pack, voice_id)
+
+    return work
+
+
+def resynthesize(records: list[dict], work: Work, engine: Engine, cache: ChunkCache) -> None:
+    """Make again, under the same keys, chunks of a written chunk list that the cache has lost."""
+    wanted = {}
+    for record in records:
+        key = chunk_key(record["phonemes"], work.voice_digest, work.speed, engine.identity)
+        if key != record["key"]:
+            raise RuntimeError(
+                f"chunk {record['paragraph']}.{record['chunk']} was synthesized with another "
+                "model, voice or engine set-up than the current config; rebuild it with: "
+                "snakemake --cores 1 --resources gpu=1 --forcerun synthesis"
+            )
+        fields = {k: record[k] for k in ("paragraph", "chunk", "chunks_in_paragraph", "kind")}
+        chunk = Chunk(**fields, text=record["text"], phonemes=record["phonemes"], words=0)
+        wanted[key] = (chunk, work)
+    log.warning("re-synthesizing %d chunks the cache lost", len(wanted))
+    fill(wanted, engine, cache)

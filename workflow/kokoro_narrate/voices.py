@@ -235,6 +235,16 @@ def load_pack(voice: Voice, locate) -> torch.Tensor:  # noqa: F821
     return pack
 
 
-def pack_digest(pack) -> str:
-    """sha256 of the tensor's bytes: the voice as the cache key sees it."""
-    return hashlib.sha256(pack.contiguous().numpy().tobytes()).hexdigest()
+def voice_digest(voice: Voice, locate, memo_dir=None) -> str:
+    """The voice as the cache key sees it: the digest of each component file and its weight.
+
+    Equal files and weights make an equal style tensor, so this needs no torch: a job whose chunks
+    are all cached never imports it. `locate(source)` is as for load_pack.
+    """
+    from .digests import file_digest
+
+    parts = []
+    for source, weight in voice.components:
+        path = source if _is_path(source) else locate(source)
+        parts.append([file_digest(path, memo_dir), round(float(weight), 12)])
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

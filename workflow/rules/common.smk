@@ -1,6 +1,7 @@
 # Helpers and input functions shared by the rules; the logic lives in workflow/kokoro_narrate.
 # Planning needs only Snakemake and PyYAML: the package's planning modules (settings, frontmatter,
 # voices, digests) use nothing else, and the heavy stack is imported inside the jobs.
+import os
 import re
 import sys
 from pathlib import Path
@@ -32,6 +33,16 @@ for _post in SETTINGS.posts.values():
 
 PAIRS = SETTINGS.pairs()
 VOICES_DIR = config["model"].get("voices_dir")
+# digests of model files and the resolved device, remembered between runs (per host)
+MEMO_DIR = ".snakemake/kokoro-narrate"
+PHONEMES = "results/phonemes/{lang}/{post}.jsonl"
+# what every job that may run the model needs to build it (synthesis, and narration's repairs)
+ENGINE = {
+    "model": config["model"],
+    "device": config["device"],
+    "dtype": config["synthesis"]["dtype"],
+    "batch_frames": config["synthesis"]["batch_frames"],
+}
 
 
 wildcard_constraints:
@@ -56,7 +67,7 @@ def post_lang(wildcards):
 
 def voice_phonemes(wildcards):
     lang = SETTINGS.voice(wildcards.voice).lang
-    return f"results/phonemes/{lang}/{wildcards.post}.jsonl"
+    return PHONEMES.format(lang=lang, post=wildcards.post)
 
 
 def voice_files(wildcards):
@@ -87,6 +98,11 @@ def file_digests(wildcards):
     one copied with its old modification time) changes the params and reruns the job."""
     files = model_files() + voice_files(wildcards)
     return {path: SETTINGS.model_files[path] for path in files}
+
+
+def phonemes_pattern(wildcards):
+    """Where every post's phonemes are (for the prefill), as a pattern Snakemake leaves alone."""
+    return PHONEMES
 
 
 def post_speed(wildcards):
@@ -125,16 +141,100 @@ def manifest_skipped(wildcards=None):
 
 
 def manifest_pairs(wildcards=None):
+    """Every declared pair with the files it should have and the logs of its chain."""
     rows = []
     for post, voice in PAIRS:
         meta = SETTINGS.posts[post]
+        lang = SETTINGS.voice(voice).lang
+        wav = narration_wav(post, voice)
         rows.append(
             {
                 "post": post,
                 "title": meta.title,
                 "voice": voice,
-                "lang": SETTINGS.voice(voice).lang,
+                "lang": lang,
                 "speed": meta.speed,
+                "files": {
+                    "wav": wav,
+                    "timing": wav.removesuffix(".wav") + ".json",
+                    "synthesized": f"results/synthesis/{voice}/{post}.jsonl",
+                    "phonemes": PHONEMES.format(lang=lang, post=post),
+                },
+                "logs": [
+                    f"logs/script/{post}.log",
+                    f"logs/phonemes/{lang}/{post}.log",
+                    f"logs/synthesis/{voice}/{post}.log",
+                    f"logs/narration/{post}/{voice}.log",
+                ],
             }
         )
     return rows
+
+
+def declared_outputs(wildcards=None):
+    """(pattern, wildcard tuples the config makes) for every per-post and per-pair file."""
+    posts = sorted((p,) for p in SETTINGS.posts)
+    pairs = sorted(PAIRS)
+    langs = sorted({(SETTINGS.voice(v).lang, p) for p, v in PAIRS})
+    voice_post = sorted((v, p) for p, v in PAIRS)
+    post_voice = sorted((p, v) for p, v in PAIRS)
+    return [
+        ("results/scripts/{post}.jsonl", posts),
+        ("logs/script/{post}.log", posts),
+        ("results/phonemes/{lang}/{post}.jsonl", langs),
+        ("logs/phonemes/{lang}/{post}.log", langs),
+        ("benchmarks/phonemes/{lang}/{post}.tsv", langs),
+        ("results/synthesis/{voice}/{post}.jsonl", voice_post),
+        ("logs/synthesis/{voice}/{post}.log", voice_post),
+        ("benchmarks/synthesis/{voice}/{post}.tsv", voice_post),
+        ("results/narrations/{post}/{voice}_{post}.{ext}", post_voice),
+        ("logs/narration/{post}/{voice}.log", post_voice),
+        ("benchmarks/narration/{post}/{voice}.tsv", post_voice),
+    ]
+
+
+def forget(paths):
+    """Make the next run rebuild files written or restored around a failure instead of trusting
+    them: Snakemake gives a restored update() output a fresh date, and would take it, or a
+    manifest written here, for up to date. An old date and no record of earlier inputs (so no
+    input checksum to compare) make every input count as newer."""
+    from snakemake.io import IOFile
+
+    for path in paths:
+        if not Path(path).exists():
+            continue
+        try:
+            workflow.persistence.cleanup_metadata(IOFile(path))
+        except Exception:  # no record (fine), or a persistence backend without one
+            pass
+        os.utime(path, (0, 0))
+
+
+def describe_failures():
+    """After a failed run: the manifest (and matrix) rewritten around what failed, so they never
+    list a narration that is gone, and what the failed jobs kept marked for the next run. Runs
+    in Snakemake's own process: if that environment lacks the pipeline's packages (a
+    Snakemake-only env with --sdm conda), it only says so."""
+    try:
+        from kokoro_narrate import manifest
+    except ImportError as err:
+        logger.warning(
+            f"kokoro-narrate: manifest not rewritten after the failure ({err})"
+        )
+        return
+    path = "results/manifest.csv"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pairs = manifest_pairs()
+    rows = manifest.rows(pairs, manifest_skipped())
+    manifest.write_manifest(manifest.build_manifest(rows), path)
+    kept = [
+        pair["files"][key]
+        for pair, row in zip(pairs, rows)
+        if row["status"].startswith("failed") and pair["logs"][-1] in row["status"]
+        for key in ("wav", "timing")
+    ]
+    forget([path, *kept])
+    failed = sum(r["status"].startswith("failed") for r in rows)
+    logger.warning(
+        f"kokoro-narrate: {path} rewritten: {failed} narration(s) failed; their rows name the log"
+    )

@@ -18,6 +18,7 @@ rule manifest:
     params:
         pairs=manifest_pairs,
         skipped=manifest_skipped,
+        cache_dir=config["cache_dir"],
         version=STAGE_VERSIONS["manifest"],
     script:
         "../scripts/manifest.py"

@@ -1,10 +1,13 @@
 rule narration:
-    """Cached chunks -> one narration with natural pauses, normalized to the loudness target."""
+    """Cached chunks -> one narration with natural pauses, normalized to the loudness target.
+
+    Outputs are update(): the previous narration stays until the new one is complete, and a
+    failed job gets it back."""
     input:
         "results/synthesis/{voice}/{post}.jsonl",
     output:
-        wav="results/narrations/{post}/{voice}_{post}.wav",
-        timing="results/narrations/{post}/{voice}_{post}.json",
+        wav=update("results/narrations/{post}/{voice}_{post}.wav"),
+        timing=update("results/narrations/{post}/{voice}_{post}.json"),
     log:
         "logs/narration/{post}/{voice}.log",
     benchmark:
@@ -15,6 +18,9 @@ rule narration:
         pauses=config["pauses"],
         loudness=config["loudness"],
         cache_dir=config["cache_dir"],
+        engine=ENGINE,
+        speed=post_speed,
+        memo_dir=MEMO_DIR,
         version=STAGE_VERSIONS["narration"],
     script:
         "../scripts/narration.py"

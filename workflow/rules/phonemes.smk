@@ -9,6 +9,7 @@ rule phonemes:
         "logs/phonemes/{lang}/{post}.log",
     benchmark:
         "benchmarks/phonemes/{lang}/{post}.tsv"
+    priority: 1
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

@@ -6,6 +6,7 @@ rule script:
         "results/scripts/{post}.jsonl",
     log:
         "logs/script/{post}.log",
+    priority: 2
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

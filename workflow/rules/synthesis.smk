@@ -1,5 +1,9 @@
 rule synthesis:
-    """Phoneme chunks -> audio in the content-addressed chunk cache, on the gpu resource."""
+    """Phoneme chunks -> audio in the content-addressed chunk cache, on the gpu resource.
+
+    The first job that finds a chunk missing synthesizes every chunk the build lacks, with the
+    model loaded once (kokoro_narrate.synthesis); the others read theirs from the cache.
+    """
     input:
         phonemes=voice_phonemes,
         voice_files=voice_files,
@@ -18,10 +22,12 @@ rule synthesis:
     params:
         voice=voice_params,
         speed=post_speed,
-        model=config["model"],
-        device=config["device"],
+        engine=ENGINE,
         cache_dir=config["cache_dir"],
         digests=file_digests,
+        prefill=config["synthesis"]["prefill"],
+        phonemes_pattern=phonemes_pattern,
+        memo_dir=MEMO_DIR,
         version=STAGE_VERSIONS["synthesis"],
     script:
         "../scripts/synthesis.py"

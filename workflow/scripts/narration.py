@@ -1,12 +1,25 @@
 # Rule script: thin on purpose; the logic is kokoro_narrate.narration.
-from kokoro_narrate import log_to_file, narration
+from kokoro_narrate import log_to_file, narration, settings, synthesis
 from kokoro_narrate.cache import ChunkCache
 from kokoro_narrate.engine import SAMPLE_RATE
-from kokoro_narrate.synthesis import read_synthesized
 
 log_to_file(snakemake.log[0])
+cache = ChunkCache(snakemake.params.cache_dir)
+
+
+def repair(lost):
+    """Chunks the cache lost since synthesis: made again here, in the same run."""
+    memo_dir = snakemake.params.memo_dir
+    plan = settings.load(snakemake.config, memo_dir=memo_dir)
+    voice_work = synthesis.voice_work_for(snakemake.params.engine["model"], plan.voices, memo_dir)
+    digest, load_pack = voice_work(snakemake.wildcards.voice)
+    work = synthesis.Work([], digest, snakemake.params.speed, load_pack)
+    engine = synthesis.open_engine(snakemake.params.engine, snakemake.threads, memo_dir)
+    synthesis.resynthesize(lost, work, engine, cache)
+
+
 pieces = narration.pieces_from_cache(
-    read_synthesized(snakemake.input[0]), ChunkCache(snakemake.params.cache_dir)
+    synthesis.read_synthesized(snakemake.input[0]), cache, repair=repair
 )
 narration.build_narration(
     pieces,

@@ -1,31 +1,28 @@
 # Rule script: thin on purpose; the logic is kokoro_narrate.synthesis.
 from functools import partial
 
-from kokoro_narrate import log_to_file, phonemes, synthesis, voices
+from kokoro_narrate import log_to_file, phonemes, settings, synthesis
 from kokoro_narrate.cache import ChunkCache
-from kokoro_narrate.engine import KokoroEngine, ModelSettings, locate_voice
 
 log_to_file(snakemake.log[0])
-model = ModelSettings.from_config(snakemake.params.model)
-voice = voices.Voice(
-    snakemake.params.voice["id"],
-    snakemake.params.voice["lang"],
-    tuple(tuple(c) for c in snakemake.params.voice["components"]),
+memo_dir = snakemake.params.memo_dir
+# the whole build's plan, for the prefill; read from the config (not a param or an input), so that
+# adding a post elsewhere never reruns this job
+plan = settings.load(snakemake.config, memo_dir=memo_dir)
+voice_work = synthesis.voice_work_for(snakemake.params.engine["model"], plan.voices, memo_dir)
+digest, load_pack = voice_work(snakemake.wildcards.voice)
+work = synthesis.Work(
+    phonemes.read_chunks(snakemake.input.phonemes), digest, snakemake.params.speed, load_pack
 )
-cache = ChunkCache(snakemake.params.cache_dir)
-engine = KokoroEngine(
-    model,
-    device=snakemake.params.device,
-    threads=snakemake.threads,
-    memo_dir=cache.root / ".digests",
-)
-style = voices.load_pack(voice, partial(locate_voice, model))
-chunks = synthesis.synthesize_post(
-    phonemes.read_chunks(snakemake.input.phonemes),
-    style,
-    voices.pack_digest(style),
-    snakemake.params.speed,
-    engine,
-    cache,
-)
+build = None
+if snakemake.params.prefill:
+    pattern = snakemake.params.phonemes_pattern
+    build = partial(
+        synthesis.build_work,
+        plan,
+        lambda post, lang: pattern.format(post=post, lang=lang),
+        voice_work,
+    )
+engine = synthesis.open_engine(snakemake.params.engine, snakemake.threads, memo_dir)
+chunks = synthesis.synthesize_post(work, engine, ChunkCache(snakemake.params.cache_dir), build)
 synthesis.write_synthesized(chunks, snakemake.output[0])

@@ -1,0 +1,16 @@
+# Housekeeping for results/: run on demand (snakemake --cores 1 clean).
+
+
+rule clean:
+    """List the outputs, logs and benchmarks of posts and voices the config no longer names;
+    with --config clean_remove=true, remove them."""
+    log:
+        "logs/clean.log",
+    localrule: True
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    params:
+        declared=declared_outputs,
+        delete=config["clean_remove"],
+    script:
+        "../scripts/clean.py"
