@@ -38,7 +38,7 @@ from .cache import Entry
 SCHEME = 1
 # Frames per stage-2 batch (a frame is 600 samples, 25 ms). Peak GPU memory grows with it; the
 # default keeps the full-size model under 12 GB (measured with bench/batched.py on an H100).
-DEFAULT_MAX_FRAMES = 16_384
+DEFAULT_MAX_FRAMES = 8192
 # Dummy rows cost as much as real ones: a cap on the rows of a batch bounds the waste of a
 # bucket's last, partly filled batch when its items are short.
 MAX_ROWS = 64
@@ -505,10 +505,7 @@ def deterministic_cuda() -> None:
     """fp32 without TF32 and deterministic cuDNN algorithms: fixed shapes, fixed bits."""
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
-    if hasattr(torch.backends.cuda.matmul, "fp32_precision"):  # torch >= 2.9
-        torch.backends.cuda.matmul.fp32_precision = "ieee"
-        torch.backends.cudnn.conv.fp32_precision = "ieee"
-        torch.backends.cudnn.rnn.fp32_precision = "ieee"
-    else:
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+    # the flags that torch 2.9+ still reads back; setting its newer per-backend fp32_precision
+    # instead makes a later read of these (transformers does) raise
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
