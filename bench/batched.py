@@ -46,6 +46,13 @@ def make_chunks(out: Path, target: int) -> None:
     print(f"{len(chunks)} chunks, {sum(lengths)} phonemes, longest {max(lengths)}: {out}")
 
 
+def stand_in(attr: str):
+    """Any class a type hint of kokoro's pipeline names (en.MToken, ...), nothing else."""
+    if attr.startswith("__"):
+        raise AttributeError(attr)
+    return type(attr, (), {})
+
+
 def import_kokoro():
     """kokoro's package imports misaki for KPipeline; KModel needs none of it."""
     try:
@@ -54,7 +61,7 @@ def import_kokoro():
         misaki = types.ModuleType("misaki")
         for name in ("en", "espeak"):
             module = types.ModuleType(f"misaki.{name}")
-            module.__getattr__ = lambda attr: type(attr, (), {})
+            module.__getattr__ = stand_in
             setattr(misaki, name, module)
             sys.modules[f"misaki.{name}"] = module
         sys.modules["misaki"] = misaki
