@@ -26,6 +26,8 @@ FRAMES_PER_TOKEN = 2.49  # the brief's figure for real Kokoro speech
 # bias is set for FRAMES_PER_TOKEN frames a token before rounding, then shifted so that the
 # rounded durations average FRAMES_PER_TOKEN: -0.077 gave 2.490 over every third chunk of
 # bench/data/corpus-chunks.json (voice af_heart, speed 1); `--check` prints it for all chunks.
+# On the GPU machine (torch 2.11, transformers 5.17: another random initialisation of ALBERT) and
+# with four voices, bench/batched.py counted 2.60 frames a token over the same chunks.
 DURATION_BIAS_SHIFT = -0.077
 VOICES = ("af_heart", "af_sky", "bm_george", "ef_dora")
 

@@ -36,8 +36,13 @@ from .cache import Entry
 # Bump when the buckets, the rows per bucket or the masked forward change: the mode string carries
 # it, so the chunk cache never mixes samples of two schemes.
 SCHEME = 1
-# Frames per stage-2 batch (a frame is 600 samples, 25 ms). Peak GPU memory grows with it; the
-# default keeps the full-size model under 12 GB (measured with bench/batched.py on an H100).
+# Frames per stage-2 batch (a frame is 600 samples, 25 ms); stage 1 takes half as many tokens.
+# On an H200 with the full-size model (bench/gpu_model.py), 882 corpus chunks: 4096 frames gave
+# 245x real time at 2.06 GiB peak allocated, 8192 255x at 3.55 GiB, 16384 265x at 6.53 GiB. The
+# GPU is busy by 4096; 8192 stays far inside a 12 GB card. Measured with
+#   python bench/gpu_model.py /tmp/model
+#   python bench/batched.py run /tmp/model bench/data/corpus-chunks.json --device cuda \
+#       --repeat 6 --max-frames 8192,16384,4096 --plain-seconds 60 --bf16 --time-limit 230
 DEFAULT_MAX_FRAMES = 8192
 # Dummy rows cost as much as real ones: a cap on the rows of a batch bounds the waste of a
 # bucket's last, partly filled batch when its items are short.
@@ -207,6 +212,12 @@ class BatchedKokoro:
     `synthesize(items)` returns one `Entry` per item (float32 audio at 24 kHz, Kokoro's per-token
     frame counts), in the items' order. `mode` names everything that changes the samples beyond
     the model itself (device, torch, dtype, budget, scheme): put it into the chunk cache key.
+
+        batched = BatchedKokoro(kmodel)  # a KModel already on its device
+        entries = batched.synthesize([Item(ps, pack[len(ps) - 1], speed, seed) for ps in ...])
+
+    `max_frames` bounds a batch, and with it the GPU memory; `bf16` runs under bfloat16
+    autocast (norm statistics, LSTMs, the harmonic source and the STFTs stay fp32).
     """
 
     def __init__(self, model, max_frames: int = DEFAULT_MAX_FRAMES, bf16: bool = False):
@@ -221,11 +232,10 @@ class BatchedKokoro:
         # the decoder doubles the frames, the generator's source runs at f0_upsamp's rate
         self.samples_per_frame = 2 * int(gen.f0_upsamp.scale_factor)
         if self.device.type == "cuda":
-            deterministic_cuda()
-        if self.device.type == "cuda":
+            deterministic_cuda()  # process-wide: KModel on the same GPU runs so too
             where = torch.cuda.get_device_name(self.device).replace(" ", "_")
         else:
-            where = torch.backends.cpu.get_cpu_capability()
+            where = torch.backends.cpu.get_cpu_capability()  # AVX2 and AVX512 round differently
         self.mode = (
             f"batched-v{SCHEME} {self.device.type}:{where} torch{torch.__version__} "
             f"{'bf16' if bf16 else 'fp32'} frames{max_frames}"
