@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Batched synthesis against the plain loop: speed, memory and the same-samples checks.
+
+    # once, where misaki is installed: the corpus's chunks as phonemes
+    python bench/batched.py chunks bench/data/corpus-chunks.json
+    # anywhere kokoro is: a model folder (config.json, one .pth, voices/*.pt) and the chunks
+    python bench/batched.py run MODEL_DIR bench/data/corpus-chunks.json --device cuda
+
+`run` synthesizes the chunks (a) with KModel one at a time, the model loaded once and each chunk
+seeded as the engine seeds it, cut after --plain-seconds, and (b) with BatchedKokoro at each
+budget, and prints for each: chunks, seconds of audio, wall seconds, times real time, ms a chunk,
+peak GPU memory. Then: a sample of chunks synthesized alone against the same chunks inside the
+full batched run (bitwise equal, or the largest difference), batched against KModel on the
+chunks both made, and optionally the bf16 mode. Both sides run fp32 without TF32.
+
+On the GPU machine, which has no kokoro, loguru or misaki: kokoro and loguru as wheels, misaki
+replaced by stand-ins (KModel never calls it), the model from bench/gpu_model.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "workflow"))
+
+
+def make_chunks(out: Path, target: int) -> None:
+    """Phonemize every corpus post as the pipeline does; write the unique chunks."""
+    from kokoro_narrate import phonemes, script
+
+    chunks = []
+    for path in sorted(glob.glob(str(REPO / "corpus" / "*.md"))):
+        post = script.parse_post(Path(path).read_bytes(), path)
+        lang = "e" if post.lang == "es" else "a"
+        paragraphs = [vars(p) for p in post.paragraphs]
+        for chunk in phonemes.phonemize_script(paragraphs, phonemes.G2P(lang), target):
+            chunks.append({"post": Path(path).stem, "lang": lang, "phonemes": chunk.phonemes})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(chunks, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    lengths = [len(c["phonemes"]) for c in chunks]
+    print(f"{len(chunks)} chunks, {sum(lengths)} phonemes, longest {max(lengths)}: {out}")
+
+
+def stand_in(attr: str):
+    """Any class a type hint of kokoro's pipeline names (en.MToken, ...), nothing else."""
+    if attr.startswith("__"):
+        raise AttributeError(attr)
+    return type(attr, (), {})
+
+
+def import_kokoro():
+    """kokoro's package imports misaki for KPipeline; KModel needs none of it."""
+    try:
+        import misaki.en  # noqa: F401
+    except ImportError:  # the GPU machine has no misaki: stand-ins for pipeline.py's names
+        misaki = types.ModuleType("misaki")
+        for name in ("en", "espeak"):
+            module = types.ModuleType(f"misaki.{name}")
+            module.__getattr__ = stand_in
+            setattr(misaki, name, module)
+            sys.modules[f"misaki.{name}"] = module
+        sys.modules["misaki"] = misaki
+    from kokoro import KModel
+
+    return KModel
+
+
+def peak_gb(torch, device) -> str:
+    if device.type != "cuda":
+        return "n/a"
+    allocated = torch.cuda.max_memory_allocated(device) / 2**30
+    return f"{allocated:.2f} (reserved {torch.cuda.max_memory_reserved(device) / 2**30:.2f})"
+
+
+def reset_peak(torch, device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.empty_cache()  # so that the reserved peak is this run's
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def report(name, entries, seconds, peak) -> None:
+    audio_s = sum(len(e.audio) for e in entries) / 24_000
+    print(
+        f"{name:<22} chunks {len(entries):5d}  audio {audio_s:8.1f} s  wall {seconds:7.2f} s  "
+        f"x{audio_s / seconds:7.1f} real time  {1000 * seconds / len(entries):7.1f} ms/chunk  "
+        f"peak GPU {peak} GiB",
+        flush=True,
+    )
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> str:
+    if len(a) != len(b):
+        return f"lengths {len(a)} != {len(b)}"
+    if np.array_equal(a, b):
+        return "bitwise equal"
+    return f"max abs diff {np.abs(a - b).max():.3g}"
+
+
+def run(args) -> None:
+    import torch
+
+    KModel = import_kokoro()
+    import transformers
+
+    from kokoro_narrate.batched import BatchedKokoro, Item, deterministic_cuda
+    from kokoro_narrate.cache import Entry
+
+    started = time.monotonic()
+
+    def left() -> float:
+        return args.time_limit - (time.monotonic() - started)
+
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    folder = Path(args.model)
+    (weights,) = glob.glob(str(folder / "*.pth"))
+    torch.manual_seed(0)
+    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(folder / "config.json"), model=weights)
+    model = model.to(device).eval()
+    packs = [torch.load(v, weights_only=True) for v in sorted(glob.glob(str(folder / "voices/*")))]
+    chunks = json.loads(Path(args.chunks).read_text(encoding="utf-8"))
+    chunks = (chunks * args.repeat)[: args.limit or None]
+    # each chunk a voice and a seed of its own, as a post's chunks in several voices would be
+    items = []
+    for n, chunk in enumerate(chunks):
+        ps = chunk["phonemes"]
+        items.append(Item(ps, packs[n % len(packs)][len(ps) - 1], args.speed, 1_000_003 * n + 7))
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print(
+        f"device {name}; torch {torch.__version__}; transformers {transformers.__version__}; "
+        f"{len(items)} chunks, {sum(len(i.phonemes) for i in items)} phonemes",
+        flush=True,
+    )
+
+    def plain(chunk_items):
+        out = []
+        for item in chunk_items:
+            torch.manual_seed(item.seed)
+            with torch.inference_mode():
+                o = model(item.phonemes, item.ref_s, item.speed, return_output=True)
+            out.append(Entry(o.audio.numpy(), o.pred_dur.reshape(-1).tolist()))
+        return out
+
+    def timed(fn, chunk_items):
+        reset_peak(torch, device)
+        t = time.monotonic()
+        out = fn(chunk_items)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return out, time.monotonic() - t, peak_gb(torch, device)
+
+    # (a) the plain loop first, cut at --plain-seconds: its rate is the number to compare, and
+    # what it made is KModel's side of the comparison below
+    if device.type == "cuda":
+        deterministic_cuda()  # fp32 without TF32 for both sides, as BatchedKokoro sets it
+    plain(items[:2])  # warm-up
+    deadline = time.monotonic() + args.plain_seconds
+    slow, t = [], time.monotonic()
+    reset_peak(torch, device)
+    for item in items:
+        slow += plain([item])
+        if time.monotonic() > deadline:
+            break
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    report("plain KModel loop", slow, time.monotonic() - t, peak_gb(torch, device))
+
+    # (b) the batched class, at each budget; the first one's output is the reference below
+    runs, first_seconds = {}, 0.0
+    for budget in args.max_frames:
+        if runs and left() < 2.5 * first_seconds:
+            print(f"max_frames {budget} skipped: out of time", flush=True)
+            continue
+        batched = BatchedKokoro(model, max_frames=budget)  # sets fp32, no TF32: for KModel too
+        batched.synthesize(items[:2])  # warm-up: kernels, cuDNN heuristics, allocator
+        out, seconds, peak = timed(batched.synthesize, items)
+        report(f"batched fp32 {budget}", out, seconds, peak)
+        print(f"  mode: {batched.mode}", flush=True)
+        part = sum(len(e.audio) for e in out[: len(slow)]) / 24_000
+        print(f"  the plain loop's {len(slow)} chunks: {part:.1f} s of audio", flush=True)
+        if not runs:
+            reference, first, first_seconds = batched, out, seconds
+        else:
+            same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(out, first, strict=True))
+            print(f"  vs max_frames {args.max_frames[0]}: {same}/{len(out)} bitwise equal")
+        runs[budget] = out
+    frames = sum(sum(e.frames) for e in first)
+    tokens = sum(len(e.frames) for e in first)
+    print(f"frames {frames}, tokens {tokens}: {frames / tokens:.2f} frames a token", flush=True)
+
+    # alone versus inside the full run: chunks of several lengths, each in a call of its own
+    rng = np.random.default_rng(0)
+    sample = sorted(rng.choice(len(items), size=min(args.alone, len(items)), replace=False))
+    verdicts = []
+    for n in sample:
+        (entry,) = reference.synthesize([items[n]])
+        verdicts.append(difference(entry.audio, first[n].audio))
+        print(
+            f"  chunk {n:5d} ({len(items[n].phonemes)} phonemes, {sum(entry.frames)} frames): "
+            f"alone vs in the full run: {verdicts[-1]}; durations equal "
+            f"{entry.frames == first[n].frames}",
+            flush=True,
+        )
+    equal = sum(v == "bitwise equal" for v in verdicts)
+    print(f"alone vs in batch: {equal}/{len(sample)} bitwise equal", flush=True)
+
+    # batched against KModel on the chunks both made
+    diffs, tail, same_dur = [], [], 0
+    for a, b in zip(first, slow, strict=False):
+        same_dur += a.frames == b.frames
+        if len(a.audio) == len(b.audio):
+            d = np.abs(a.audio - b.audio)
+            diffs.append(d.max())
+            tail.append(d[2400:].max() if len(d) > 2400 else 0.0)
+    if diffs:
+        print(
+            f"batched vs KModel on {len(slow)} chunks: durations equal on {same_dur}; "
+            f"max abs diff median {np.median(diffs):.3g}, max {max(diffs):.3g}; "
+            f"after the first 4 frames median {np.median(tail):.3g}, max {max(tail):.3g}",
+            flush=True,
+        )
+        # a few chunks can differ widely where KModel itself is chaotic (the phase of a real-valued
+        # STFT bin is +pi or -pi by the sign of a rounding error): say how many
+        print(
+            "  chunks whose max abs diff exceeds 1e-4 / 1e-3 / 1e-2: "
+            + " / ".join(str(sum(d > limit for d in diffs)) for limit in (1e-4, 1e-3, 1e-2)),
+            flush=True,
+        )
+
+    if args.bf16 and left() > first_seconds * 0.8 + 5:
+        half = BatchedKokoro(model, max_frames=args.max_frames[0], bf16=True)
+        half.synthesize(items[:2])
+        low, seconds, peak = timed(half.synthesize, items)
+        report("batched bf16", low, seconds, peak)
+        print(f"  mode: {half.mode}")
+        pairs = list(zip(low, first, strict=True))
+        err = [np.abs(a.audio - b.audio).max() for a, b in pairs if len(a.audio) == len(b.audio)]
+        print(
+            f"  bf16 vs fp32: durations equal on {sum(a.frames == b.frames for a, b in pairs)}/"
+            f"{len(pairs)}; max abs diff median {np.median(err):.3g}",
+            flush=True,
+        )
+        (entry,) = half.synthesize([items[sample[0]]])
+        print(f"  bf16 alone vs in batch: {difference(entry.audio, low[sample[0]].audio)}")
+    elif args.bf16:
+        print("bf16 skipped: out of time")
+    print(f"total {time.monotonic() - started:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    chunks = sub.add_parser("chunks", help="phonemize corpus/ into a chunk file")
+    chunks.add_argument("out", type=Path)
+    chunks.add_argument("--target", type=int, default=300, help="chunking.target_phonemes")
+    bench = sub.add_parser("run", help="time the plain loop and the batched class")
+    bench.add_argument("model", help="folder with config.json, one .pth and voices/*.pt")
+    bench.add_argument("chunks", help="JSON list of {phonemes: ...}")
+    bench.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    bench.add_argument("--max-frames", help="budgets, comma-separated (default: the class's)")
+    bench.add_argument("--repeat", type=int, default=1, help="the chunk list this many times")
+    bench.add_argument("--limit", type=int, default=0, help="only the first N chunks")
+    bench.add_argument("--speed", type=float, default=1.0)
+    bench.add_argument("--threads", type=int, default=1)
+    bench.add_argument("--plain-seconds", type=float, default=1e9, help="cut the plain loop")
+    bench.add_argument("--time-limit", type=float, default=1e9, help="skip what would not fit")
+    bench.add_argument("--alone", type=int, default=8, help="chunks checked alone vs in batch")
+    bench.add_argument("--bf16", action="store_true", help="also the bf16 autocast mode")
+    args = parser.parse_args()
+    if args.command == "chunks":
+        make_chunks(args.out, args.target)
+    else:
+        from kokoro_narrate.batched import DEFAULT_MAX_FRAMES
+
+        args.max_frames = [int(b) for b in (args.max_frames or str(DEFAULT_MAX_FRAMES)).split(",")]
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
