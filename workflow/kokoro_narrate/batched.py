@@ -32,10 +32,11 @@ import torch
 import torch.nn.functional as F
 
 from .cache import Entry
+from .engine import BATCH_SCHEME
 
-# Bump when the buckets, the rows per bucket or the masked forward change: the mode string carries
-# it, so the chunk cache never mixes samples of two schemes.
-SCHEME = 1
+# Bumped (in engine.py, which builds the cache key without importing torch) when the buckets, the
+# rows per bucket or the masked forward change, so the chunk cache never mixes two schemes.
+SCHEME = BATCH_SCHEME
 # Frames per stage-2 batch (a frame is 600 samples, 25 ms); stage 1 takes half as many tokens.
 # On an H200 with the full-size model (bench/gpu_model.py), 882 corpus chunks: 4096 frames gave
 # 245x real time at 2.06 GiB peak allocated, 8192 255x at 3.55 GiB, 16384 265x at 6.53 GiB. The
@@ -512,10 +513,7 @@ class BatchedKokoro:
 
 
 def deterministic_cuda() -> None:
-    """fp32 without TF32 and deterministic cuDNN algorithms: fixed shapes, fixed bits."""
+    """Deterministic cuDNN algorithms: fixed shapes, fixed bits. TF32 stays as torch has it by
+    default (on for convolutions, off for matrix products), as KModel runs on a GPU."""
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
-    # the flags that torch 2.9+ still reads back; setting its newer per-backend fp32_precision
-    # instead makes a later read of these (transformers does) raise
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False

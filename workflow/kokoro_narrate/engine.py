@@ -6,7 +6,7 @@ kind, dtype and batching) and `synthesize_many(requests)`. The identity is known
 torch or loading the model, so a job whose chunks are all cached costs a fraction of a second.
 
 On the CPU chunks go through kokoro's own KModel one at a time ("single"); on a CUDA GPU they go
-through `batched.BatchedKModel` in length-bucketed batches. The two give slightly different samples
+through `batched.BatchedKokoro` in length-bucketed batches. The two give slightly different samples
 (different kernels), so the mode is part of the identity and they never mix in one cache.
 """
 
@@ -40,6 +40,9 @@ class ModelMissing(RuntimeError):
 
 # kokoro's KModel.MODEL_NAMES, repeated here so that finding the weights never imports kokoro
 # (which imports transformers: seconds a cached job need not spend)
+# the batched forward's canonical shapes (batched.py); bump with them, so the key changes
+BATCH_SCHEME = 1
+
 MODEL_NAMES = {
     "hexgrad/Kokoro-82M": "kokoro-v1_0.pth",
     "hexgrad/Kokoro-82M-v1.1-zh": "kokoro-v1_1-zh.pth",
@@ -169,13 +172,12 @@ def _package_version(name: str) -> str:
 
 
 def device_kind(requested: str, memo_dir=None) -> str:
-    """The device `requested` resolves to, with the GPU's name ("cuda:NVIDIA H200", "cpu").
+    """The device `requested` resolves to, named so that two that round differently differ:
+    "cuda:NVIDIA H200", "cpu:AVX2" (AVX2 and AVX-512 kernels give different last bits).
 
-    Resolving "auto" or "cuda" means importing torch (seconds); the answer is remembered per host
-    in `memo_dir` as long as torch, the visible GPUs and the driver's device nodes stay the same.
+    Resolving it means importing torch (seconds); the answer is remembered per host in `memo_dir`
+    as long as torch, the visible GPUs and the driver's device nodes stay the same.
     """
-    if requested == "cpu":
-        return "cpu"
     fingerprint = {
         "requested": requested,
         "torch": _package_version("torch"),
@@ -195,6 +197,8 @@ def device_kind(requested: str, memo_dir=None) -> str:
     kind = pick_device(requested)
     if kind == "cuda":
         kind = f"cuda:{torch.cuda.get_device_name(0)}"
+    elif kind == "cpu":
+        kind = f"cpu:{torch.backends.cpu.get_cpu_capability()}"
     if memo is not None:
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
@@ -227,12 +231,14 @@ class KokoroEngine:
         self.batched = self.device.startswith("cuda")
         self.dtype = dtype if self.batched else "float32"
         self.batch_frames = batch_frames
+        if self.batched and not batch_frames:
+            raise ValueError("a GPU engine needs batch_frames (config synthesis.batch_frames)")
         config_digest = hashlib.sha256(
             json.dumps(
                 json.loads(Path(self.config_path).read_text(encoding="utf-8")), sort_keys=True
             ).encode()
         ).hexdigest()
-        self.mode = f"{self.device}|{self.dtype}|{self._batching()}"
+        self.mode = self._mode()
         self.identity = hashlib.sha256(
             json.dumps(
                 {
@@ -248,12 +254,16 @@ class KokoroEngine:
         self._model = None
         self._batched = None
 
-    def _batching(self) -> str:
+    def _mode(self) -> str:
+        """How the samples are made, beyond the model itself: on the CPU, kokoro's KModel one
+        chunk at a time with this many threads (their count changes the last bits); on a GPU,
+        the batched forward with its scheme, dtype and frame budget."""
         if not self.batched:
-            return "single"
-        from .batched import MODE
-
-        return MODE
+            return f"single {self.device} threads{self.threads}"
+        return (
+            f"batched-v{BATCH_SCHEME} {self.device} torch{_package_version('torch')} "
+            f"{self.dtype} frames{self.batch_frames}"
+        )
 
     def _load(self):
         import torch
@@ -266,10 +276,10 @@ class KokoroEngine:
         model = KModel(repo_id=self.repo_id, config=self.config_path, model=self.weights_path)
         self._model = model.to(device).eval()
         if self.batched:
-            from .batched import BatchedKModel
+            from .batched import BatchedKokoro
 
-            self._batched = BatchedKModel(
-                self._model, dtype=self.dtype, max_frames=self.batch_frames
+            self._batched = BatchedKokoro(
+                self._model, max_frames=self.batch_frames, bf16=self.dtype == "bfloat16"
             )
         log.info(
             "loaded Kokoro from %s on %s (%s) with %d threads",
@@ -288,7 +298,11 @@ class KokoroEngine:
             self._load()
         if self._batched is not None:
             items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
-            return [Entry(audio, frames) for audio, frames in self._batched.synthesize(items)]
+            entries = self._batched.synthesize(items)
+            import torch
+
+            log.info("GPU memory: %.2f GiB at most", torch.cuda.max_memory_allocated() / 2**30)
+            return entries
         return [self._synthesize_one(r) for r in requests]
 
     def _synthesize_one(self, request: Request) -> Entry:
