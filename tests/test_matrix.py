@@ -31,8 +31,9 @@ from kokoro_narrate import matrix
 REPO = Path(__file__).resolve().parents[1]
 SR = 24000
 HOSTILE = "<script>alert(1)</script>"
-# a post id (a Markdown file name) with every character that means something in HTML or a URL
-HOSTILE_POST = 'q&a "it\'s" <i>'
+# a post id (a Markdown file name) with characters that mean something in HTML and in a URL
+# (not "<": Snakemake 9 reads "<name>" in a path as a path variable)
+HOSTILE_POST = 'q&a "it\'s"'
 PLAIN_TITLE = 'Plain & simple: a "quoted" post'
 EXCERPT_S = 3.0
 VOICES = {"af_heart": "a", "am_adam": "a", "bf_emma": "b"}
@@ -366,10 +367,10 @@ def test_hostile_strings_are_escaped_everywhere(built):
     for path in (*pages(root), root / "results/matrix/plot.svg"):
         text = path.read_text(encoding="utf-8")
         assert HOSTILE not in text and HOSTILE_POST not in text
-        assert "<script" not in text.lower() and "<i>" not in text
+        assert "<script" not in text.lower()
     for page in pages(root):
         parsed = parse(page)
-        assert "script" not in parsed.tags and "i" not in parsed.tags
+        assert "script" not in parsed.tags
         # the post id survives as text and as a link that leads to its files
         assert any(HOSTILE_POST in text for _, text in parsed.cells)
         hostile_links = [link for _, link in parsed.links if "q%26a" in link]

@@ -519,6 +519,7 @@ def build_matrix(
     plot = out_dir / "plot.svg"
     model = page_of(df, cells, excerpt_s, plot)
     colours = {voice.name: voice.colour for voice in model.voices}
+    # a bar for every narrated row, its file on disk or not: the numbers are the manifest's
     _write_text(plot, render_plot(df[df["status"] == NARRATED], colours))
     index = out_dir / "index.html"
     _write_text(index, render_page(model, out_dir))
