@@ -391,6 +391,16 @@ def test_plot_is_svg_with_a_bar_per_narration_and_metric(built):
     assert "<text" not in text  # glyphs are paths: no font needed to show it the same way
 
 
+def test_dollar_signs_in_a_title_are_text_not_mathtext(tmp_path):
+    manifest = make_fake_results(tmp_path)
+    title = r"Costs: $5 \and $10"  # mathtext would fail on \and (or set "5 \and " in italics)
+    manifest.loc[manifest.post == "plain", "title"] = title
+    write_manifest(tmp_path, manifest)
+    svg = build(tmp_path).plot.read_text(encoding="utf-8")
+    assert f"<!-- {title} -->" in svg
+    assert "Oblique" not in svg
+
+
 def test_plot_bytes_do_not_depend_on_the_process_or_font_cache(built, tmp_path_factory):
     """A fresh interpreter with an empty matplotlib config and font cache draws the same bytes:
     no random SVG ids, no date, and the font is the one matplotlib ships."""
