@@ -320,15 +320,18 @@ def narration_cell(
             encodes.append(Source((root / relative).absolute(), label, mime))
         elif relative:
             log.warning("%s / %s: %s %s is not on disk", row.post, row.voice, label, relative)
-    full = (*encodes, Source(wav, "WAV", _WAV_TYPE))
     duration_s = float(row.duration_s)
-    numbers = {
+    narration = {
+        "voice": row.voice,
+        "wav": wav,
+        "encodes": tuple(encodes),
         "duration_s": _number(duration_s, 1),
         "wpm": _number(float(row.wpm), 0),
         "lufs": _number(float(row.lufs), 1),
     }
-    if not excerpt_s:
-        return Cell(row.voice, full, wav, tuple(encodes), _clock(duration_s), **numbers)
+    if excerpt_s is None:
+        plays = (*encodes, Source(wav, "WAV", _WAV_TYPE))
+        return Cell(plays=plays, length=_clock(duration_s), **narration)
     target = out_dir / "excerpts" / wav.parent.name / wav.name
     if target in seen:
         raise ValueError(f"{row.post}/{row.voice} and {seen[target]} share {wav.name}")
@@ -343,8 +346,7 @@ def narration_cell(
         excerpt.pieces_total,
     )
     length = f"excerpt {_clock(excerpt.duration_s)} of {_clock(duration_s)}"
-    plays = (Source(excerpt.path, "WAV", _WAV_TYPE),)
-    return Cell(row.voice, plays, wav, tuple(encodes), length, **numbers)
+    return Cell(plays=(Source(excerpt.path, "WAV", _WAV_TYPE),), length=length, **narration)
 
 
 def absent_cell(voice: Voice, post_lang: str) -> Cell:
