@@ -1,55 +1,67 @@
 """Voice comparison matrix: every post narrated in every voice, on one offline page.
 
-Reads ``results/manifest.csv`` (one row per post x voice) and the timing JSON next to every
-narration WAV, and writes:
+Reads ``results/manifest.csv`` (one row per post x voice, columns in ``kokoro_narrate.manifest``)
+and the timing JSON next to every narration WAV, and writes:
 
-* ``<out_dir>/index.html``: a table with posts as rows and voices as columns; every cell holds an
-  ``<audio controls preload="metadata">`` player, the narration's duration, words per minute and
-  loudness, and a link to the full narration. A post that has no narration in a voice (it is
-  narrated only in voices of its own language) gets a "not narrated" cell.
+* ``<out_dir>/index.html``: posts as rows, voices as columns, rendered from
+  ``workflow/report/matrix.html.j2``. A narrated cell has an ``<audio controls preload="metadata">``
+  player, the narration's duration, words per minute and loudness, and links to the full
+  narration. Every other cell says why it has no player: the manifest's status (``skipped: ...`` or
+  ``failed: ... (see logs/...)``), ``missing`` when a narrated row's WAV is not on disk, or ``not
+  narrated`` when the manifest has no row for the pair.
 * ``<out_dir>/excerpts/<post>/<voice>_<post>.wav``: in excerpt mode, the first ``excerpt_s``
   seconds of every narration, cut at a pause (the end of the last spoken piece that ends within
-  ``excerpt_s``; at least the first piece) with a short fade-out. The cell's player plays the
-  excerpt, so ten voices do not mean ten hours of listening.
-* ``<out_dir>/plot.svg``: duration and words per minute per post and voice, written by hand.
-* ``<page>`` (``results/matrix.html``): the same page with its links made relative to its folder.
+  ``excerpt_s``; at least the first piece) with a short fade-out, so ten voices do not mean ten
+  hours of listening.
+* ``<out_dir>/plot.svg``: duration and words per minute per post and voice (matplotlib).
+* ``<page>`` (``results/matrix.html``): the same page with its links relative to its own folder.
 * ``<csv>`` (``results/matrix.csv``): the post x voice pivot of duration_s, wpm and lufs.
 
-Everything is deterministic (same inputs, same bytes: no timestamps, sorted rows and columns,
-fixed number formats), every link is relative, and no script is needed: the page works from the
-results folder, offline, and as a ``snakemake --report`` directory entry. Every string taken from
-the inputs is escaped before it is written into HTML or SVG.
+A player offers the files on disk, best first: the Opus and MP3 web encodes (optional manifest
+columns ``opus_path`` and ``mp3_path``), then the WAV. An excerpt is a WAV only.
+
+Same inputs, same bytes: sorted rows and columns, fixed number formats, no timestamps, and a plot
+with fixed SVG ids and glyphs drawn as paths from the font matplotlib ships. Every link is relative
+and the page has no script, so it works from the results folder, offline, and as a
+``snakemake --report`` directory entry. The template escapes every string (autoescape).
 """
 
 from __future__ import annotations
 
-import html
+import io
 import json
 import logging
 import math
 import os
 import urllib.parse
-import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+import matplotlib
 import numpy as np
 import pandas as pd
 import soundfile as sf
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .manifest import COLUMNS as MANIFEST_COLUMNS
+from .narration import write_wav
 
 log = logging.getLogger(__name__)
 
 #: metrics of the pivot (results/matrix.csv), in column order
 METRICS = ("duration_s", "wpm", "lufs")
-#: default excerpt length in seconds (config: matrix.excerpt_s)
-DEFAULT_EXCERPT_S = 30.0
 #: fade-out at the end of an excerpt, in seconds
 FADE_S = 0.08
-#: what a cell says when a post has no narration in a voice
+#: the manifest status of a row with a narration
+NARRATED = "narrated"
+#: what a cell says when the manifest has no row for its post and voice
 NOT_NARRATED = "not narrated: post language differs"
+#: the page template, beside the report captions
+TEMPLATE = Path(__file__).resolve().parents[1] / "report" / "matrix.html.j2"
 
 # Tableau 10: distinct, colour-blind-friendly enough, and fixed (voice i gets colour i mod 10).
 PALETTE = (
@@ -65,8 +77,28 @@ PALETTE = (
     "#bab0ac",
 )
 
-_TEXT_COLUMNS = ("post", "title", "voice", "status", "lang", "path", "sha256")
+# Settings that make plot.svg the same bytes on every machine: SVG ids hashed with a fixed salt
+# (the default salt is random), glyphs written as paths from the DejaVu Sans that matplotlib ships
+# (its own fonts are registered before the system's, so they win a tie), and a "$" in a title kept
+# as text instead of starting mathtext.
+PLOT_STYLE = {
+    "svg.hashsalt": "kokoro-narrate voice matrix",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "text.parse_math": False,
+    "font.size": 9,
+}
+
+_ENCODES = (  # web encodes a player prefers to the WAV, best first: (column, label, MIME type)
+    ("opus_path", "Opus", 'audio/ogg; codecs="opus"'),
+    ("mp3_path", "MP3", "audio/mpeg"),
+)
+_WAV_TYPE = "audio/wav"
+_ENCODE_COLUMNS = tuple(column for column, _, _ in _ENCODES)
+_TEXT_COLUMNS = ("post", "title", "voice", "status", "lang", "path", "sha256", *_ENCODE_COLUMNS)
 _NUMBER_COLUMNS = tuple(c for c in MANIFEST_COLUMNS if c not in _TEXT_COLUMNS)
+# text columns an older (or a hand-made) manifest may lack, and what they mean when absent
+_TEXT_DEFAULTS = {"title": "", "lang": "", "status": NARRATED, **dict.fromkeys(_ENCODE_COLUMNS, "")}
 
 
 # --------------------------------------------------------------------------------------- inputs
@@ -86,9 +118,9 @@ def read_manifest(path: str | os.PathLike) -> pd.DataFrame:
     for column in _NUMBER_COLUMNS:
         if column in df.columns:
             df[column] = pd.to_numeric(df[column], errors="coerce")
-    for column in ("title", "lang"):
+    for column, default in _TEXT_DEFAULTS.items():
         if column not in df.columns:
-            df[column] = ""
+            df[column] = default
     duplicated = df.duplicated(["post", "voice"], keep=False)
     if duplicated.any():
         dup = df.loc[duplicated]
@@ -161,21 +193,6 @@ def excerpt_end(pieces: Sequence[dict], limit_s: float) -> float | None:
     return max(fitting) if fitting else float(ordered[0]["end_s"])
 
 
-def _to_int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(audio * 32768.0), -32768, 32767).astype("<i2")
-
-
-def _write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
-    """16-bit PCM WAV via the standard library: a plain RIFF file, the same bytes every time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames = _to_int16(audio)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(frames.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(frames.tobytes())
-
-
 def write_excerpt(
     wav: str | os.PathLike,
     timing: dict,
@@ -183,8 +200,12 @@ def write_excerpt(
     limit_s: float,
     fade_s: float = FADE_S,
 ) -> Excerpt:
-    """Write the first ``limit_s`` seconds of ``wav`` to ``out``, cut at a pause, faded out."""
-    audio, sample_rate = sf.read(str(wav), dtype="float64", always_2d=True)
+    """Write the first ``limit_s`` seconds of ``wav`` to ``out``, cut at a pause, faded out.
+
+    Written by the narrations' own writer (16-bit PCM, the same rounding), so an excerpt holds the
+    narration's samples up to the fade.
+    """
+    audio, sample_rate = sf.read(str(wav), dtype="float64")
     pieces = timing.get("pieces") or []
     end_s = excerpt_end(pieces, limit_s)
     if end_s is None:
@@ -195,42 +216,86 @@ def write_excerpt(
     clip = audio[:frames].copy()
     fade = min(frames, round(fade_s * sample_rate))
     if fade > 0:
-        ramp = 0.5 * (1.0 + np.cos(np.linspace(0.0, math.pi, fade)))
-        clip[-fade:] *= ramp[:, None]
+        clip[-fade:] *= 0.5 * (1.0 + np.cos(np.linspace(0.0, math.pi, fade)))
     out = Path(out)
-    _write_wav(out, clip, sample_rate)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_wav(out, clip, sample_rate)
     kept = sum(1 for p in pieces if float(p["end_s"]) <= end_s + 1e-9)
     return Excerpt(out, end_s, frames / sample_rate, kept, len(pieces))
 
 
-# ---------------------------------------------------------------------------------- formatting
+# ------------------------------------------------------------------------ what the page shows
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+@dataclass(frozen=True)
+class Source:
+    """A file on disk that a cell plays or links, and how a browser should take it."""
+
+    path: Path
+    label: str  # "Opus", "MP3", "WAV"
+    type: str  # MIME type, for <source type>
 
 
-def _href(target: str | os.PathLike, page_dir: str | os.PathLike) -> str:
-    """Relative, URL-quoted link from a page's folder to a file (escape it before writing)."""
-    rel = os.path.relpath(os.path.abspath(target), os.path.abspath(page_dir))
-    return urllib.parse.quote(Path(rel).as_posix(), safe="/")
+@dataclass(frozen=True)
+class Cell:
+    """One post x voice: a player and its numbers, or a note saying why there is no player."""
+
+    voice: str
+    plays: tuple[Source, ...] = ()  # the player's sources, best first; empty: no player
+    wav: Path | None = None  # the full narration
+    encodes: tuple[Source, ...] = ()  # its web encodes on disk, best first
+    length: str = ""  # "excerpt 0:03 of 0:09", or "0:09" when the player plays it all
+    duration_s: str = ""
+    wpm: str = ""
+    lufs: str = ""
+    note: str = ""  # the manifest status, "missing: <path>" or NOT_NARRATED
+    note_title: str = ""  # the languages behind NOT_NARRATED
+    kind: str = NARRATED  # "narrated", "skipped", "failed", "missing" or "absent" (a CSS class)
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str
+    lang: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Row:
+    post: str
+    title: str
+    lang: str
+    words: int | None
+    cells: tuple[Cell, ...]  # one per voice, in Page.voices order
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the template shows, as plain values; paths become links at render time."""
+
+    voices: tuple[Voice, ...]
+    rows: tuple[Row, ...]
+    excerpt_s: float | None
+    plot: Path
 
 
 def _clock(seconds: float) -> str:
     """1:05:09, 4:32 or 0:28."""
     if not math.isfinite(seconds):
         return "?"
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _num(value: float, digits: int, unit: str = "") -> str:
-    if value is None or not math.isfinite(float(value)):
+def _number(value: float, digits: int) -> str:
+    if not math.isfinite(value):
         return "?"
-    text = f"{float(value):.{digits}f}".replace("-", "\u2212")
-    return f"{text}{unit}"
+    return f"{value:.{digits}f}".replace("-", "\u2212")
+
+
+def _langs(values: Iterable[str]) -> str:
+    return ", ".join(sorted({v for v in values if isinstance(v, str) and v}))
 
 
 def _title_of(rows: pd.DataFrame, post: str) -> str:
@@ -238,363 +303,169 @@ def _title_of(rows: pd.DataFrame, post: str) -> str:
     return titles[0] if titles else post
 
 
-def _voice_colour(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
+def narration_cell(
+    row, root: Path, out_dir: Path, excerpt_s: float | None, seen: dict[Path, tuple[str, str]]
+) -> Cell:
+    """The cell of one manifest row; in excerpt mode, writes the narration's excerpt first."""
+    if row.status != NARRATED:
+        return Cell(row.voice, note=row.status, kind=row.status.partition(":")[0])
+    wav = (root / row.path).absolute()
+    if not wav.is_file():
+        log.warning("%s / %s: narration %s is not on disk", row.post, row.voice, row.path)
+        return Cell(row.voice, note=f"missing: {row.path}", kind="missing")
+    encodes = []
+    for column, label, mime in _ENCODES:
+        relative = getattr(row, column)
+        if relative and (root / relative).is_file():
+            encodes.append(Source((root / relative).absolute(), label, mime))
+        elif relative:
+            log.warning("%s / %s: %s %s is not on disk", row.post, row.voice, label, relative)
+    duration_s = float(row.duration_s)
+    narration = {
+        "voice": row.voice,
+        "wav": wav,
+        "encodes": tuple(encodes),
+        "duration_s": _number(duration_s, 1),
+        "wpm": _number(float(row.wpm), 0),
+        "lufs": _number(float(row.lufs), 1),
+    }
+    if excerpt_s is None:
+        plays = (*encodes, Source(wav, "WAV", _WAV_TYPE))
+        return Cell(plays=plays, length=_clock(duration_s), **narration)
+    target = out_dir / "excerpts" / wav.parent.name / wav.name
+    if target in seen:
+        raise ValueError(f"{row.post}/{row.voice} and {seen[target]} share {wav.name}")
+    seen[target] = (row.post, row.voice)
+    excerpt = write_excerpt(wav, read_timing(timing_path(wav)), target, excerpt_s)
+    log.info(
+        "%s / %s: excerpt %.2f s (%d of %d pieces)",
+        row.post,
+        row.voice,
+        excerpt.duration_s,
+        excerpt.pieces,
+        excerpt.pieces_total,
+    )
+    length = f"excerpt {_clock(excerpt.duration_s)} of {_clock(duration_s)}"
+    return Cell(plays=(Source(excerpt.path, "WAV", _WAV_TYPE),), length=length, **narration)
+
+
+def absent_cell(voice: Voice, post_lang: str) -> Cell:
+    """A pair the manifest has no row for: an older manifest listed only what it narrated."""
+    if post_lang and voice.lang and post_lang != voice.lang:
+        detail = f"post language {post_lang}, voice language {voice.lang}"
+        return Cell(voice.name, note=NOT_NARRATED, note_title=detail, kind="absent")
+    return Cell(voice.name, note="not narrated", kind="absent")
+
+
+def page_of(
+    df: pd.DataFrame, cells: dict[tuple[str, str], Cell], excerpt_s: float | None, plot: Path
+) -> Page:
+    names = sorted(df["voice"].unique())
+    voices = tuple(
+        Voice(name, _langs(df.loc[df["voice"] == name, "lang"]), PALETTE[i % len(PALETTE)])
+        for i, name in enumerate(names)
+    )
+    rows = []
+    for post, post_rows in df.groupby("post", sort=True):
+        lang = _langs(post_rows["lang"])
+        words = post_rows["words"].dropna() if "words" in post_rows else pd.Series(dtype=float)
+        row_cells = tuple(cells.get((post, v.name)) or absent_cell(v, lang) for v in voices)
+        title = _title_of(post_rows, post)
+        rows.append(Row(post, title, lang, int(words.iloc[0]) if len(words) else None, row_cells))
+    return Page(voices, tuple(rows), excerpt_s, plot)
+
+
+def render_page(page: Page, page_dir: str | os.PathLike) -> str:
+    """The page as HTML, every link relative to ``page_dir`` (where the page is written)."""
+
+    def href(target: Path) -> str:
+        rel = os.path.relpath(os.path.abspath(target), os.path.abspath(page_dir))
+        return urllib.parse.quote(Path(rel).as_posix(), safe="/")
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE.parent),
+        autoescape=True,  # every string from the manifest is text, never markup
+        undefined=jinja2.StrictUndefined,  # a misspelt field fails the build, not the page
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(TEMPLATE.name).render(page=page, href=href)
 
 
 # ---------------------------------------------------------------------------------------- plot
-
-
-def _nice_ticks(vmax: float, count: int = 4) -> list[float]:
-    if not math.isfinite(vmax) or vmax <= 0:
-        vmax = 1.0
-    raw = vmax / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = magnitude * 10
-    for m in (1, 2, 2.5, 5, 10):
-        if m * magnitude >= raw:
-            step = m * magnitude
-            break
-    top = math.ceil(vmax / step - 1e-9) * step
-    n = round(top / step)
-    return [round(i * step, 10) for i in range(n + 1)]
-
-
-def _f(x: float) -> str:
-    """Coordinates: one decimal, no '-0.0'."""
-    text = f"{x:.1f}"
-    return "0.0" if text == "-0.0" else text
 
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def render_plot(manifest: pd.DataFrame) -> str:
-    """Grouped horizontal bars: one group per post, one bar per voice it was narrated in.
+def render_plot(narrated: pd.DataFrame, colours: dict[str, str]) -> str:
+    """plot.svg: grouped horizontal bars, one group per post, one bar per voice it was narrated in.
 
-    Left panel duration, right panel words per minute; every bar is coloured by voice (the same
-    colours as the page's column headers) and labelled with its value and voice.
+    Left panel duration, right panel words per minute; bars coloured by voice (the colours of the
+    page's column headers) and labelled with value and voice.
     """
-    posts = sorted(manifest["post"].unique())
-    voices = sorted(manifest["voice"].unique())
-    colour = {voice: _voice_colour(i) for i, voice in enumerate(voices)}
-    cells = {(r.post, r.voice): r for r in manifest.itertuples(index=False)}
-    titles = {p: _title_of(manifest[manifest["post"] == p], p) for p in posts}
-    narrated = {p: [v for v in voices if (p, v) in cells] for p in posts}
-
-    width = 980
-    label_w = 220
-    gap = 36
-    right = 16
-    panel_w = (width - label_w - gap - right) / 2
-    value_w = 20 + 6.2 * max((len(v) for v in voices), default=0) + 30  # "12.3 voice" after a bar
-    bar_h, bar_gap, group_pad = 11, 3, 16
-    min_group_h = 30  # room for the two lines of the post label
-
-    def group_height(post: str) -> float:
-        n = len(narrated[post])
-        return max(min_group_h, n * (bar_h + bar_gap) - bar_gap)
-
-    # legend, wrapped over as many rows as needed
-    legend: list[tuple[float, float, str]] = []
-    x, y = 0.0, 0.0
-    for voice in voices:
-        item_w = 18 + 6.8 * len(voice) + 16
-        if x > 0 and x + item_w > width - 16:
-            x, y = 0.0, y + 18
-        legend.append((x, y, voice))
-        x += item_w
-    legend_h = y + 18
-
-    top = 34 + legend_h + 22  # title, legend, panel headings
-    group_top: dict[str, float] = {}
-    y = top + group_pad
-    for post in posts:
-        group_top[post] = y
-        y += group_height(post) + group_pad
-    plot_h = y - top
-    height = top + plot_h + 26
-
-    durations = pd.to_numeric(manifest["duration_s"], errors="coerce")
-    if durations.max() >= 120:  # minutes for real posts, seconds for very short ones
-        duration_panel = ("Duration (minutes)", "duration_s", 1 / 60, 1)
+    posts = sorted(narrated["post"].unique())
+    if narrated["duration_s"].max() >= 120:  # minutes for real posts, seconds for tiny ones
+        duration = ("Duration (minutes)", "duration_s", 1 / 60, 1)
     else:
-        duration_panel = ("Duration (seconds)", "duration_s", 1.0, 1)
-    panels = []
-    for heading, key, scale, digits in (
-        duration_panel,
-        ("Words per minute", "wpm", 1.0, 0),
-    ):
-        values = [
-            float(getattr(r, key)) * scale
-            for r in cells.values()
-            if math.isfinite(float(getattr(r, key)))
-        ]
-        ticks = _nice_ticks(max(values, default=1.0))
-        panels.append((heading, key, scale, digits, ticks))
-
-    out: list[str] = []
-    add = out.append
-    add(
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{_f(height)}" '
-        f'viewBox="0 0 {width} {_f(height)}" role="img" '
-        'aria-labelledby="plot-title plot-desc">'
-    )
-    add('<title id="plot-title">Duration and words per minute per post and voice</title>')
-    add(
-        '<desc id="plot-desc">Grouped horizontal bars: one group per post, one bar per voice '
-        "the post was narrated in; left panel narration duration, right panel words per "
-        "minute.</desc>"
-    )
-    add(
-        '<g font-family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, '
-        'sans-serif" font-size="12" fill="#1d1d1f">'
-    )
-    add(f'<rect x="0" y="0" width="{width}" height="{_f(height)}" fill="#ffffff"/>')
-    add(
-        '<text x="8" y="20" font-size="15" font-weight="600">'
-        "Duration and words per minute per post and voice</text>"
-    )
-    for lx, ly, voice in legend:
-        x0, y0 = 8 + lx, 34 + ly
-        add(
-            f'<rect x="{_f(x0)}" y="{_f(y0)}" width="12" height="12" rx="2" '
-            f'fill="{colour[voice]}"/>'
-        )
-        add(f'<text x="{_f(x0 + 18)}" y="{_f(y0 + 10.5)}">{_esc(voice)}</text>')
-
-    for g, post in enumerate(posts):
-        if g:
-            sy = group_top[post] - group_pad / 2
-            add(
-                f'<line x1="8" y1="{_f(sy)}" x2="{width - right}" y2="{_f(sy)}" '
-                'stroke="#e3e5e8" stroke-width="1"/>'
-            )
-        cy = group_top[post] + group_height(post) / 2
-        add(
-            f'<text x="8" y="{_f(cy - 2)}" font-weight="600">'
-            f"<title>{_esc(titles[post])}</title>{_esc(_shorten(titles[post], 26))}</text>"
-        )
-        add(
-            f'<text x="8" y="{_f(cy + 12)}" font-size="11" fill="#666">'
-            f"{_esc(_shorten(post, 34))}</text>"
-        )
-
-    plot_top, plot_bottom = top, top + plot_h
-    for p_index, (heading, key, scale, digits, ticks) in enumerate(panels):
-        x0 = label_w + p_index * (panel_w + gap)
-        span = panel_w - value_w
-        tmax = ticks[-1] or 1.0
-        add(f'<text x="{_f(x0)}" y="{_f(plot_top - 8)}" font-weight="600">{_esc(heading)}</text>')
-        for t in ticks:
-            tx = x0 + span * t / tmax
-            add(
-                f'<line x1="{_f(tx)}" y1="{_f(plot_top)}" x2="{_f(tx)}" y2="{_f(plot_bottom)}" '
-                f'stroke="{"#9aa0a6" if t == 0 else "#eceef1"}" stroke-width="1"/>'
-            )
-            add(
-                f'<text x="{_f(tx)}" y="{_f(plot_bottom + 16)}" text-anchor="middle" '
-                f'font-size="11" fill="#555">{_esc(f"{t:g}")}</text>'
-            )
-        for post in posts:
-            for v, voice in enumerate(narrated[post]):
-                by = group_top[post] + v * (bar_h + bar_gap)
-                value = float(getattr(cells[(post, voice)], key)) * scale
-                if not math.isfinite(value):
-                    continue
-                w = span * value / tmax
-                label = _num(value, digits)
-                add(
-                    f'<rect x="{_f(x0)}" y="{_f(by)}" width="{_f(max(w, 0.5))}" '
-                    f'height="{bar_h}" fill="{colour[voice]}">'
-                    f"<title>{_esc(titles[post])} \u2014 {_esc(voice)}: {_esc(label)}</title>"
-                    "</rect>"
-                )
-                add(
-                    f'<text x="{_f(x0 + w + 4)}" y="{_f(by + bar_h - 1.5)}" font-size="10" '
-                    f'fill="#333">{_esc(label)}<tspan fill="#777" dx="5">{_esc(voice)}</tspan>'
-                    "</text>"
-                )
-    add("</g>")
-    add("</svg>")
-    return "\n".join(out) + "\n"
-
-
-# ---------------------------------------------------------------------------------------- page
-
-_CSS = """\
-:root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
-  sans-serif; margin: 24px 28px; color: #1d1d1f; background: #fff; }
-h1 { font-size: 22px; margin: 0 0 6px; }
-h2 { font-size: 17px; margin: 28px 0 8px; }
-p.lead { color: #444; margin: 0 0 16px; max-width: 62em; }
-.scroll { overflow-x: auto; border: 1px solid #dadce0; border-radius: 8px; }
-table { border-collapse: separate; border-spacing: 0; min-width: 100%; }
-th, td { padding: 10px 12px; vertical-align: top; text-align: left;
-  border-bottom: 1px solid #e8eaed; }
-tbody tr:last-child th, tbody tr:last-child td { border-bottom: 0; }
-thead th { background: #f6f7f9; font-weight: 600; white-space: nowrap;
-  border-bottom: 1px solid #dadce0; }
-thead th .lang { font-weight: 400; color: #666; font-size: 12px; margin-left: 4px; }
-th.post { position: sticky; left: 0; z-index: 1; background: #fff; min-width: 13em;
-  max-width: 20em; border-right: 1px solid #e8eaed; font-weight: 400; }
-thead th.post { background: #f6f7f9; z-index: 2; }
-th.post .title { font-weight: 600; display: block; overflow-wrap: anywhere; }
-th.post .sub, .meta { font-size: 12px; color: #555; font-variant-numeric: tabular-nums; }
-td.cell { min-width: 250px; }
-td.cell audio { display: block; width: 250px; height: 34px; }
-.meta { margin-top: 4px; }
-.meta a { color: #1a5fb4; }
-td.missing { color: #80868b; font-style: italic; background: #fafbfc; font-size: 12px; }
-.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
-  margin-right: 6px; vertical-align: baseline; }
-figure { margin: 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e8eaed; border-radius: 8px; }
-footer { margin-top: 28px; color: #666; font-size: 12px; }
-"""
-
-
-@dataclass(frozen=True)
-class _Cell:
-    row: object  # manifest row (namedtuple)
-    wav: Path  # absolute path of the full narration
-    excerpt: Excerpt | None
-
-
-def _langs(values: Iterable[str]) -> str:
-    return ", ".join(sorted({v for v in values if isinstance(v, str) and v}))
-
-
-def render_page(
-    manifest: pd.DataFrame,
-    cells: dict[tuple[str, str], _Cell],
-    page_dir: str | os.PathLike,
-    plot: str | os.PathLike,
-    excerpt_s: float | None,
-    reasons: dict[tuple[str, str], str] | None = None,
-) -> str:
-    reasons = reasons or {}
-    posts = sorted(manifest["post"].unique())
-    voices = sorted(manifest["voice"].unique())
-    post_rows = {p: manifest[manifest["post"] == p] for p in posts}
-    voice_langs = {v: _langs(manifest.loc[manifest["voice"] == v, "lang"]) for v in voices}
-    titles = {p: _title_of(post_rows[p], p) for p in posts}
-
-    out: list[str] = []
-    add = out.append
-    add("<!DOCTYPE html>")
-    add('<html lang="en">')
-    add("<head>")
-    add('<meta charset="utf-8">')
-    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add('<link rel="icon" href="data:,">')  # no favicon request
-    add(f"<title>Voice matrix \u2014 {len(posts)} posts \u00d7 {len(voices)} voices</title>")
-    add(f"<style>\n{_CSS}</style>")
-    add("</head>")
-    add("<body>")
-    add("<h1>Voice comparison matrix</h1>")
-    if excerpt_s:
-        mode = (
-            f"Each player plays an excerpt: the first {_esc(f'{excerpt_s:g}')} seconds of the "
-            "narration, cut at the end of the last spoken piece that ends within that time "
-            "(at least the first piece), with a short fade-out. "
-            "\u201cfull narration\u201d links the whole file."
-        )
-    else:
-        mode = "Each player plays the full narration."
-    add(
-        f'<p class="lead">{len(posts)} posts \u00d7 {len(voices)} voices. {mode} '
-        "Duration, words per minute and loudness (LUFS) are those of the full narration.</p>"
-    )
-    add('<div class="scroll">')
-    add("<table>")
-    add("<thead>")
-    add("<tr>")
-    add('<th class="post" scope="col">Post</th>')
-    for i, voice in enumerate(voices):
-        lang = voice_langs[voice]
-        lang_html = f'<span class="lang">{_esc(lang)}</span>' if lang else ""
-        add(
-            f'<th scope="col"><span class="swatch" style="background:{_voice_colour(i)}">'
-            f"</span>{_esc(voice)}{lang_html}</th>"
-        )
-    add("</tr>")
-    add("</thead>")
-    add("<tbody>")
+        duration = ("Duration (seconds)", "duration_s", 1.0, 1)
+    panels = (duration, ("Words per minute", "wpm", 1.0, 0))
+    group_gap = 0.8  # in bar heights
+    groups, y = [], 0.0  # per post: its rows and their bar positions, top down
     for post in posts:
-        rows = post_rows[post]
-        words = rows["words"].dropna() if "words" in rows.columns else pd.Series(dtype=float)
-        sub = [_esc(post)]
-        post_lang = _langs(rows["lang"])
-        if post_lang:
-            sub.append(f"lang {_esc(post_lang)}")
-        if len(words):
-            sub.append(f"{int(words.iloc[0])} words")
-        sub_html = " \u00b7 ".join(sub)
-        add("<tr>")
-        add(
-            f'<th class="post" scope="row"><span class="title">{_esc(titles[post])}</span>'
-            f'<span class="sub">{sub_html}</span></th>'
+        rows = narrated[narrated["post"] == post]
+        groups.append((post, rows, y + np.arange(len(rows))))
+        y += len(rows) + group_gap
+
+    with matplotlib.rc_context(PLOT_STYLE):
+        figure = Figure(figsize=(9.8, 1.4 + 0.21 * y), layout="constrained")
+        FigureCanvasSVG(figure)  # SVG from the start: no display, no GUI backend
+        figure.suptitle("Duration and words per minute per post and voice", fontsize=12)
+        axes = figure.subplots(1, 2, sharey=True)
+        for ax, (heading, column, scale, digits) in zip(axes, panels, strict=True):
+            top = 0.0
+            for _, rows, positions in groups:
+                values = rows[column].to_numpy(dtype=float) * scale
+                shown = np.isfinite(values)
+                bars = ax.barh(
+                    positions[shown],
+                    values[shown],
+                    height=0.8,
+                    color=[colours[v] for v in rows["voice"][shown]],
+                )
+                labels = [
+                    f"{_number(value, digits)}  {voice}"
+                    for value, voice in zip(values[shown], rows["voice"][shown], strict=True)
+                ]
+                ax.bar_label(bars, labels=labels, padding=3, fontsize=7, color="#333333")
+                top = max(top, values[shown].max(initial=0.0))
+            ax.set_xlim(0, (top or 1.0) * 1.4)  # room for the labels after the longest bar
+            ax.set_title(heading, loc="left", fontsize=10, fontweight="bold")
+            ax.grid(axis="x", color="#eceef1")
+            ax.set_axisbelow(True)
+            ax.spines[["top", "right"]].set_visible(False)
+        axes[0].set_yticks(
+            [positions.mean() for _, _, positions in groups],
+            labels=[
+                f"{_shorten(_title_of(rows, post), 30)}\n{_shorten(post, 34)}"
+                for post, rows, _ in groups
+            ],
         )
-        for voice in voices:
-            cell = cells.get((post, voice))
-            if cell is None and (post, voice) in reasons:
-                add(f'<td class="missing">not narrated: {_esc(reasons[(post, voice)])}</td>')
-                continue
-            if cell is None:
-                reason = NOT_NARRATED
-                if post_lang and voice_langs[voice] and post_lang == voice_langs[voice]:
-                    reason = "not narrated"
-                detail = (
-                    f' title="post language {_esc(post_lang)}, voice language '
-                    f'{_esc(voice_langs[voice])}"'
-                    if post_lang and voice_langs[voice] and reason == NOT_NARRATED
-                    else ""
-                )
-                add(f'<td class="missing"{detail}>{_esc(reason)}</td>')
-                continue
-            row = cell.row
-            full = _esc(_href(cell.wav, page_dir))
-            label = _esc(f"{voice}: {titles[post]}")
-            if cell.excerpt is not None:
-                src = _esc(_href(cell.excerpt.path, page_dir))
-                length = (
-                    f"excerpt {_clock(cell.excerpt.duration_s)} of {_clock(float(row.duration_s))}"
-                )
-            else:
-                src = full
-                length = _clock(float(row.duration_s))
-            add('<td class="cell">')
-            add(
-                f'<audio controls preload="metadata" src="{src}" aria-label="{label}">'
-                f'<a href="{src}">{_esc("play")}</a></audio>'
-            )
-            add(f'<div class="meta">{length} \u00b7 <a href="{full}">full narration</a></div>')
-            add(
-                f'<div class="meta">{_num(float(row.duration_s), 1)} s \u00b7 '
-                f"{_num(float(row.wpm), 0)} wpm \u00b7 {_num(float(row.lufs), 1)} LUFS</div>"
-            )
-            add("</td>")
-        add("</tr>")
-    add("</tbody>")
-    add("</table>")
-    add("</div>")
-    add("<h2>Duration and pace</h2>")
-    add("<figure>")
-    add(
-        f'<img src="{_esc(_href(plot, page_dir))}" '
-        'alt="Bar chart: duration in minutes and words per minute per post and voice">'
-    )
-    add("</figure>")
-    add(
-        "<footer>Made by kokoro-narrate from results/manifest.csv; "
-        "the same table is in results/matrix.csv.</footer>"
-    )
-    add("</body>")
-    add("</html>")
-    return "\n".join(out) + "\n"
+        axes[0].set_ylim(y - group_gap + 0.5, -0.7)  # first post on top
+        for ax in axes:
+            ax.tick_params(axis="y", length=0)
+        voices = sorted(narrated["voice"].unique())
+        figure.legend(
+            handles=[Patch(color=colours[v], label=v) for v in voices],
+            loc="outside lower center",
+            ncols=min(len(voices), 6) or 1,
+            frameon=False,
+        )
+        svg = io.StringIO()
+        figure.savefig(svg, format="svg", metadata={"Date": None})
+    return svg.getvalue()
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -620,71 +491,43 @@ def build_matrix(
     out_dir: str | os.PathLike,
     csv: str | os.PathLike,
     page: str | os.PathLike | None = None,
-    excerpt_s: float | None = DEFAULT_EXCERPT_S,
+    *,
+    excerpt_s: float | None,
     root: str | os.PathLike = ".",
 ) -> Matrix:
     """Build the voice matrix (see the module docstring).
 
-    ``manifest`` is results/manifest.csv; its ``path`` column is relative to ``root`` (the
-    working directory of the pipeline). ``out_dir`` gets index.html, plot.svg and excerpts/;
-    ``page``, when given, gets the same page with links relative to its own folder.
-    ``excerpt_s`` None or 0 turns excerpt mode off (players play the full narrations).
+    ``manifest`` is results/manifest.csv; its paths are relative to ``root`` (the working
+    directory of the pipeline). ``out_dir`` gets index.html, plot.svg and excerpts/; ``page``, when
+    given, gets the same page with links relative to its own folder. ``excerpt_s`` is the config's
+    ``matrix.excerpt_s``: None turns excerpt mode off (players play the full narrations).
     """
-    root = Path(root)
-    out_dir = Path(out_dir)
+    if excerpt_s is not None and excerpt_s <= 0:
+        raise ValueError(f"excerpt_s must be positive or None, got {excerpt_s}")
+    root, out_dir = Path(root), Path(out_dir)
     df = read_manifest(manifest)
     log.info(
-        "manifest %s: %d narrations, %d posts, %d voices",
+        "manifest %s: %d rows, %d posts, %d voices",
         manifest,
         len(df),
         df["post"].nunique(),
         df["voice"].nunique(),
     )
-    if excerpt_s is not None and excerpt_s < 0:
-        raise ValueError(f"excerpt_s must be positive, got {excerpt_s}")
-
-    # rows the build did not narrate (another language, say) keep their place in the grid and
-    # say why; only narrated rows have audio, numbers and bars
-    reasons = {}
-    if "status" in df.columns:
-        skipped = df[df["status"] != "narrated"]
-        reasons = {
-            (r.post, r.voice): r.status.removeprefix("skipped: ") for r in skipped.itertuples()
-        }
-    narrated = df[~df.set_index(["post", "voice"]).index.isin(list(reasons))]
-
-    cells: dict[tuple[str, str], _Cell] = {}
-    excerpts: list[Path] = []
     seen: dict[Path, tuple[str, str]] = {}
-    for row in narrated.itertuples(index=False):
-        wav = (root / row.path).absolute()
-        if not wav.is_file():
-            raise FileNotFoundError(f"narration of {row.post} in {row.voice} not found: {wav}")
-        excerpt = None
-        if excerpt_s:
-            target = out_dir / "excerpts" / wav.parent.name / wav.name
-            if target in seen:
-                raise ValueError(f"{row.post}/{row.voice} and {seen[target]} share {wav.name}")
-            seen[target] = (row.post, row.voice)
-            excerpt = write_excerpt(wav, read_timing(timing_path(wav)), target, excerpt_s)
-            excerpts.append(excerpt.path)
-            log.info(
-                "%s / %s: excerpt %.2f s (%d of %d pieces)",
-                row.post,
-                row.voice,
-                excerpt.duration_s,
-                excerpt.pieces,
-                excerpt.pieces_total,
-            )
-        cells[(row.post, row.voice)] = _Cell(row, wav, excerpt)
-
+    cells = {
+        (row.post, row.voice): narration_cell(row, root, out_dir, excerpt_s, seen)
+        for row in df.itertuples(index=False)
+    }
     plot = out_dir / "plot.svg"
-    _write_text(plot, render_plot(narrated))
+    model = page_of(df, cells, excerpt_s, plot)
+    colours = {voice.name: voice.colour for voice in model.voices}
+    # a bar for every narrated row, its file on disk or not: the numbers are the manifest's
+    _write_text(plot, render_plot(df[df["status"] == NARRATED], colours))
     index = out_dir / "index.html"
-    _write_text(index, render_page(df, cells, out_dir, plot, excerpt_s, reasons))
+    _write_text(index, render_page(model, out_dir))
     if page is not None:
         page = Path(page)
-        _write_text(page, render_page(df, cells, page.parent, plot, excerpt_s, reasons))
+        _write_text(page, render_page(model, page.parent))
     write_pivot(df, csv)
-    log.info("wrote %s, %s and %s", index, csv, page)
-    return Matrix(index, page, Path(csv), plot, tuple(excerpts))
+    log.info("wrote %s, %s, %s and %s", index, plot, csv, page)
+    return Matrix(index, page, Path(csv), plot, tuple(sorted(seen)))
