@@ -96,9 +96,13 @@ def test_footnotes_dropped_by_default():
 
 def test_image_alt_off_by_default():
     data = b"Look: ![a red door](door.png)\n"
-    assert [p.text for p in parse_post(data, "i.md").paragraphs] == ["Look:"]
+    off = parse_post(data, "i.md", options=ScriptOptions(cues=False)).paragraphs
+    assert [p.text for p in off] == ["Look:"]
     on = parse_post(data, "i.md", options=ScriptOptions(image_alt=True)).paragraphs
-    assert [p.text for p in on] == ["Look:", "Image: a red door."]
+    assert [(p.kind, p.text) for p in on] == [
+        ("paragraph", "Look:"),
+        ("figure", "Figure: a red door."),
+    ]
 
 
 def test_lang_argument_and_front_matter():
