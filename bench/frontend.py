@@ -135,7 +135,8 @@ class Phonemes:
         for chunk in chunks:
             tally.g2p_words += chunk.words
             oov = set(chunk.oov)
-            tally.oov_words.update(w for w in chunk.text.split() if w.strip(".,:;!?\"'()") in oov)
+            words = (w.strip(".,:;!?\"'()") for w in chunk.text.split())
+            tally.oov_words.update(w for w in words if w in oov)
 
 
 def measure_post(path: Path, tally: Tally, g2p: Phonemes | None) -> None:

@@ -9,12 +9,13 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
 2. A `.txt` post is all prose.
 3. These lines are not prose: fenced code (``` or ~~~ up to the same fence); Liquid
    `highlight`/`codeblock`/`comment` blocks; Hugo `highlight` shortcode blocks; HTML `<pre>`,
-   `<script>`, `<style>`, `<svg>`, `<table>`, `<figure>` blocks and comments (to the closing tag);
+   `<script>`, `<style>`, `<svg>`, `<table>`, `<figure>` blocks and comments (to the closing tag),
+   and WordPress captions (an element whose class says "caption");
    `$$` math blocks; Markdown table rows (a line starting with `|`, or with ` | ` in a run that
    has a `---|---` row); lines indented by a tab or 4 spaces after a blank line outside a list
    (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); MDX `import` and
-   `export` statements; admonition fences (`:::`), horizontal rules, and any line left with no
-   letters once tags are gone.
+   `export` statements (to the line that closes their braces); Pelican `[jtable]` tables;
+   admonition fences (`:::`), horizontal rules and setext underlines.
 4. In the other lines these go: HTML tags, Liquid tags and outputs, Hugo shortcodes, kramdown
    attribute lists (`{: ...}`), images (alt text is not running prose: the front end announces
    or drops it), link targets (the link text stays), bare URLs and autolinks (they are said as a
@@ -44,7 +45,7 @@ ALLOWANCE = frozenset()
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _BLOCK_OPEN = re.compile(
     r"\{%-?\s*(highlight|codeblock|comment|math)\b|\{\{[<%]\s*highlight\b|"
-    r"<(pre|script|style|svg|table|figure|math)\b|<!--",
+    r"<(pre|script|style|svg|table|figure|math)\b|<!--|^\[(jtable)\b",
     re.I,
 )
 _BLOCK_CLOSE = {
@@ -53,13 +54,14 @@ _BLOCK_CLOSE = {
     "comment": re.compile(r"\{%-?\s*endcomment", re.I),
     "math": re.compile(r"\{%-?\s*endmath", re.I),
     "<!--": re.compile(r"-->"),
+    "jtable": re.compile(r"\[/jtable\]"),
 }
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:")
 _LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MDX_STATEMENT = re.compile(r"^(import|export)\s")
-_PELICAN_KEY = re.compile(r"^[A-Z][A-Za-z_]*:\s")
-_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_PELICAN_KEY = re.compile(r"^[A-Za-z][\w-]*:\s")
+_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$|^\s*=+\s*$")  # rules, setext underlines
 
 _INLINE_DROP = [
     re.compile(r"<!--.*?-->", re.S),
@@ -67,7 +69,8 @@ _INLINE_DROP = [
     re.compile(r"\{:[^}]*\}"),  # kramdown attribute lists
     re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"),  # images
     re.compile(r"<(pre|script|style|svg|figcaption)\b.*?</\1>", re.I | re.S),
-    re.compile(r"<[^>\n]*>"),  # tags, autolinks
+    re.compile(r"<(\w+)[^>]*\bclass=\"[^\"]*caption[^\"]*\"[^>]*>.*?</\1>", re.I | re.S),
+    re.compile(r"<[A-Za-z/!][^>]*>"),  # tags (a JSX tag may span lines), autolinks
     re.compile(r"\[\^[^\]]*\]"),  # footnote markers
     re.compile(r"(?:https?://|ftp://|www\.)\S+", re.I),  # bare URLs
     re.compile(r"(?<![\w$])\$[^$\n]+\$(?![\w$])"),  # inline math
@@ -113,8 +116,8 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             continue
         opened = _BLOCK_OPEN.search(line)
         if opened:
-            name = (opened.group(1) or opened.group(2) or "<!--").lower()
-            if name in ("highlight", "codeblock", "comment", "math", "<!--"):
+            name = (opened.group(1) or opened.group(2) or opened.group(3) or "<!--").lower()
+            if name in ("highlight", "codeblock", "comment", "math", "<!--", "jtable"):
                 close = _BLOCK_CLOSE["highlight" if opened.group(0).startswith("{{") else name]
             else:
                 close = re.compile(rf"</{name}\s*>", re.I)
@@ -138,7 +141,10 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             line.startswith(("\t", "    ")) and current == [] and not in_list
         ):
             pass  # indented code
-        elif _DEFINITION.match(line) or _MDX_STATEMENT.match(line) or _RULE.match(line):
+        elif _MDX_STATEMENT.match(line) and suffix == ".mdx":
+            depth = line.count("{") - line.count("}")
+            closing = re.compile(r"^\}") if depth > 0 else None
+        elif _DEFINITION.match(line) or _RULE.match(line):
             pass
         elif stripped.startswith(":::") or stripped.startswith("!!!"):
             current.append(re.sub(r"^[:!]{3}\s*", "", stripped))

@@ -205,6 +205,14 @@ def _liquid_tag(m: re.Match) -> str:
     return _keep_lines(m)
 
 
+# Pelican's jtable plugin: CSV rows between [jtable] and [/jtable] are a table.
+_JTABLE = re.compile(r"^\[jtable[^\]\n]*\]\n.*?^\[/jtable\]$", re.M | re.S)
+
+
+def _jtable(text: str) -> str:
+    return _JTABLE.sub(lambda m: "<table></table>" + "\n" * m.group().count("\n"), text)
+
+
 def _liquid(text: str) -> str:
     text = _LIQUID_COMMENT.sub(_keep_lines, text)
     text = _LIQUID_CODE.sub(lambda m: _code_fence(m.group(2), m.group(3)), text)
@@ -309,7 +317,7 @@ def _pelican_header(text: str) -> tuple[str, str | None]:
 # Admonitions: MkDocs `!!! note "Title"` with an indented body, Docusaurus/VuePress `:::note` up
 # to `:::`, GitHub `> [!NOTE]`. The label is read as a short sentence ("Note."), then the body.
 _BANG = re.compile(r"^(\s*)[!?]{3}\+?\s*(\w+)(?:\s+\"([^\"]*)\")?\s*$")
-_COLONS = re.compile(r"^\s*:{3,}\s*(\w*)\s*(?:\[(.*)\]|(.*))$")
+_COLONS = re.compile(r"^ {0,3}:{3,}\s*(\w*)\s*(?:\[(.*)\]|(.*))$")  # not `    :::lang` in code
 _GITHUB_ALERT = re.compile(r"^(\s*(?:>\s*)+)\[!(\w+)\]\s*$")
 
 
@@ -467,7 +475,15 @@ def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
     if suffix == ".mdx":
         title = title or _mdx_title(body)
         body = _mdx(body)
-    for one_pass in (_hugo, _liquid, _admonitions, _kramdown, _html_containers, _layout_lines):
+    for one_pass in (
+        _jtable,
+        _hugo,
+        _liquid,
+        _admonitions,
+        _kramdown,
+        _html_containers,
+        _layout_lines,
+    ):
         body = one_pass(body)
     _, numbers = _line_numbers(body)
     body = _flatten_nesting(body, path, lambda i: numbers[min(i, len(numbers) - 1)])
@@ -844,6 +860,7 @@ class Walk:
         self.footnotes: list[tuple[list[str], int]] = []
         self.containers: list[str] = []  # "blockquote" / "list_item" / "footnote", innermost last
         self.pause = False
+        self.skipped_blocks: list[str] = []  # kinds of the blocks not read, in order
 
     def line(self, token) -> int:
         if token.map:
@@ -874,6 +891,7 @@ class Walk:
 
     def skipped(self, block: str, line: int) -> None:
         """A block that is not read: its note (code_blocks="note"), else the cue it needs."""
+        self.skipped_blocks.append(block)
         last = self.items[-1] if self.items else None
         note = self.options.note(block)
         if note:
@@ -938,16 +956,20 @@ def _text_block(walk: Walk, tokens, i: int) -> int:
 # plain sentences is prose whose indentation went wrong (WordPress imports indent whole sections
 # under a list): it is read as Markdown. Real code listings have no 8-word line without ;{}=.
 _MISINDENTED = re.compile(r"(?:<(?:div|p|pre|table|figure|img|a)\b|#{1,6}\s+\w)", re.I)
-_SENTENCE_LINE = re.compile(r"^[^;{}=<>\w]*(?:[A-Za-z][\w'`.-]*[^;{}=<>\w]*){8,}$", re.M)
+
+
+def _has_sentence_line(code: str) -> bool:
+    """A line of 8+ words that start with a letter, and none of the characters of code."""
+    return any(
+        not re.search(r"[;{}=<>]", line)
+        and sum(1 for w in line.split() if re.match(r"[*(\"'`]?[A-Za-z]", w)) >= 8
+        for line in code.split("\n")
+    )
 
 
 def _code(walk: Walk, tokens, i: int) -> int:
     t = tokens[i]
-    if (
-        t.type == "code_block"
-        and _MISINDENTED.match(t.content)
-        and _SENTENCE_LINE.search(t.content)
-    ):
+    if t.type == "code_block" and _MISINDENTED.match(t.content) and _has_sentence_line(t.content):
         first = t.map[0] if t.map else 0
         inner = _MD.parse("\n" * first + t.content)
         j = 0
@@ -1083,13 +1105,15 @@ def parse_post(
         title = title or _plain_title(items)
         if title and items and _same(items[0].text, title):
             items.pop(0)
-        footnotes = []
+        footnotes, skipped_blocks = [], []
     else:
         markdown, numbers, found_title = _prepare(body, path, suffix)
         walk = _walk(markdown, numbers, options)
-        items, footnotes = walk.items, walk.footnotes
+        items, footnotes, skipped_blocks = walk.items, walk.footnotes, walk.skipped_blocks
         title = title or found_title
     title = _title(items, title, options)
+    if title and skipped_blocks and not any(i.kind not in ("title", "added") for i in items):
+        _only_blocks(items, front, skipped_blocks[0], options, path)
 
     if options.footnotes == "end":
         for n, (parts, line) in enumerate((f for f in footnotes if f[0]), 1):
@@ -1103,6 +1127,19 @@ def parse_post(
             "add some prose, or set 'skip: true' in the front matter"
         )
     return Post(Path(path).stem, title, post_lang, skip, paragraphs)
+
+
+def _only_blocks(items: list[Item], front, block: str, options: ScriptOptions, path) -> None:
+    """A post that is only a video, a table or code (and a title): its description, if the front
+    matter has one, and the line that says where the rest is."""
+    line = options.cue(block) or options.note(block)
+    if not line:
+        return
+    log.warning("%s: the post has no prose, only a title and %s; said: %r", path, block, line)
+    if front.description:
+        items.append(Item("paragraph", front.description, front.line("description")))
+    if not any(i.kind == "added" for i in items):
+        items.append(Item("added", line, items[-1].line))
 
 
 def _title(items: list[Item], title: str | None, options: ScriptOptions) -> str | None:
