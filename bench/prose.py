@@ -19,7 +19,8 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
 4. In the other lines these go: HTML tags, Liquid tags and outputs, Hugo shortcodes, kramdown
    attribute lists (`{: ...}`), images (alt text is not running prose: the front end announces
    or drops it), link targets (the link text stays), bare URLs and autolinks (they are said as a
-   site name, not as their words), footnote markers, inline math, emoji shortcodes.
+   site name, not as their words, and so is link text that is a URL or host name), blockquote
+   markers, MDX `{/* comments */}`, footnote markers, inline math, emoji shortcodes.
 5. Word form: the surviving text of a block goes through kokoro_narrate.normalize (the allowance
    for normalization: numbers, units and abbreviations are compared in the words they are spoken
    as), is folded to ASCII and lowercased and split on anything that is not a letter; words of
@@ -40,7 +41,7 @@ from kokoro_narrate.normalize import normalize
 
 # Words the front end adds or rewrites on purpose: admonition labels said as words, "and" between
 # site names. Never a reason to call a post's prose lost.
-ALLOWANCE = frozenset()
+ALLOWANCE = frozenset({"toc"})  # kramdown's "* TOC" placeholder list item, replaced by a TOC
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _BLOCK_OPEN = re.compile(
@@ -77,6 +78,10 @@ _INLINE_DROP = [
     re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])"),  # emoji shortcodes
 ]
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
+# Link text that is itself a URL or a host name is said as the site's name, not as its words.
+_URL_TEXT = re.compile(
+    r"\s*(?:https?://|www\.)\S*\s*|\s*[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?\s*"
+)
 
 
 def _front_matter_end(lines: list[str]) -> int:
@@ -162,11 +167,17 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
 def _inline_prose(block: str) -> str:
     for pattern in _INLINE_DROP[:4]:
         block = pattern.sub(" ", block)
-    block = _LINK.sub(lambda m: m.group(1) or m.group(2) or "", block)
+    block = _LINK.sub(lambda m: _link_text(m.group(1) or m.group(2) or ""), block)
+    block = re.sub(r"^\s*(?:>\s*)+", "", block, flags=re.M)  # quote markers
+    block = re.sub(r"\{/\*.*?\*/\}", " ", block, flags=re.S)  # MDX comments
     for pattern in _INLINE_DROP[4:]:
         block = pattern.sub(" ", block)
     block = re.sub(r"^\s{0,3}#{1,6}\s", "", block, flags=re.M)
     return html.unescape(block)
+
+
+def _link_text(text: str) -> str:
+    return "" if _URL_TEXT.fullmatch(text) else text
 
 
 def word_forms(text: str, lang: str = "en") -> list[str]:

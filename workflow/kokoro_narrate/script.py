@@ -325,7 +325,9 @@ def _label(kind: str, title: str | None) -> str:
     title = (title or "").strip()
     if title.startswith("{"):  # an attribute list (`::: {.callout-note}`), not a title
         kind, title = kind or re.sub(r"[^a-z]|callout", "", title.lower()) or "note", ""
-    return _sentence(title) if title else kind.capitalize() + "."
+    if not title:
+        return kind.capitalize() + "."
+    return _sentence(f"{kind.capitalize()}: {title}" if kind else title)
 
 
 def _admonitions(text: str) -> str:
@@ -581,9 +583,10 @@ _COMPONENT = re.compile(
 )
 
 
-def _component_block(tag: str) -> str | None:
+def _component_block(tag: str, empty: bool) -> str | None:
+    """What a component shows; one with no content of its own (<Chart />) is an embed."""
     m = _COMPONENT.search(tag)
-    return None if not m else ("image", "media", "code")[m.lastindex - 1]
+    return ("image", "media", "code")[m.lastindex - 1] if m else ("media" if empty else None)
 
 
 _VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "embed", "track"}
@@ -611,6 +614,9 @@ class _HtmlEvents(html.parser.HTMLParser):
             if tag not in _VOID:
                 self.skipping.append(tag)
             return
+        if re.search(r"\b(?:wp-caption-text|caption)\b", attrs.get("class") or ""):
+            self.skipping.append(tag)  # a WordPress caption: the image's, not running prose
+            return
         if tag == "figure":
             self.caption, self.figure_alt = [], ""
         elif tag == "img":
@@ -619,7 +625,7 @@ class _HtmlEvents(html.parser.HTMLParser):
                 self.figure_alt = self.figure_alt or alt
             else:
                 self.events.append(("block", "image", alt))
-        elif tag not in _KNOWN_TAGS and (kind := _component_block(tag)):
+        elif tag not in _KNOWN_TAGS and (kind := _component_block(tag, self.self_closing)):
             alt = (attrs.get("alt") or attrs.get("caption") or attrs.get("title") or "").strip()
             self.events.append(("block", kind, alt if kind == "image" else ""))
             self.skipping.append(tag)
@@ -634,8 +640,12 @@ class _HtmlEvents(html.parser.HTMLParser):
             return
         self._text(" ")
 
+    self_closing = False
+
     def handle_startendtag(self, tag, attrs):
+        self.self_closing = True
         self.handle_starttag(tag, attrs)
+        self.self_closing = False
         if self.skipping and self.skipping[-1] == tag:
             self.skipping.pop()
 
@@ -824,7 +834,15 @@ def _link_words(text: str, href: str, token, options: ScriptOptions) -> str:
     if href.startswith("mailto:"):
         return text  # normalize reads an address as "me at example dot org"
     shown = text.strip()
-    if token.markup == "autolink" or not shown or _URL_LIKE.fullmatch(shown) or shown == href:
+    host = url_domain(href) if "://" in href else ""
+    said_host = shown.lower().removeprefix("www.")  # [example.org](https://www.example.org)
+    if (
+        token.markup == "autolink"
+        or not shown
+        or _URL_LIKE.fullmatch(shown)
+        or shown == href
+        or (host and (said_host == host or said_host.startswith(host + "/")))
+    ):
         return _mention(href if "://" in href or href.startswith("www.") else shown, options)
     return text
 
