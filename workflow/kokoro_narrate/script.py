@@ -1130,15 +1130,16 @@ def parse_post(
         items, footnotes, skipped_blocks = walk.items, walk.footnotes, walk.skipped_blocks
         title = title or found_title
     title = _title(items, title, options)
-    if title and skipped_blocks and not any(i.kind not in ("title", "added") for i in items):
-        _only_blocks(items, front, skipped_blocks[0], options, path)
+    only_blocks = title and skipped_blocks and all(i.kind in ("title", "added") for i in items)
+    if only_blocks:
+        only_blocks = _only_blocks(items, front, skipped_blocks[0], options, path)
 
     if options.footnotes == "end":
         for n, (parts, line) in enumerate((f for f in footnotes if f[0]), 1):
             items.append(Item("paragraph", f"Footnote {n}. " + " ".join(parts), line, None, n == 1))
 
     paragraphs = _speak(items, body.split("\n"), path, post_lang or lang)
-    if not skip and all(p.kind in ("title", "added") for p in paragraphs):
+    if not skip and not only_blocks and all(p.kind in ("title", "added") for p in paragraphs):
         raise PostError(
             f"{path}:{fm_lines + 1}: nothing to read aloud in lines {fm_lines + 1}-"
             f"{len(lines)} (only code, tables, math, HTML, Liquid or a title); "
@@ -1147,17 +1148,18 @@ def parse_post(
     return Post(Path(path).stem, title, post_lang, skip, paragraphs)
 
 
-def _only_blocks(items: list[Item], front, block: str, options: ScriptOptions, path) -> None:
+def _only_blocks(items: list[Item], front, block: str, options: ScriptOptions, path) -> bool:
     """A post that is only a video, a table or code (and a title): its description, if the front
     matter has one, and the line that says where the rest is."""
     line = options.cue(block) or options.note(block)
     if not line:
-        return
+        return False
     log.warning("%s: the post has no prose, only a title and %s; said: %r", path, block, line)
     if front.description:
         items.append(Item("paragraph", front.description, front.line("description")))
     if not any(i.kind == "added" for i in items):
         items.append(Item("added", line, items[-1].line))
+    return True
 
 
 def _title(items: list[Item], title: str | None, options: ScriptOptions) -> str | None:
