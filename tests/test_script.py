@@ -96,9 +96,13 @@ def test_footnotes_dropped_by_default():
 
 def test_image_alt_off_by_default():
     data = b"Look: ![a red door](door.png)\n"
-    assert [p.text for p in parse_post(data, "i.md").paragraphs] == ["Look:"]
+    off = parse_post(data, "i.md", options=ScriptOptions(cues=False)).paragraphs
+    assert [p.text for p in off] == ["Look:"]
     on = parse_post(data, "i.md", options=ScriptOptions(image_alt=True)).paragraphs
-    assert [p.text for p in on] == ["Look:", "Image: a red door."]
+    assert [(p.kind, p.text) for p in on] == [
+        ("paragraph", "Look:"),
+        ("figure", "Figure: a red door."),
+    ]
 
 
 def test_lang_argument_and_front_matter():
@@ -150,9 +154,9 @@ def test_read_script_rejects_garbage(tmp_path):
 # -- bad input ----------------------------------------------------------------------------------
 
 
-def _error(data: bytes, name: str = "posts/bad.md") -> str:
+def _error(data: bytes, name: str = "posts/bad.md", options=None) -> str:
     with pytest.raises(PostError) as e:
-        parse_post(data, name)
+        parse_post(data, name, options=options or ScriptOptions())
     assert name in str(e.value)
     return str(e.value)
 
@@ -173,11 +177,25 @@ def test_front_matter_only():
 
 
 def test_nothing_speakable():
-    msg = _error(b"---\ntitle: Only code\n---\n```\ncode\n```\n\n| a |\n|---|\n| 1 |\n")
+    msg = _error(b"```\ncode\n```\n\n| a |\n|---|\n| 1 |\n")
+    assert "nothing to read aloud" in msg and "bad.md:1" in msg
+    msg = _error(b"---\ntitle: Only code\n---\n```\ncode\n```\n", options=ScriptOptions(cues=False))
     assert "nothing to read aloud" in msg and "bad.md:4" in msg
     assert "nothing to read aloud" in _error(
         b"<!-- c -->\n\n{% include x.html %}\n\n\xf0\x9f\x8e\x89 :tada:\n"
     )
+
+
+def test_a_post_of_only_a_video_says_so(caplog):
+    """A title, a description and an embed (a talk's recording): no failure, no silence."""
+    data = b"---\ntitle: The talk\ndescription: Watch the talk.\n---\n\n{{< youtube x1 >}}\n"
+    post = parse_post(data, "v.md")
+    assert [(p.kind, p.text) for p in post.paragraphs] == [
+        ("title", "The talk"),
+        ("paragraph", "Watch the talk."),
+        ("added", ScriptOptions().media_cue),
+    ]
+    assert "v.md" in caplog.text and "no prose" in caplog.text
 
 
 def test_rule_at_the_top_is_not_front_matter():

@@ -1,27 +1,39 @@
-"""Markdown post -> ordered list of speakable paragraphs (the narration script).
+"""A blog post -> ordered list of speakable paragraphs (the narration script).
 
-The post is parsed with markdown-it-py (CommonMark, plus tables, strikethrough, footnotes, dollar
-math and task lists), never with regular expressions; only Liquid/Jekyll tags, which are not
-Markdown, are removed before parsing. Every paragraph's text is passed through
-normalize.normalize, so what is written is exactly what is to be spoken.
+Markdown (`.md`, `.markdown`, `.mdx`) is parsed with markdown-it-py (CommonMark, plus tables,
+strikethrough, footnotes, dollar math and task lists), never with regular expressions. What is not
+Markdown is rewritten into Markdown first, line numbers kept (`_prepare`, one pass per construct):
+Liquid tags (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers,
+admonitions, kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than
+a reader can follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup.
+
+The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
+every item's text goes through normalize.normalize, so what is written is what is spoken.
 
 Kinds:
     title      the post title (front matter `title:`, else a leading H1); read once, first.
     heading    a heading; `level` is 1-6. Longer pause, and a chapter mark.
-    paragraph  prose. Read-at-the-end footnotes and image alt text are paragraphs too.
+    paragraph  prose. Footnotes read at the end are paragraphs too.
     list_item  one list item (any depth), ended with a period when it has no final punctuation.
     quote      prose inside a block quote.
-    code_note  stands for a code block, table or display math (ScriptOptions.code_blocks="note").
+    figure     an image's caption or alt text, announced as "Figure: ..." (image_alt).
+    added      a line the narration adds to what the author wrote: the note said in place of a
+               code block, table or equation (code_blocks="note"), the cue after a sentence that
+               leads into a skipped block ("Here is the code:" -> "The code is in the post."),
+               "Links to GitHub and the Python docs." for a run of bare links. Captions and
+               transcripts can tell these lines from the author's words by their kind.
 
 A horizontal rule is not a paragraph (every paragraph has words): it sets `pause_before` on the
 paragraph after it. The first footnote read at the end also gets `pause_before`.
 
-Not read: front matter other than the title, HTML tags and comments, Liquid tags, link URLs,
-images (unless image_alt), footnote markers, emoji, and code/tables/math unless noted.
+Not read: front matter other than the title, HTML tags and comments, Liquid tags, Hugo shortcodes,
+link URLs (a link whose text is its URL, and a bare URL, is said as its site's name), images and
+captions (unless image_alt), footnote markers, emoji, and code/tables/math/embeds.
 """
 
 import html.parser
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,7 +48,11 @@ from kokoro_narrate import frontmatter
 from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import normalize, url_domain
 
-KINDS = ("title", "heading", "paragraph", "list_item", "quote", "code_note")
+log = logging.getLogger(__name__)
+
+KINDS = ("title", "heading", "paragraph", "list_item", "quote", "figure", "added")
+AUTHOR_KINDS = ("paragraph", "list_item", "quote")  # the author's running prose
+SKIPPED_BLOCKS = ("code", "table", "math", "image", "media")  # never read; a cue may stand in
 LONGEST_WORD = 1000  # characters without a space: a blob, not a word
 
 
@@ -55,9 +71,36 @@ class ScriptOptions:
     code_note: str = "A code sample follows in the post."
     table_note: str = "A table follows in the post."
     math_note: str = "An equation follows in the post."
-    urls: str = "domain"  # "domain" | "drop"
+    cues: bool = True  # a short line after a sentence that leads into a skipped block
+    code_cue: str = "The code is in the post."
+    table_cue: str = "The table is in the post."
+    math_cue: str = "The equation is in the post."
+    image_cue: str = "The picture is in the post."
+    media_cue: str = "The embedded media is in the post."
+    urls: str = "site"  # "site" (said as the site's name; "domain" is its older name) | "drop"
     footnotes: str = "drop"  # "drop" | "end"
-    image_alt: bool = False
+    image_alt: bool = False  # announce captions and alt text as "Figure: ..."
+
+    def check(self) -> None:
+        for name, allowed in (
+            ("code_blocks", ("skip", "note")),
+            ("urls", ("site", "domain", "drop")),
+            ("footnotes", ("drop", "end")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"ScriptOptions.{name} is {getattr(self, name)!r}; use one of {allowed}"
+                )
+
+    def note(self, block: str) -> str | None:
+        """The line said in place of every such block when code_blocks is "note"."""
+        if self.code_blocks != "note":
+            return None
+        return {"code": self.code_note, "table": self.table_note, "math": self.math_note}.get(block)
+
+    def cue(self, block: str) -> str | None:
+        """The line said after a lead-in sentence when the block it announces is skipped."""
+        return getattr(self, f"{block}_cue") or None if self.cues else None
 
 
 @dataclass
@@ -69,11 +112,28 @@ class Post:
     paragraphs: list[Paragraph] = field(default_factory=list)
 
 
+@dataclass
+class Item:
+    """One paragraph to be, before normalization: what the walk found, where."""
+
+    kind: str  # one of KINDS
+    text: str  # the raw words (markup gone, not yet normalized)
+    line: int  # 1-based line in the post file
+    level: int | None = None
+    pause_before: bool = False
+    sites: tuple[str, ...] = ()  # for a line made of links only: the sites they lead to
+
+
 # -- Markdown -----------------------------------------------------------------------------------
+
+# markdown-it stops parsing (and drops the rest) past maxNesting levels; commonmark's 20 is a
+# list nested ten deep. 200 parses 150 nested quotes without hitting Python's recursion limit;
+# _flatten_nesting keeps every post well inside it.
+MAX_NESTING = 200
 
 
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
     md.use(footnote_plugin).use(tasklists_plugin)
     # No math on "$5 and $3.50": a closing $ must not follow a space nor precede a digit.
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False)
@@ -82,60 +142,596 @@ def _markdown() -> MarkdownIt:
 
 _MD = _markdown()
 
-# Liquid: {% comment %}...{% endcomment %} goes with its content; {% highlight x %} blocks are
-# code fences; any other {% tag %} and {{ output }} goes. Newlines are kept so lines still count.
-_LIQUID_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
-_LIQUID_HIGHLIGHT = re.compile(r"\{%-?\s*(?:end)?highlight\b[^%]*%\}")
-_LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
+
+# -- preparing the text: everything that is not Markdown, rewritten into Markdown ---------------
+#
+# Every pass takes and returns the whole body. A pass may only (a) replace text that holds N line
+# breaks with text that holds N line breaks, or (b) insert BREAK, a line break that the source
+# did not have; `_line_numbers` then maps each parsed line back to the post's own line.
+
+BREAK = "\x01\n"
+BLANK = BREAK + BREAK  # an inserted blank line: ends the paragraph or HTML block before it
 
 
-def _blank(m):
+def _keep_lines(m: re.Match) -> str:
     return "\n" * m.group().count("\n")
 
 
-def _strip_liquid(text: str) -> str:
-    text = _LIQUID_COMMENT.sub(_blank, text)
-    text = _LIQUID_HIGHLIGHT.sub("```", text)
-    return _LIQUID.sub(_blank, text)
+def _code_fence(lang: str, code: str) -> str:
+    """A fenced block for code that came from a Liquid tag or a shortcode."""
+    ticks = "`" * max(3, max((len(r) for r in re.findall(r"`+", code)), default=0) + 1)
+    head = BLANK + ticks + lang.strip().split(" ")[0]
+    body = code if code.startswith("\n") else BREAK + code
+    tail = "" if body.endswith("\n") else BREAK
+    return head + body + tail + ticks + BLANK
 
 
-class _HtmlText(html.parser.HTMLParser):
-    """Text of an HTML block, without tags, comments, scripts and styles."""
+def _html_block(tag: str, inner: str = "") -> str:
+    """A one-line HTML block the walk reads like any other (<pre>, <iframe>, <figure>)."""
+    return f"{BLANK}<{tag}>{inner}</{tag.split()[0]}>{BLANK}"
+
+
+def _figure(attrs: str) -> str:
+    """A figure block from a tag's attributes: caption, else title, else alt."""
+    for key in ("caption", "title", "alt"):
+        m = re.search(rf"\b{key}\s*=\s*(\"[^\"]*\"|'[^']*')", attrs)
+        if m and m.group(1)[1:-1].strip():
+            caption = html.escape(m.group(1)[1:-1].strip())
+            return _html_block("figure", f"<figcaption>{caption}</figcaption>")
+    return _html_block("figure")
+
+
+# Liquid (Jekyll): {% comment %} goes with its content; highlight and codeblock blocks are code;
+# embeds are code, media or figures; raw/endraw and every other tag or {{ output }} go.
+_LIQUID_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
+_LIQUID_CODE = re.compile(
+    r"\{%-?\s*(highlight|codeblock)\b([^%]*?)-?%\}(.*?)\{%-?\s*end\1\s*-?%\}", re.S
+)
+_LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)([^%]*?)-?%\}|\{\{.*?\}\}", re.S)
+_MEDIA_EMBEDS = ("youtube", "vimeo", "video", "audio", "tweet", "twitter", "instagram", "x")
+
+
+def _liquid_tag(m: re.Match) -> str:
+    name, rest = (m.group(1) or "").lower(), m.group(2) or ""
+    if name == "gist":
+        return _html_block("pre")
+    if name in _MEDIA_EMBEDS or (name == "include" and re.search(r"video|youtube", rest)):
+        return _html_block("iframe")
+    if name == "img" or (name == "include" and re.search(r"image|figure|img", rest)):
+        if name == "img" and "alt=" not in rest:  # {% img [class] url [w h] ["title" ["alt"]] %}
+            quoted = re.findall(r"\"([^\"]+)\"|'([^']+)'", rest)
+            rest = f'alt="{quoted[0][0] or quoted[0][1]}"' if quoted else ""
+        return _figure(rest)
+    return _keep_lines(m)
+
+
+# Pelican's jtable plugin: CSV rows between [jtable] and [/jtable] are a table.
+_JTABLE = re.compile(r"^\[jtable[^\]\n]*\]\n.*?^\[/jtable\]$", re.M | re.S)
+
+
+def _jtable(text: str) -> str:
+    return _JTABLE.sub(lambda m: "<table></table>" + "\n" * m.group().count("\n"), text)
+
+
+def _liquid(text: str) -> str:
+    text = _LIQUID_COMMENT.sub(_keep_lines, text)
+    text = _LIQUID_CODE.sub(lambda m: _code_fence(m.group(2), m.group(3)), text)
+    return _LIQUID_TAG.sub(_liquid_tag, text)
+
+
+# Hugo shortcodes, {{< name ... >}} and {{% name ... %}}: highlight blocks are code, figure is a
+# figure, embeds are media or code, ref/relref (inside a link's target) is a placeholder; the
+# markers of every other shortcode go and what they wrap is read.
+_HUGO_CODE = re.compile(
+    r"\{\{([<%])\s*highlight\b([^}]*?)[>%]\}\}(.*?)\{\{[<%]\s*/\s*highlight\s*[>%]\}\}", re.S
+)
+_HUGO = re.compile(r"\{\{[<%]\s*(/?)\s*([\w.-]+)(.*?)[>%]\}\}", re.S)
+
+
+def _hugo_tag(m: re.Match) -> str:
+    closing, name, rest = m.group(1), m.group(2).lower(), m.group(3)
+    if closing:
+        return _keep_lines(m)
+    if name in ("ref", "relref"):
+        return "#"
+    if name == "figure":
+        return _figure(rest)
+    if name == "gist":
+        return _html_block("pre")
+    if name in _MEDIA_EMBEDS:
+        return _html_block("iframe")
+    return _keep_lines(m)
+
+
+def _hugo(text: str) -> str:
+    text = _HUGO_CODE.sub(lambda m: _code_fence(m.group(2), m.group(3)), text)
+    return _HUGO.sub(_hugo_tag, text)
+
+
+def _lines_outside_fences(text: str):
+    """(index, line) of the lines that are not inside fenced code, for the line-based passes."""
+    lines = text.split("\n")
+    fence = None
+    for i, line in enumerate(lines):
+        m = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence is None and m:
+            fence = m.group(1)
+        elif (
+            fence
+            and m
+            and m.group(1)[0] == fence[0]
+            and len(m.group(1)) >= len(fence)
+            and (not line.strip(" `~"))
+        ):
+            fence = None
+        elif fence is None:
+            yield lines, i, line
+
+
+def _line_pass(text: str, one_line) -> str:
+    """Apply one_line(lines, i, line) -> new line to every line outside fenced code."""
+    lines = text.split("\n")
+    for _, i, line in _lines_outside_fences(text):
+        lines[i] = one_line(lines, i, line)
+    return "\n".join(lines)
+
+
+# MDX: import/export statements (an export may span lines until its braces close) and {/* */}.
+_MDX_STATEMENT = re.compile(r"(?:import|export)\s")
+
+
+def _mdx(text: str) -> str:
+    lines = text.split("\n")
+    depth, inside = 0, False
+    for _, i, line in list(_lines_outside_fences(text)):
+        if inside or _MDX_STATEMENT.match(line):
+            depth += line.count("{") + line.count("[") - line.count("}") - line.count("]")
+            inside = depth > 0
+            lines[i] = ""
+    text = "\n".join(lines)
+    return re.sub(r"\{/\*.*?\*/\}", _keep_lines, text, flags=re.S)
+
+
+def _mdx_title(text: str) -> str | None:
+    """`title` of an MDX post's `export const meta = {...}`, when it has one."""
+    m = re.search(
+        r"^export\s+const\s+meta\s*=\s*\{.*?\btitle\s*:\s*(['\"`])(.+?)\1", text, re.M | re.S
+    )
+    return m.group(2) if m else None
+
+
+# Pelican: `Title: ...` then `Key: value` lines at the top, up to the first blank line.
+_PELICAN_KEY = re.compile(r"[A-Za-z][\w-]*:\s")
+
+
+def _pelican_header(text: str) -> tuple[str, str | None]:
+    lines = text.split("\n")
+    if not re.match(r"Title:\s*\S", lines[0]):
+        return text, None
+    title, end = lines[0].split(":", 1)[1].strip(), 0
+    while end < len(lines) and _PELICAN_KEY.match(lines[end]):
+        end += 1
+    return "\n" * end + "\n".join(lines[end:]), title
+
+
+# Admonitions: MkDocs `!!! note "Title"` with an indented body, Docusaurus/VuePress `:::note` up
+# to `:::`, GitHub `> [!NOTE]`. The label is read as a short sentence ("Note."), then the body.
+_BANG = re.compile(r"^(\s*)[!?]{3}\+?\s*(\w+)(?:\s+\"([^\"]*)\")?\s*$")
+_COLONS = re.compile(r"^ {0,3}:{3,}\s*(\w*)\s*(?:\[(.*)\]|(.*))$")  # not `    :::lang` in code
+_GITHUB_ALERT = re.compile(r"^(\s*(?:>\s*)+)\[!(\w+)\]\s*$")
+
+
+def _label(kind: str, title: str | None) -> str:
+    title = (title or "").strip()
+    if title.startswith("{"):  # an attribute list (`::: {.callout-note}`), not a title
+        kind, title = kind or re.sub(r"[^a-z]|callout", "", title.lower()) or "note", ""
+    if not title:
+        return kind.capitalize() + "."
+    return _sentence(f"{kind.capitalize()}: {title}" if kind else title)
+
+
+def _admonitions(text: str) -> str:
+    lines = text.split("\n")
+    body_indent = None
+    for _, i, line in list(_lines_outside_fences(text)):
+        if body_indent is not None:
+            if line.startswith(body_indent) or not line.strip():
+                lines[i] = line[len(body_indent) :]
+                continue
+            body_indent = None
+        if m := _BANG.match(line):
+            lines[i] = m.group(1) + _label(m.group(2), m.group(3)) + BREAK
+            body_indent = m.group(1) + "    "
+        elif m := _COLONS.match(line):
+            kind, title = m.group(1), m.group(2) or m.group(3)
+            lines[i] = BREAK + _label(kind, title) + BREAK if kind or title else ""
+        elif m := _GITHUB_ALERT.match(line):
+            lines[i] = m.group(1) + m.group(2).capitalize() + "."
+    return "\n".join(lines)
+
+
+# kramdown attribute lists: `{: .class}` lines and trailers go; `{:toc}` takes its "* TOC" item.
+_IAL_LINE = re.compile(r"^\s*\{:[^}]*\}\s*$")
+_IAL_INLINE = re.compile(r"\s*\{:[^}\n]*\}")
+
+
+def _kramdown(text: str) -> str:
+    def one(lines, i, line):
+        if _IAL_LINE.match(line):
+            if "toc" in line and i and re.match(r"\s*(?:[-*+]|\d+\.)\s", lines[i - 1]):
+                lines[i - 1] = ""
+            return ""
+        return _IAL_INLINE.sub("", line)
+
+    return _line_pass(text, one)
+
+
+# HTML blocks that span lines (a <table>, a <pre> after a sentence or inside a list item, a
+# <figure>): CommonMark ends most HTML blocks at a blank line, and starts one only at the start
+# of a line, so a table's cells or a diff's lines would be read as prose. Such an element becomes
+# one line, where its opening tag was (text before it split off, indented to stay in its list
+# item); the lines it took are left blank.
+_CONTAINER = re.compile(
+    r"<(pre|table|figure|svg|script|style|math|iframe|video|audio|object)\b", re.I
+)
+_LIST_MARKER = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _html_containers(text: str) -> str:
+    lines = text.split("\n")
+    outside = {i for _, i, _ in _lines_outside_fences(text)}
+    i = 0
+    while i < len(lines):
+        m = _CONTAINER.search(lines[i]) if i in outside else None
+        if not m or lines[i][: m.start()].count("`") % 2:  # inside a code span
+            i += 1
+            continue
+        close = re.compile(rf"</{m.group(1)}\s*>", re.I)
+        end, c = i, close.search(lines[i], m.end())
+        while c is None and end + 1 < len(lines):
+            end += 1
+            c = close.search(lines[end])
+        if c is None:  # never closed: leave it to CommonMark
+            i += 1
+            continue
+        before, after = lines[i][: m.start()], lines[end][c.end() :]
+        if end == i:
+            parts = [lines[i][m.start() : c.end()]]
+        else:
+            parts = [lines[i][m.start() :], *lines[i + 1 : end], lines[end][: c.end()]]
+        element = " ".join(parts)
+        if before.strip():
+            marker = _LIST_MARKER.match(before)
+            indent = " " * (marker.end() if marker else len(before) - len(before.lstrip()))
+            lines[i] = before.rstrip() + BLANK + indent + element
+        else:
+            lines[i] = before + element
+        for j in range(i + 1, end + 1):
+            lines[j] = ""
+        if after.strip():
+            if end == i:
+                lines[i] += BLANK + after.lstrip()
+            else:
+                lines[end] = after.lstrip()
+        i = end + 1
+    return "\n".join(lines)
+
+
+# Lines that are only layout (<br>, &nbsp;, <hr>) would start an HTML block that swallows the
+# Markdown after them (a fence, a list): they become blank lines.
+_LAYOUT_LINE = re.compile(r"^\s*(?:<br\s*/?>|<hr\s*/?>|&nbsp;|<p>\s*</p>|\s)+\s*$", re.I)
+
+
+def _layout_lines(text: str) -> str:
+    return _line_pass(text, lambda lines, i, line: "" if _LAYOUT_LINE.match(line) else line)
+
+
+# Nesting: quotes deeper than MAX_QUOTE and indentation past MAX_INDENT columns are flattened to
+# those depths (the text is read, as if less nested) with a warning naming the line.
+MAX_QUOTE = 32
+MAX_INDENT = 64
+_QUOTE_PREFIX = re.compile(r"^(?:\s{0,3}>)+")
+
+
+def _flatten_nesting(text: str, path, line_of) -> str:
+    warned = set()
+
+    def one(lines, i, line):
+        original = line
+        m = _QUOTE_PREFIX.match(line)
+        if m and m.group().count(">") > MAX_QUOTE:
+            line = ">" * MAX_QUOTE + line[m.end() :]
+        expanded = line.expandtabs(4)
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        if indent > MAX_INDENT:
+            line = " " * MAX_INDENT + expanded.lstrip(" ")
+        if line != original and not (warned & {i - 1, i}):
+            log.warning(
+                "%s:%d: Markdown nested deeper than %d quotes or %d columns of indentation is "
+                "read as if it were that deep",
+                path,
+                line_of(i),
+                MAX_QUOTE,
+                MAX_INDENT,
+            )
+        if line != original:
+            warned.add(i)
+        return line
+
+    return _line_pass(text, one)
+
+
+def _line_numbers(text: str, first: int = 1) -> tuple[str, list[int]]:
+    """The text without BREAK marks, and the post's line number of each of its lines."""
+    numbers, number = [], first
+    for line in text.split("\n"):
+        numbers.append(number)
+        if not line.endswith("\x01"):
+            number += 1
+    return text.replace("\x01", ""), numbers
+
+
+def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
+    """(Markdown, line numbers, a title found outside the front matter) of a post body."""
+    body, title = _pelican_header(body)
+    if suffix == ".mdx":
+        title = title or _mdx_title(body)
+        body = _mdx(body)
+    for one_pass in (
+        _jtable,
+        _hugo,
+        _liquid,
+        _admonitions,
+        _kramdown,
+        _html_containers,
+        _layout_lines,
+    ):
+        body = one_pass(body)
+    _, numbers = _line_numbers(body)
+    body = _flatten_nesting(body, path, lambda i: numbers[min(i, len(numbers) - 1)])
+    text, numbers = _line_numbers(body)
+    return text, numbers, title
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+# HTML's own tag names: any other tag is a component (JSX in MDX, a custom element).
+_KNOWN_TAGS = frozenset(
+    (
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "picture",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "section",
+        "small",
+        "source",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "iframe",
+        "audio",
+        "embed",
+        "object",
+        "script",
+        "style",
+        "svg",
+        "math",
+    )
+)
+_HIDDEN = {"script", "style", "svg", "math", "template", "noscript"}
+_BLOCK_OF_TAG = {
+    "pre": "code",
+    "table": "table",
+    "math": "math",
+    "iframe": "media",
+    "video": "media",
+    "audio": "media",
+    "object": "media",
+    "embed": "media",
+}
+# MDX/JSX components by what their name says they show (<Image />, <YouTube />, <CodeBlock />).
+_COMPONENT = re.compile(
+    r"(image|img|figure|picture|screenshot)|(video|youtube|vimeo|tweet|embed)|(code|snippet|gist)"
+)
+
+
+def _component_block(tag: str, empty: bool) -> str | None:
+    """What a component shows; one with no content of its own (<Chart />) is an embed."""
+    m = _COMPONENT.search(tag)
+    return ("image", "media", "code")[m.lastindex - 1] if m else ("media" if empty else None)
+
+
+_VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "embed", "track"}
+
+
+class _HtmlEvents(html.parser.HTMLParser):
+    """An HTML block as events in order: ("text", words) and ("block", kind, caption)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.parts, self.hidden = [], 0
+        self.events: list[tuple] = []
+        self.skipping: list[str] = []  # open tags whose content is not read
+        self.caption: list[str] | None = None
+        self.figure_alt = ""
+
+    def _text(self, words: str) -> None:
+        if self.events and self.events[-1][0] == "text":
+            self.events[-1] = ("text", self.events[-1][1] + words)
+        else:
+            self.events.append(("text", words))
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "svg", "math"):
-            self.hidden += 1
-        self.parts.append(" ")
+        attrs = dict(attrs)
+        if self.skipping:
+            if tag not in _VOID:
+                self.skipping.append(tag)
+            return
+        if re.search(r"\b(?:wp-caption-text|caption)\b", attrs.get("class") or ""):
+            self.skipping.append(tag)  # a WordPress caption: the image's, not running prose
+            return
+        if tag == "figure":
+            self.caption, self.figure_alt = [], ""
+        elif tag == "img":
+            alt = (attrs.get("alt") or attrs.get("title") or "").strip()
+            if self.caption is not None:
+                self.figure_alt = self.figure_alt or alt
+            else:
+                self.events.append(("block", "image", alt))
+        elif tag not in _KNOWN_TAGS and (kind := _component_block(tag, self.self_closing)):
+            alt = (attrs.get("alt") or attrs.get("caption") or attrs.get("title") or "").strip()
+            self.events.append(("block", kind, alt if kind == "image" else ""))
+            self.skipping.append(tag)
+            return
+        elif tag in _BLOCK_OF_TAG or tag in _HIDDEN:
+            gist = tag == "script" and "gist" in (attrs.get("src") or "")
+            kind = "code" if gist else _BLOCK_OF_TAG.get(tag)
+            if kind:
+                self.events.append(("block", kind, ""))
+            if tag not in _VOID:
+                self.skipping.append(tag)
+            return
+        self._text(" ")
+
+    self_closing = False
+
+    def handle_startendtag(self, tag, attrs):
+        self.self_closing = True
+        self.handle_starttag(tag, attrs)
+        self.self_closing = False
+        if self.skipping and self.skipping[-1] == tag:
+            self.skipping.pop()
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "svg", "math"):
-            self.hidden = max(0, self.hidden - 1)
-        self.parts.append(" ")
+        if self.skipping:
+            if tag in self.skipping:
+                while self.skipping.pop() != tag:
+                    pass
+            return
+        if tag == "figure" and self.caption is not None:
+            caption = " ".join("".join(self.caption).split()) or self.figure_alt
+            self.events.append(("block", "image", caption))
+            self.caption = None
+        self._text(" ")
 
     def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
+        if self.skipping:
+            return
+        if self.caption is not None:
+            self.caption.append(data)
+        else:
+            self._text(data)
 
 
-def _html_text(source: str) -> str:
-    p = _HtmlText()
-    p.feed(source)
-    p.close()
-    return " ".join("".join(p.parts).split())
+def _html_events(source: str) -> list[tuple]:
+    if re.match(r"\s*<code\b", source) and "\n" in source.strip():
+        return [("block", "code", "")]  # a block-level <code>: a listing, not a phrase
+    parser = _HtmlEvents()
+    parser.feed(source)
+    parser.close()
+    return [e if e[0] == "block" else ("text", " ".join(e[1].split())) for e in parser.events]
 
 
-_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
+# -- inline -------------------------------------------------------------------------------------
+
+# TODO(normalize): the URL pattern and the site's name belong to normalize.py; use
+# normalize.site_name (and its URL pattern) once it is on main, and drop these two.
+_BARE_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
+_KNOWN_SITES = {
+    "github.com": "GitHub",
+    "gist.github.com": "GitHub",
+    "gitlab.com": "GitLab",
+    "docs.python.org": "the Python docs",
+    "python.org": "the Python website",
+    "stackoverflow.com": "Stack Overflow",
+    "wikipedia.org": "Wikipedia",
+    "youtube.com": "YouTube",
+    "youtu.be": "YouTube",
+    "twitter.com": "Twitter",
+    "x.com": "X",
+    "medium.com": "Medium",
+    "npmjs.com": "npm",
+    "pypi.org": "PyPI",
+    "huggingface.co": "Hugging Face",
+    "developer.mozilla.org": "MDN",
+    "news.ycombinator.com": "Hacker News",
+    "reddit.com": "Reddit",
+}
+
+
+def site_name(url: str) -> str:
+    """Stand-in for normalize.site_name: "GitHub", "the Python docs", else the domain's name."""
+    host = url_domain(url).lower()
+    for known in (host, host.split(".", 1)[-1]):
+        if known in _KNOWN_SITES:
+            return _KNOWN_SITES[known]
+    labels = [p for p in host.split(".") if p]
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in ("co", "com", "org", "ac"):
+        labels = labels[:-1]  # example.co.uk
+    return labels[-2] if len(labels) >= 2 else host
+
+
+_URL_LIKE = re.compile(r"(?:https?://|ftp://|www\.)\S+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.I)
+# A mention of a site, kept out of the text until runs of them are joined: \x02name\x03.
+_SITE = re.compile("\x02([^\x03]*)\x03")
+_SITE_RUN = re.compile(
+    "\x02[^\x03]*\x03(?:[\\s,;/&|]*(?:\\b(?:and|or)\\b)?[\\s,;]*\x02[^\x03]*\x03)*"
+)
 _SIMPLE_MATH = re.compile(r"[A-Za-z0-9 .,]+")
+_HIDDEN_INLINE = re.compile(r"<(/?)(pre|script|style|svg|figcaption)\b", re.I)
 
 
-def _say_url(url: str, options: ScriptOptions) -> str:
-    if options.urls == "drop":
+def _mention(url: str, options: ScriptOptions) -> str:
+    if options.urls == "drop" or not url_domain(url):
         return ""
-    return url_domain(url)
+    return f"\x02{site_name(url)}\x03"
 
 
 def _text_urls(text: str, options: ScriptOptions) -> str:
@@ -143,9 +739,24 @@ def _text_urls(text: str, options: ScriptOptions) -> str:
         u, tail = m.group(), ""
         while u and u[-1] in ".,;:!?":
             u, tail = u[:-1], u[-1] + tail
-        return _say_url(u, options) + tail
+        return _mention(u, options) + tail
 
     return _BARE_URL.sub(one, text)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _join_sites(text: str) -> tuple[str, list[str]]:
+    """Runs of site mentions said once each ("GitHub and the Python docs"); and the sites."""
+    sites = _SITE.findall(text)
+
+    def run(m):
+        names = list(dict.fromkeys(_SITE.findall(m.group())))
+        return _and(names)
+
+    return _SITE_RUN.sub(run, text), sites
 
 
 def _code_words(code: str) -> str:
@@ -161,39 +772,79 @@ def _code_words(code: str) -> str:
     return " ".join(words)
 
 
-def _inline(tokens, options: ScriptOptions, images: list) -> str:
-    """The words of an inline token's children; images' alt texts go to `images`."""
-    out = []
-    autolink = False
+@dataclass
+class Inline:
+    """The words of an inline token's children; its images' captions kept apart."""
+
+    text: str = ""
+    images: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+
+    @property
+    def only_links(self) -> bool:
+        """Nothing but links said as their sites (a bare URL, a list of them)."""
+        return bool(self.sites) and not re.search(r"\w", _SITE.sub("", self._raw))
+
+    _raw: str = ""
+
+
+def _inline(tokens, options: ScriptOptions) -> Inline:
+    out, images = [], []
+    link_text: list[str] | None = None  # the words of the link being read
+    href = ""
+    hidden = 0
     for t in tokens:
-        if autolink and t.type != "link_close":
-            continue  # the URL's own text: already said as its domain
+        if t.type == "html_inline" and (m := _HIDDEN_INLINE.match(t.content)):
+            hidden = max(0, hidden + (-1 if m.group(1) else 1))
+            continue
+        if hidden:
+            continue
+        target = out if link_text is None else link_text
         if t.type == "text":
-            out.append(_text_urls(t.content, options))
+            target.append(t.content if link_text is not None else _text_urls(t.content, options))
         elif t.type == "link_open":
-            # <https://...> is read as its domain; <me@example.com> as its address (normalize
-            # makes it "me at example dot com"); [text](url) as its text.
-            href = str(t.attrs.get("href", ""))
-            autolink = t.markup == "autolink" and not href.startswith("mailto:")
-            if autolink:
-                out.append(_say_url(href, options))
-        elif t.type == "link_close":
-            autolink = False
+            href, link_text = str(t.attrs.get("href", "")), []
+        elif t.type == "link_close" and link_text is not None:
+            out.append(_link_words("".join(link_text), href, t, options))
+            link_text = None
         elif t.type in ("softbreak", "hardbreak"):
-            out.append(" ")
+            target.append(" ")
         elif t.type == "code_inline":
-            out.append(_code_words(t.content))
+            target.append(_code_words(t.content))
         elif t.type == "math_inline":
             # "$n$" is a word; "$x^2 + 1$" is not something to read from source
-            out.append(t.content if _SIMPLE_MATH.fullmatch(t.content) else "")
+            target.append(t.content if _SIMPLE_MATH.fullmatch(t.content) else "")
         elif t.type == "image":
-            alt = _inline(t.children or [], options, []) or t.content
-            if alt.strip():
-                images.append(alt.strip())
+            alt = _inline(t.children or [], options).text or t.content
+            images.append(alt.strip())
         elif t.type == "html_inline":
-            out.append(" " if re.match(r"</?(br|p|div|li)\b", t.content, re.I) else "")
+            m = re.match(r"<img\b[^>]*\balt\s*=\s*(\"[^\"]*\"|'[^']*')", t.content, re.I)
+            if m:
+                images.append(m.group(1)[1:-1].strip())
+            elif re.match(r"</?(br|p|div|li)\b", t.content, re.I):
+                target.append(" ")
         # em, strong, s open/close, footnote_ref: the markers go, nothing is said
-    return "".join(out)
+    raw = "".join(out)
+    text, sites = _join_sites(raw)
+    return Inline(text, images, sites, raw)
+
+
+def _link_words(text: str, href: str, token, options: ScriptOptions) -> str:
+    """A link's text as written; a link whose text is its URL, as the site's name."""
+    if href.startswith("mailto:"):
+        return text  # normalize reads an address as "me at example dot org"
+    shown = text.strip()
+    host = url_domain(href) if "://" in href else ""
+    said_host = shown.lower().removeprefix("www.")  # [example.org](https://www.example.org)
+    if (
+        token.markup == "autolink"
+        or not shown
+        or _URL_LIKE.fullmatch(shown)
+        or shown == href
+        or (host and (said_host == host or said_host.startswith(host + "/")))
+    ):
+        return _mention(href if "://" in href or href.startswith("www.") else shown, options)
+    return text
 
 
 def _sentence(text: str) -> str:
@@ -203,6 +854,345 @@ def _sentence(text: str) -> str:
     if text and text[-1] in "\"')" and len(text) > 1 and text[-2] not in ".!?…":
         return text + "."
     return text
+
+
+# A sentence that announces what follows it: "Here is the list of cameras:", "...as follows.",
+# "It looks like this.", "See the table below."
+_LEAD_IN = re.compile(
+    r"(?::|\b(?:as follows|the following|like this|like so|below|shown here|here it is|"
+    r"looks like|this way))[\s.!)\"']*$",
+    re.I,
+)
+
+
+# -- the walk -----------------------------------------------------------------------------------
+
+
+class Walk:
+    """One pass over the token stream: the items found so far and where the walk stands."""
+
+    def __init__(self, options: ScriptOptions, numbers: list[int]):
+        self.options = options
+        self.numbers = numbers
+        self.items: list[Item] = []
+        self.footnotes: list[tuple[list[str], int]] = []
+        self.containers: list[str] = []  # "blockquote" / "list_item" / "footnote", innermost last
+        self.pause = False
+        self.skipped_blocks: list[str] = []  # kinds of the blocks not read, in order
+
+    def line(self, token) -> int:
+        if token.map:
+            return self.numbers[min(token.map[0], len(self.numbers) - 1)]
+        return self.items[-1].line if self.items else 1
+
+    @property
+    def prose_kind(self) -> str:
+        if "list_item" in self.containers:
+            return "list_item"
+        return "quote" if "blockquote" in self.containers else "paragraph"
+
+    def say(self, kind: str, text: str, line: int, level=None, sites=()) -> None:
+        """The author's words (or an added line), in reading order."""
+        text = text.strip()
+        if not text:
+            return
+        if "footnote" in self.containers:
+            self.footnotes[-1][0].append(text)
+            return
+        self.items.append(Item(kind, text, line, level, self.pause, tuple(sites)))
+        self.pause = False
+
+    def added(self, text: str, line: int) -> None:
+        """The one way the narration adds a line to what the author wrote."""
+        if "footnote" not in self.containers:
+            self.say("added", text, line)
+
+    def skipped(self, block: str, line: int) -> None:
+        """A block that is not read: its note (code_blocks="note"), else the cue it needs."""
+        self.skipped_blocks.append(block)
+        last = self.items[-1] if self.items else None
+        note = self.options.note(block)
+        if note:
+            # One note per block; a run of blocks with nothing between them gets one note.
+            if not (last and last.kind == "added" and last.text == note and not self.pause):
+                self.added(note, line)
+            return
+        cue = self.options.cue(block)
+        lead_in = last and last.kind in AUTHOR_KINDS and _LEAD_IN.search(last.text)
+        if cue and lead_in and not self.pause:
+            self.added(cue, line)
+
+    def figure(self, caption: str, line: int) -> None:
+        if self.options.image_alt and caption.strip():
+            self.say("figure", "Figure: " + _sentence(caption.strip()), line)
+        else:
+            self.skipped("image", line)
+
+    def links(self, sites: list[str], line: int) -> None:
+        """A paragraph or list item that is only links: one line for a whole run of them."""
+        last = self.items[-1] if self.items else None
+        if last and last.sites and not self.pause and "footnote" not in self.containers:
+            sites = list(last.sites) + sites
+            self.items.pop()
+        names = list(dict.fromkeys(sites))
+        what = "Links to " if len(sites) > 1 else "A link to "
+        if "footnote" in self.containers:
+            self.say(self.prose_kind, _and(names), line)
+        else:
+            self.say("added", what + _and(names) + ".", line, sites=sites)
+
+
+def _open_container(walk: Walk, tokens, i: int) -> int:
+    t = tokens[i]
+    walk.containers.append(t.type.removesuffix("_open"))
+    if t.type == "footnote_open":
+        walk.footnotes.append(([], walk.line(t)))
+    return i + 1
+
+
+def _close_container(walk: Walk, tokens, i: int) -> int:
+    walk.containers.pop()
+    return i + 1
+
+
+def _text_block(walk: Walk, tokens, i: int) -> int:
+    """A heading or paragraph: its words, then its images."""
+    t, line = tokens[i], walk.line(tokens[i])
+    words = _inline(tokens[i + 1].children or [], walk.options)
+    if t.type == "heading_open":
+        walk.say("heading", words.text, line, level=int(t.tag[1]))
+    elif words.only_links:
+        walk.links(words.sites, line)
+    else:
+        walk.say(walk.prose_kind, words.text, line)
+    for caption in words.images:
+        walk.figure(caption, line)
+    return i + 3
+
+
+# An indented "code block" that opens with an HTML block tag or a heading and holds a line of
+# plain sentences is prose whose indentation went wrong (WordPress imports indent whole sections
+# under a list): it is read as Markdown. Real code listings have no 8-word line without ;{}=.
+_MISINDENTED = re.compile(r"(?:<(?:div|p|pre|table|figure|img|a)\b|#{1,6}\s+\w)", re.I)
+
+
+def _has_sentence_line(code: str) -> bool:
+    """A line of 8+ words that start with a letter, and none of the characters of code."""
+    return any(
+        not re.search(r"[;{}=<>]", line)
+        and sum(1 for w in line.split() if re.match(r"[*(\"'`]?[A-Za-z]", w)) >= 8
+        for line in code.split("\n")
+    )
+
+
+def _code(walk: Walk, tokens, i: int) -> int:
+    t = tokens[i]
+    if t.type == "code_block" and _MISINDENTED.match(t.content) and _has_sentence_line(t.content):
+        first = t.map[0] if t.map else 0
+        inner = _MD.parse("\n" * first + t.content)
+        j = 0
+        while j < len(inner):
+            handler = _HANDLERS.get(inner[j].type)
+            j = handler(walk, inner, j) if handler else j + 1
+        return i + 1
+    walk.skipped("code", walk.line(t))
+    return i + 1
+
+
+def _math(walk: Walk, tokens, i: int) -> int:
+    walk.skipped("math", walk.line(tokens[i]))
+    return i + 1
+
+
+def _table(walk: Walk, tokens, i: int) -> int:
+    walk.skipped("table", walk.line(tokens[i]))
+    while tokens[i].type != "table_close":
+        i += 1
+    return i + 1
+
+
+def _rule(walk: Walk, tokens, i: int) -> int:
+    walk.pause = True
+    return i + 1
+
+
+def _html(walk: Walk, tokens, i: int) -> int:
+    line = walk.line(tokens[i])
+    for event in _html_events(tokens[i].content):
+        if event[0] == "text":
+            walk.say(walk.prose_kind, _join_sites(_text_urls(event[1], walk.options))[0], line)
+        elif event[1] == "image":
+            walk.figure(event[2], line)
+        else:
+            walk.skipped(event[1], line)
+    return i + 1
+
+
+_HANDLERS = {
+    "blockquote_open": _open_container,
+    "list_item_open": _open_container,
+    "footnote_open": _open_container,
+    "blockquote_close": _close_container,
+    "list_item_close": _close_container,
+    "footnote_close": _close_container,
+    "heading_open": _text_block,
+    "paragraph_open": _text_block,
+    "fence": _code,
+    "code_block": _code,
+    "math_block": _math,
+    "math_block_label": _math,
+    "table_open": _table,
+    "hr": _rule,
+    "html_block": _html,
+}
+
+
+def _walk(markdown: str, numbers: list[int], options: ScriptOptions) -> Walk:
+    walk = Walk(options, numbers)
+    tokens = _MD.parse(markdown)
+    i = 0
+    while i < len(tokens):
+        handler = _HANDLERS.get(tokens[i].type)
+        i = handler(walk, tokens, i) if handler else i + 1
+    for item in walk.items:  # the site mentions of a line in prose were joined already
+        item.text = _SITE.sub(lambda m: m.group(1), item.text)
+    return walk
+
+
+# -- plain text ---------------------------------------------------------------------------------
+
+# A line longer than this is a whole paragraph (the text is not hard-wrapped); shorter lines of a
+# block are one paragraph wrapped over several lines.
+UNWRAPPED_LINE = 100
+
+
+def _plain_text(body: str, options: ScriptOptions) -> list[Item]:
+    items, start = [], 1
+    for block in re.split(r"\n[ \t]*\n", body):
+        lines = block.split("\n")
+        first = start + next((n for n, s in enumerate(lines) if s.strip()), 0)
+        start += block.count("\n") + 2
+        if not block.strip():
+            continue
+        if any(len(s) > UNWRAPPED_LINE for s in lines):
+            for n, s in enumerate(lines):
+                items.append(Item("paragraph", _text_urls(s, options), first + n))
+        else:
+            items.append(Item("paragraph", _text_urls(" ".join(lines), options), first))
+    for item in items:
+        item.text = _join_sites(item.text)[0]
+    return [i for i in items if i.text.strip()]
+
+
+def _plain_title(items: list[Item]) -> str | None:
+    """A first line that stands alone, short and without final punctuation, is the title."""
+    first = items[0].text.strip() if items else ""
+    if first and len(first) <= 80 and first[-1] not in ".!?:;," and "\n" not in first:
+        return first
+    return None
+
+
+# -- the post -----------------------------------------------------------------------------------
+
+
+def parse_post(
+    data: bytes, path: str, lang: str = "en", options: ScriptOptions = ScriptOptions()
+) -> Post:
+    """Parse one post (Markdown, MDX or plain text, by its suffix) into its narration script."""
+    options.check()
+    front, text = frontmatter.read(data, path)
+    for warning in front.warnings:
+        log.warning("%s", warning)
+    if not text.strip():
+        raise PostError(f"{path}:1: the post is empty; write the post, or remove the file")
+    fm_lines, skip, post_lang = front.body_start, front.skip, front.lang
+    lines = text.split("\n")
+    body = "\n" * fm_lines + "\n".join(lines[fm_lines:])  # keep file line numbers
+    if not body.strip():
+        if skip:
+            return Post(Path(path).stem, None, post_lang, skip, [])
+        raise PostError(
+            f"{path}:{fm_lines + 1}: the post has front matter but no text after line {fm_lines}; "
+            "write the post, or set 'skip: true' in its front matter"
+        )
+
+    suffix = Path(path).suffix.lower()
+    title = front.title
+    if suffix == ".txt":
+        items = _plain_text(body, options)
+        title = title or _plain_title(items)
+        if title and items and _same(items[0].text, title):
+            items.pop(0)
+        footnotes, skipped_blocks = [], []
+    else:
+        markdown, numbers, found_title = _prepare(body, path, suffix)
+        walk = _walk(markdown, numbers, options)
+        items, footnotes, skipped_blocks = walk.items, walk.footnotes, walk.skipped_blocks
+        title = title or found_title
+    title = _title(items, title, options)
+    only_blocks = title and skipped_blocks and all(i.kind in ("title", "added") for i in items)
+    if only_blocks:
+        only_blocks = _only_blocks(items, front, skipped_blocks[0], options, path)
+
+    if options.footnotes == "end":
+        for n, (parts, line) in enumerate((f for f in footnotes if f[0]), 1):
+            items.append(Item("paragraph", f"Footnote {n}. " + " ".join(parts), line, None, n == 1))
+
+    paragraphs = _speak(items, body.split("\n"), path, post_lang or lang)
+    if not skip and not only_blocks and all(p.kind in ("title", "added") for p in paragraphs):
+        raise PostError(
+            f"{path}:{fm_lines + 1}: nothing to read aloud in lines {fm_lines + 1}-"
+            f"{len(lines)} (only code, tables, math, HTML, Liquid or a title); "
+            "add some prose, or set 'skip: true' in the front matter"
+        )
+    return Post(Path(path).stem, title, post_lang, skip, paragraphs)
+
+
+def _only_blocks(items: list[Item], front, block: str, options: ScriptOptions, path) -> bool:
+    """A post that is only a video, a table or code (and a title): its description, if the front
+    matter has one, and the line that says where the rest is."""
+    line = options.cue(block) or options.note(block)
+    if not line:
+        return False
+    log.warning("%s: the post has no prose, only a title and %s; said: %r", path, block, line)
+    if front.description:
+        items.append(Item("paragraph", front.description, front.line("description")))
+    if not any(i.kind == "added" for i in items):
+        items.append(Item("added", line, items[-1].line))
+    return True
+
+
+def _title(items: list[Item], title: str | None, options: ScriptOptions) -> str | None:
+    """Front matter (or Pelican/MDX) title first; else a leading H1. Never read twice."""
+    if title is not None:
+        words = _inline(_MD.parseInline(title)[0].children or [], options).text
+        first = items[0] if items else None
+        if first and first.kind == "heading" and first.level == 1 and _same(first.text, words):
+            items.pop(0)
+        items.insert(0, Item("title", words, 1))
+        return words.strip()
+    if items and items[0].kind == "heading" and items[0].level == 1:
+        items[0].kind, items[0].level = "title", None
+        return items[0].text
+    return None
+
+
+def _speak(items: list[Item], source_lines: list[str], path, lang: str) -> list[Paragraph]:
+    """Normalize each item into the words to speak; number the paragraphs that have words."""
+    paragraphs = []
+    carry = False  # the pause of a paragraph that turned out to have no words
+    for item in items:
+        _check_long_words(item.text, item.line, source_lines, path)
+        said = normalize(item.text, lang)
+        if item.kind == "list_item":
+            said = _sentence(said)
+        if not re.search(r"\w", said):
+            carry = carry or item.pause_before
+            continue
+        pid = f"p{len(paragraphs) + 1:04d}"
+        paragraphs.append(Paragraph(pid, item.kind, said, item.level, item.pause_before or carry))
+        carry = False
+    return paragraphs
 
 
 def _check_long_words(raw: str, line: int, source_lines: list[str], path):
@@ -218,139 +1208,6 @@ def _check_long_words(raw: str, line: int, source_lines: list[str], path):
                 f"({head[:20]}...) cannot be read aloud; remove it, break it up, "
                 "or put it in a code block"
             )
-
-
-def parse_post(
-    data: bytes, path: str, lang: str = "en", options: ScriptOptions = ScriptOptions()
-) -> Post:
-    """Parse one Markdown post into its narration script."""
-    for name, value, allowed in (
-        ("code_blocks", options.code_blocks, ("skip", "note")),
-        ("urls", options.urls, ("domain", "drop")),
-        ("footnotes", options.footnotes, ("drop", "end")),
-    ):
-        if value not in allowed:
-            raise ValueError(f"ScriptOptions.{name} is {value!r}; use one of {allowed}")
-    front, text = frontmatter.read(data, path)
-    if not text.strip():
-        raise PostError(f"{path}:1: the post is empty; write the post, or remove the file")
-    fm_lines, skip = front.body_start, front.skip
-    post_lang = front.lang
-    say_lang = post_lang or lang
-    lines = text.split("\n")
-    body = "\n" * fm_lines + "\n".join(lines[fm_lines:])  # keep file line numbers in token maps
-    if not body.strip():
-        if skip:
-            return Post(Path(path).stem, None, post_lang, skip, [])
-        raise PostError(
-            f"{path}:{fm_lines + 1}: the post has front matter but no text after line {fm_lines}; "
-            "write the post, or set 'skip: true' in its front matter"
-        )
-
-    tokens = _MD.parse(_strip_liquid(body))
-    items = []  # (kind, raw text, level, line, pause_before)
-    footnotes = []
-    containers = []  # "blockquote" / "list_item" / "footnote", innermost last
-    pause = False
-
-    def add(kind, raw, level, line):
-        nonlocal pause
-        raw = raw.strip()
-        if not raw:
-            return
-        if "footnote" in containers:
-            footnotes[-1][0].append(raw)
-            return
-        items.append((kind, raw, level, line, pause))
-        pause = False
-
-    def note(text, line):
-        # One note per block; a run of blocks with nothing between them gets one note.
-        repeat = items and items[-1][0] == "code_note" and items[-1][1] == text and not pause
-        if options.code_blocks == "note" and "footnote" not in containers and not repeat:
-            add("code_note", text, None, line)
-
-    i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        line = t.map[0] + 1 if t.map else (items[-1][3] if items else 1)
-        if t.type in ("blockquote_open", "list_item_open", "footnote_open"):
-            containers.append(t.type.removesuffix("_open"))
-            if t.type == "footnote_open":
-                footnotes.append(([], line))
-        elif t.type in ("blockquote_close", "list_item_close", "footnote_close"):
-            containers.pop()
-        elif t.type in ("heading_open", "paragraph_open"):
-            images = []
-            raw = _inline(tokens[i + 1].children or [], options, images)
-            if t.type == "heading_open":
-                add("heading", raw, int(t.tag[1]), line)
-            elif "list_item" in containers:
-                add("list_item", raw, None, line)
-            elif "blockquote" in containers:
-                add("quote", raw, None, line)
-            else:
-                add("paragraph", raw, None, line)
-            if options.image_alt:
-                for alt in images:
-                    add("paragraph", "Image: " + _sentence(alt), None, line)
-            i += 3
-            continue
-        elif t.type in ("fence", "code_block"):
-            note(options.code_note, line)
-        elif t.type in ("math_block", "math_block_label"):
-            note(options.math_note, line)
-        elif t.type == "table_open":
-            note(options.table_note, line)
-            while tokens[i].type != "table_close":
-                i += 1
-        elif t.type == "hr":
-            pause = True
-        elif t.type == "html_block":
-            kind = "quote" if "blockquote" in containers else "paragraph"
-            add(kind, _html_text(t.content), None, line)
-        i += 1
-
-    # Title: front matter first; else a leading H1 becomes the title. Never read twice.
-    title = front.title
-    if title is not None:
-        t_words = _inline(_MD.parseInline(title)[0].children or [], options, [])
-        first = items[0] if items else None
-        if first and first[0] == "heading" and first[2] == 1 and _same(first[1], t_words):
-            items.pop(0)
-        items.insert(0, ("title", t_words, None, 1, False))
-        title = t_words.strip()
-    elif items and items[0][0] == "heading" and items[0][2] == 1:
-        kind, raw, _, line, p = items.pop(0)
-        items.insert(0, ("title", raw, None, line, p))
-        title = raw
-
-    if options.footnotes == "end":
-        for n, (parts, line) in enumerate((f for f in footnotes if f[0]), 1):
-            items.append(("paragraph", f"Footnote {n}. " + " ".join(parts), None, line, n == 1))
-
-    source_lines = body.split("\n")
-    paragraphs = []
-    carry = False  # the pause of a paragraph that turned out to have no words
-    for kind, raw, level, line, pause_before in items:
-        _check_long_words(raw, line, source_lines, path)
-        said = normalize(raw, say_lang)
-        if kind == "list_item":
-            said = _sentence(said)
-        if not re.search(r"\w", said):
-            carry = carry or pause_before
-            continue
-        pid = f"p{len(paragraphs) + 1:04d}"
-        paragraphs.append(Paragraph(pid, kind, said, level, pause_before or carry))
-        carry = False
-
-    if not skip and all(p.kind in ("title", "code_note") for p in paragraphs):
-        raise PostError(
-            f"{path}:{fm_lines + 1}: nothing to read aloud in lines {fm_lines + 1}-"
-            f"{len(lines)} (only code, tables, math, HTML, Liquid or a title); "
-            "add some prose, or set 'skip: true' in the front matter"
-        )
-    return Post(Path(path).stem, title, post_lang, skip, paragraphs)
 
 
 def _same(a: str, b: str) -> bool:

@@ -1,0 +1,282 @@
+"""Measures of the front end that do not trust its parser: prose words, code-like paragraphs,
+domains and paths spoken. Used by bench/frontend.py and by tests/test_prose_coverage.py.
+
+Prose extractor: deliberately simple and line based, so that a bug of the Markdown walk cannot
+hide itself (it shares no code with kokoro_narrate.script). Its rules:
+
+1. Front matter goes: a first line `---` or `+++` up to its closing line, and a Pelican header
+   (`Title: ...`, `Date: ...` lines at the top, up to the first blank line).
+2. A `.txt` post is all prose.
+3. These lines are not prose: fenced code (``` or ~~~ up to the same fence); Liquid
+   `highlight`/`codeblock`/`comment` blocks; Hugo `highlight` shortcode blocks; HTML `<pre>`,
+   `<script>`, `<style>`, `<svg>`, `<table>`, `<figure>` blocks and comments (to the closing tag),
+   and WordPress captions (an element whose class says "caption");
+   `$$` math blocks; Markdown table rows (a line starting with `|`, or with ` | ` in a run that
+   has a `---|---` row); lines indented by a tab or 4 spaces after a blank line outside a list
+   (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); MDX `import` and
+   `export` statements (to the line that closes their braces); Pelican `[jtable]` tables;
+   admonition fences (`:::`), horizontal rules and setext underlines.
+4. In the other lines these go: HTML tags, Liquid tags and outputs, Hugo shortcodes, kramdown
+   attribute lists (`{: ...}`), images (alt text is not running prose: the front end announces
+   or drops it), link targets (the link text stays), bare URLs and autolinks (they are said as a
+   site name, not as their words, and so is link text that is a URL or host name), blockquote
+   markers, MDX `{/* comments */}`, footnote markers, inline math, emoji shortcodes.
+5. Word form: the surviving text of a block goes through kokoro_narrate.normalize (the allowance
+   for normalization: numbers, units and abbreviations are compared in the words they are spoken
+   as), is folded to ASCII and lowercased and split on anything that is not a letter; words of
+   fewer than 3 letters are not compared (normalize rewrites letters and symbols into short words
+   such as "x", "a", "to"), nor the words of `allowance` below.
+
+Lost prose of a post = the prose words (as a multiset) that its spoken paragraphs do not contain.
+"""
+
+from __future__ import annotations
+
+import collections
+import html
+import re
+import unicodedata
+
+from kokoro_narrate.normalize import normalize
+
+# Words the front end adds or rewrites on purpose: admonition labels said as words, "and" between
+# site names. Never a reason to call a post's prose lost.
+ALLOWANCE = frozenset({"toc"})  # kramdown's "* TOC" placeholder list item, replaced by a TOC
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_BLOCK_OPEN = re.compile(
+    r"\{%-?\s*(highlight|codeblock|comment|math)\b|\{\{[<%]\s*highlight\b|"
+    r"<(pre|script|style|svg|table|figure|math)\b|<!--|^\[(jtable)\b",
+    re.I,
+)
+_BLOCK_CLOSE = {
+    "highlight": re.compile(r"\{%-?\s*endhighlight|\{\{[<%]\s*/highlight", re.I),
+    "codeblock": re.compile(r"\{%-?\s*endcodeblock", re.I),
+    "comment": re.compile(r"\{%-?\s*endcomment", re.I),
+    "math": re.compile(r"\{%-?\s*endmath", re.I),
+    "<!--": re.compile(r"-->"),
+    "jtable": re.compile(r"\[/jtable\]"),
+}
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:")
+_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_MDX_STATEMENT = re.compile(r"^(import|export)\s")
+_PELICAN_KEY = re.compile(r"^[A-Za-z][\w-]*:\s")
+_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$|^\s*=+\s*$")  # rules, setext underlines
+
+_INLINE_DROP = [
+    re.compile(r"<!--.*?-->", re.S),
+    re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S),  # Liquid tags and outputs, Hugo shortcodes
+    re.compile(r"\{:[^}]*\}"),  # kramdown attribute lists
+    re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"),  # images
+    re.compile(r"<(pre|script|style|svg|figcaption)\b.*?</\1>", re.I | re.S),
+    re.compile(r"<(\w+)[^>]*\bclass=\"[^\"]*caption[^\"]*\"[^>]*>.*?</\1>", re.I | re.S),
+    re.compile(r"<[A-Za-z/!][^>]*>"),  # tags (a JSX tag may span lines), autolinks
+    re.compile(r"\[\^[^\]]*\]"),  # footnote markers
+    re.compile(r"(?:https?://|ftp://|www\.)\S+", re.I),  # bare URLs
+    re.compile(r"(?<![\w$])\$[^$\n]+\$(?![\w$])"),  # inline math
+    re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])"),  # emoji shortcodes
+]
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
+# Link text that is itself a URL or a host name is said as the site's name, not as its words.
+_URL_TEXT = re.compile(
+    r"\s*(?:https?://|www\.)\S*\s*|\s*[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?\s*"
+)
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the first body line."""
+    if lines and lines[0].rstrip() in ("---", "+++"):
+        ends = ("---", "...") if lines[0].rstrip() == "---" else ("+++",)
+        for i in range(1, len(lines)):
+            if lines[i].rstrip() in ends:
+                return i + 1
+        return 0
+    if lines and lines[0].startswith("Title:"):
+        i = 0
+        while i < len(lines) and _PELICAN_KEY.match(lines[i]):
+            i += 1
+        return i
+    return 0
+
+
+def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
+    """The prose of a post, one string per block of lines (rules 1-4 in the module docstring)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    lines = lines[_front_matter_end(lines) :]
+    if suffix == ".txt":
+        return ["\n".join(lines)]
+    blocks, current = [], []
+    closing = None  # what ends the block we are inside
+    in_table = in_list = False
+    previous_blank = True
+    for line in lines:
+        if closing is not None:
+            if closing.search(line):
+                closing = None
+            continue
+        fence = _FENCE.match(line)
+        if fence:
+            closing = re.compile("^\\s*" + re.escape(fence.group(1)[0]) * 3)
+            continue
+        opened = _BLOCK_OPEN.search(line)
+        if opened:
+            name = (opened.group(1) or opened.group(2) or opened.group(3) or "<!--").lower()
+            if name in ("highlight", "codeblock", "comment", "math", "<!--", "jtable"):
+                close = _BLOCK_CLOSE["highlight" if opened.group(0).startswith("{{") else name]
+            else:
+                close = re.compile(rf"</{name}\s*>", re.I)
+            before, after = line[: opened.start()], line[opened.end() :]
+            current.append(before)
+            if not close.search(after):
+                closing = close
+            else:
+                current.append(close.split(after, maxsplit=1)[-1])
+            continue
+        stripped = line.strip()
+        blank = not stripped
+        if blank:
+            blocks.append("\n".join(current))
+            current, in_table = [], False
+        elif _TABLE_RULE.match(line) or stripped.startswith("|") or in_table:
+            in_table = True
+        elif stripped in ("$$", "\\[", "\\]") or stripped.startswith("$$"):
+            closing = None if stripped.endswith("$$") and len(stripped) > 2 else re.compile(r"\$\$")
+        elif (line.startswith(("\t", "    ")) and previous_blank and not in_list) or (
+            line.startswith(("\t", "    ")) and current == [] and not in_list
+        ):
+            pass  # indented code
+        elif _MDX_STATEMENT.match(line) and suffix == ".mdx":
+            depth = line.count("{") - line.count("}")
+            closing = re.compile(r"^\}") if depth > 0 else None
+        elif _DEFINITION.match(line) or _RULE.match(line):
+            pass
+        elif stripped.startswith(":::") or stripped.startswith("!!!"):
+            current.append(re.sub(r"^[:!]{3}\s*", "", stripped))
+        else:
+            if _LIST.match(line):
+                in_list = True
+            elif not line.startswith((" ", "\t")) and previous_blank:
+                in_list = False
+            current.append(line)
+        previous_blank = blank
+    blocks.append("\n".join(current))
+    return [b for b in (_inline_prose(b) for b in blocks) if b.strip()]
+
+
+def _inline_prose(block: str) -> str:
+    for pattern in _INLINE_DROP[:4]:
+        block = pattern.sub(" ", block)
+    block = _LINK.sub(lambda m: _link_text(m.group(1) or m.group(2) or ""), block)
+    block = re.sub(r"^\s*(?:>\s*)+", "", block, flags=re.M)  # quote markers
+    block = re.sub(r"\{/\*.*?\*/\}", " ", block, flags=re.S)  # MDX comments
+    for pattern in _INLINE_DROP[4:]:
+        block = pattern.sub(" ", block)
+    block = re.sub(r"^\s{0,3}#{1,6}\s", "", block, flags=re.M)
+    return html.unescape(block)
+
+
+def _link_text(text: str) -> str:
+    return "" if _URL_TEXT.fullmatch(text) else text
+
+
+def word_forms(text: str, lang: str = "en") -> list[str]:
+    """Rule 5: the comparable words of spoken (already normalized) text."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [w for w in re.split(r"[^a-z]+", folded) if len(w) >= 3 and w not in ALLOWANCE]
+
+
+def prose_words(text: str, suffix: str = ".md", lang: str = "en") -> list[str]:
+    """The comparable prose words of a post's source text."""
+    words = []
+    for block in prose_blocks(text, suffix):
+        words.extend(word_forms(normalize(block, lang), lang))
+    return words
+
+
+def lost_words(prose: list[str], spoken: list[str]) -> collections.Counter:
+    """Prose words (with their counts) that the spoken words do not cover."""
+    return collections.Counter(prose) - collections.Counter(spoken)
+
+
+# -- what should never be heard -----------------------------------------------------------------
+
+_TLDS = (
+    "com|org|net|io|dev|edu|gov|co|uk|de|fr|es|it|nl|me|info|app|ai|ly|sh|xyz|ca|au|us|in|jp|"
+    "ru|ch|se|no|tv|cc|biz|eu|page|site|blog|tech|cloud"
+)
+_SPOKEN_DOMAIN = re.compile(rf"\b[\w-]+ (?:dot|punto|point|ponto) (?:{_TLDS})\b", re.I)
+_FILE_EXT = "md|py|html|json|ya?ml|txt|sh|rb|java|go|css|xml|toml|cfg|conf|ini|rs|cpp|h"
+_SPOKEN_PATH = re.compile(rf"(?:[\w.~-]*/[\w.~-]+/?)+|\w+\\\w+|\b\w+ dot (?:{_FILE_EXT})\b", re.I)
+
+
+def spoken_domains(text: str) -> list[str]:
+    """Domains read out as words ("github dot com")."""
+    return _SPOKEN_DOMAIN.findall(text)
+
+
+def spoken_paths(text: str) -> list[str]:
+    """File paths read out: a word with a slash inside ("/usr/local/bin", "a/b"), a backslash
+    path, or a file name with its extension spoken ("settings dot py"). "and/or" is no path."""
+    return [p for p in _SPOKEN_PATH.findall(text) if p.lower() not in ("and/or", "/", "w/")]
+
+
+# Code-like paragraph classifier. A paragraph of 6+ tokens reads like code when at least 30% of
+# its tokens are code signals: a programming keyword or shell command (below), camelCase or
+# snake_case, a token with code punctuation (= ; { } < > $ \\, a slash inside, a call `f(`), or the
+# spoken "dot"/"equals" joining two identifiers. Prose about code ("the map function returns")
+# stays below the line: its keywords are diluted by ordinary words.
+_CODE_WORDS = frozenset(
+    [
+        "def",
+        "var",
+        "const",
+        "void",
+        "int",
+        "bool",
+        "null",
+        "nil",
+        "elif",
+        "endif",
+        "fi",
+        "esac",
+        "println",
+        "printf",
+        "echo",
+        "sudo",
+        "npm",
+        "pip",
+        "cd",
+        "mkdir",
+        "chmod",
+        "apt",
+        "yum",
+        "brew",
+        "curl",
+        "wget",
+        "self",
+        "async",
+        "await",
+        "lambda",
+        "struct",
+        "enum",
+        "impl",
+        "fn",
+        "func",
+        "namespace",
+    ]
+)
+_CODE_TOKEN = re.compile(r"[=;{}<>$\\]|\w/\w|\w\(|\)\.\w|^[a-z]+[A-Z]\w*$|^\w+_\w+$|^--?\w")
+
+
+def code_like(text: str) -> bool:
+    tokens = text.split()
+    if len(tokens) < 6:
+        return False
+    signals = 0
+    for i, token in enumerate(tokens):
+        bare = token.strip(".,:;!?\"'")
+        joined = bare.lower() in ("dot", "equals") and 0 < i < len(tokens) - 1
+        if bare.lower() in _CODE_WORDS or _CODE_TOKEN.search(bare) or joined:
+            signals += 1
+    return signals / len(tokens) >= 0.3

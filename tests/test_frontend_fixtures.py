@@ -1,0 +1,146 @@
+"""The front end on small posts that carry the constructs found on real blogs (Jekyll, Hugo,
+Pelican, WordPress HTML, MDX, plain text; bench/blogs.toml lists the blogs). Written for these
+tests, not copied from any blog.
+
+Prose coverage uses bench/prose.py's extractor: line based and deliberately simple, it shares no
+code with the Markdown walk, so a construct the walk mishandles shows up as lost words. The
+allowance for normalization (numbers, units, abbreviations said as words) is to compare word
+forms of the normalized text, words of 3+ letters only; the rules are in bench/prose.py.
+"""
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kokoro_narrate.script import ScriptOptions, parse_post
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+import prose  # noqa: E402
+
+FIXTURES = REPO / "tests" / "fixtures" / "frontend"
+POSTS = sorted(FIXTURES.iterdir())
+
+
+def _parse(name: str, **options):
+    path = FIXTURES / name
+    return parse_post(path.read_bytes(), str(path), options=ScriptOptions(**options))
+
+
+@pytest.mark.parametrize("post", POSTS, ids=[p.name for p in POSTS])
+def test_every_prose_word_is_spoken(post):
+    parsed = parse_post(post.read_bytes(), str(post))
+    source = prose.prose_words(post.read_text(encoding="utf-8"), post.suffix)
+    spoken = prose.word_forms(" ".join(p.text for p in parsed.paragraphs))
+    assert len(source) >= 15, "a fixture should have prose to lose"
+    assert not prose.lost_words(source, spoken)
+
+
+@pytest.mark.parametrize("post", POSTS, ids=[p.name for p in POSTS])
+def test_no_code_markup_or_domain_is_spoken(post):
+    for p in parse_post(post.read_bytes(), str(post)).paragraphs:
+        assert not prose.code_like(p.text), p.text
+        assert not prose.spoken_domains(p.text), p.text
+        assert not any(m in p.text for m in ("{%", "{{", "<", "```", "diff --git", "never read")), (
+            p.text
+        )
+
+
+def _followed_by_cue(paragraphs) -> list[tuple[str, str]]:
+    return [
+        (a.text, b.text)
+        for a, b in zip(paragraphs, paragraphs[1:], strict=False)
+        if b.kind == "added"
+    ]
+
+
+def test_a_lead_in_is_never_followed_by_silence():
+    options = ScriptOptions()
+    got = _followed_by_cue(_parse("lead-ins.md").paragraphs)
+    assert got == [
+        ("The schedule is computed as follows.", options.code_cue),
+        ("The totals are in the table below.", options.table_cue),
+        ("The average comes from this formula:", options.math_cue),
+        ("The harbour at night looks like this:", options.image_cue),
+        ("Start the engine with:", options.code_cue),
+    ]
+    # a block after a sentence that does not lead into it gets no cue
+    assert "no cue" not in " ".join(p.text for p in _parse("lead-ins.md").paragraphs)
+
+
+def test_cues_are_configurable_and_can_be_off():
+    said = _parse("lead-ins.md", code_cue="Code follows in the written post.", table_cue="")
+    assert [b for _, b in _followed_by_cue(said.paragraphs)][:2] == [
+        "Code follows in the written post.",
+        ScriptOptions().math_cue,
+    ]
+    assert not _followed_by_cue(_parse("lead-ins.md", cues=False).paragraphs)
+
+
+def test_notes_and_cues_are_one_kind_and_never_doubled():
+    noted = _parse("lead-ins.md", code_blocks="note").paragraphs
+    added = [p.text for p in noted if p.kind == "added"]
+    assert ScriptOptions().code_note in added and ScriptOptions().code_cue not in added
+
+
+def test_liquid_tags_beside_html_do_not_swallow_prose():
+    texts = [p.text for p in _parse("jekyll-liquid.md").paragraphs]
+    assert "The first tally was wrong because the clock drifted overnight." in texts
+    assert "Here is the corrected loop:" in texts
+    assert not any("ferries dot each" in t or "int ferries" in t for t in texts)
+
+
+def test_captions_are_announced_or_left_out_never_read_as_prose():
+    captions = ("Ferry counts per weekday", "The old crane by the pier", "quay during the storm")
+    off = _parse("html-blocks.md").paragraphs + _parse("hugo-shortcodes.md").paragraphs
+    assert not any(c in p.text for p in off for c in captions)
+    on = _parse("html-blocks.md", image_alt=True).paragraphs
+    on += _parse("hugo-shortcodes.md", image_alt=True).paragraphs
+    figures = [p.text for p in on if p.kind == "figure"]
+    assert "Figure: Ferry counts per weekday." in figures
+    assert "Figure: The quay during the storm." in figures
+    assert all(p.kind == "figure" for p in on if "Figure:" in p.text)
+
+
+def test_links_said_as_sites_and_a_run_of_them_as_one_line():
+    texts = [(p.kind, p.text) for p in _parse("links.md").paragraphs]
+    assert ("paragraph", "The code lives on GitHub, with docs at the Python docs.") in texts
+    assert ("paragraph", "See: GitHub") in texts
+    assert ("added", "Links to GitHub, the Python docs and Stack Overflow.") in texts
+    dropped = " ".join(p.text for p in _parse("links.md", urls="drop").paragraphs)
+    assert "GitHub" not in dropped and "Links to" not in dropped
+
+
+def test_deep_nesting_is_read_and_reported(caplog):
+    with caplog.at_level(logging.WARNING):
+        texts = [p.text for p in _parse("deep-nesting.md").paragraphs]
+    assert "level 11 of the stairs." in texts and "The list ends on the landing." in texts
+    assert "a voice from very deep inside the quote" in texts
+    assert "deep-nesting.md:18" in caplog.text and "nested deeper" in caplog.text
+
+
+def test_titles_from_pelican_mdx_and_plain_text():
+    assert _parse("pelican.md").title == "Buoys of the northern channel"
+    assert _parse("post.mdx").title == "Ferries in MDX"
+    plain = _parse("plain.txt")
+    assert plain.title == "Lighthouse Keeping"
+    assert [p.text for p in plain.paragraphs][-1] == (
+        "Supplies come by boat. They come twice a month, weather permitting."
+    )
+
+
+def test_admonitions_keep_their_label():
+    texts = [p.text for p in _parse("kramdown-admonitions.md").paragraphs]
+    assert "Warning: Mind the tide." in texts and "Tip." in texts
+    assert any(t.startswith("Note.") for t in texts)
+    assert "TOC." not in texts
+
+
+def test_schema_and_options_agree():
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    keys = schema["properties"]["script"]["properties"]
+    defaults = {k: v["default"] for k, v in keys.items()}
+    assert defaults == vars(ScriptOptions())
