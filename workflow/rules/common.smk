@@ -233,8 +233,24 @@ def describe_failures():
         if row["status"].startswith("failed") and pair["logs"][-1] in row["status"]
         for key in ("wav", "timing")
     ]
-    forget([path, *kept])
+    matrix_files = ["results/matrix", "results/matrix.csv", "results/matrix.html"]
+    try:
+        from kokoro_narrate.matrix import build_matrix
+
+        build_matrix(
+            manifest=path,
+            out_dir=matrix_files[0],
+            csv=matrix_files[1],
+            page=matrix_files[2],
+            excerpt_s=config["matrix"]["excerpt_s"],
+        )
+    except Exception as err:  # the manifest is what matters; say why the page is older
+        logger.warning(
+            f"kokoro-narrate: voice matrix not rewritten after the failure ({err})"
+        )
+    forget([path, *matrix_files, *kept])
     failed = sum(r["status"].startswith("failed") for r in rows)
     logger.warning(
-        f"kokoro-narrate: {path} rewritten: {failed} narration(s) failed; their rows name the log"
+        f"kokoro-narrate: {path} and the voice matrix rewritten around the failures: "
+        f"{failed} narration(s) failed; their rows name the log"
     )
