@@ -28,6 +28,7 @@ def test_lexicon_phonemes_and_respelling(english):
 
 
 def test_fallback_words_are_reported(english):
+    # (not "zorblax": misaki has "zorb" and "lax", and the G2P says it from those)
     ps, oov = english("The qwrtzek glimmered.")
     assert "qwrtzek" in oov
     assert "qwrtzek" not in ps  # phonemes, not letters
@@ -116,6 +117,32 @@ def test_default_lexicon_reads_tool_names(english):
     ps, oov = english("Run kubectl and strace on the nginx plugins.")
     assert oov == []
     assert ps == english("Run cube control and S trace on the engine X plugins.")[0]
+
+
+@pytest.mark.parametrize(
+    "word, pieces, ending",
+    [
+        ("copied", "copy", "d"),  # -ied of a dictionary -y word
+        ("filesystem", "file system", ""),  # a compound of two dictionary words
+        ("Wireshark", "wire shark", ""),
+        ("userspace", "user space", ""),  # the shorter first word: not "users pace"
+        ("localisation", "localization", ""),  # the other spelling
+        ("optimisations", "optimizations", ""),
+    ],
+)
+def test_words_misaki_has_in_pieces_do_not_go_to_espeak(english, word, pieces, ending):
+    def sounds(ps):  # the phonemes without stress marks or spaces
+        return ps.translate({ord(c): None for c in "ˈˌ "})
+
+    ps, oov = english(word)
+    assert oov == [] and english.composed[word] >= 1
+    assert sounds(ps) == sounds(english(pieces)[0]) + ending
+
+
+def test_names_are_not_cut_into_words(english):
+    for name in ("Hokusai", "Allison", "Redisx"):
+        _, oov = english(name)
+        assert oov == [name]
 
 
 def test_espeak_languages_splice_lexicon_phonemes():

@@ -57,6 +57,19 @@ def count_words(text: str) -> int:
 
 ENGLISH = ("a", "b")
 
+# British and American endings: (pattern, the other spelling), tried when a word is unknown.
+_SPELLINGS = [
+    (r"is(ations?|e[drs]?|ers?|ing)$", r"iz\1"),
+    (r"iz(ations?|e[drs]?|ers?|ing)$", r"is\1"),
+    (r"ys(e[ds]?|ing)$", r"yz\1"),
+    (r"our(s|ed|ing|ite|ites|able)?$", r"or\1"),
+    (r"tre(s)?$", r"ter\1"),
+    (r"ogue(s)?$", r"og\1"),
+    (r"([aeiou])ll(ed|ing|er|ers)$", r"\1l\2"),
+    (r"gement(s)?$", r"gment\1"),
+    (r"gment(s)?$", r"gement\1"),
+]
+
 
 class G2P:
     """misaki for one Kokoro language, with the lexicon and an out-of-vocabulary log.
@@ -72,6 +85,7 @@ class G2P:
     def __init__(self, lang: str, lexicon: dict[str, str] | None = None, *, defaults: bool = True):
         self.lang = lang
         self._oov: list[str] = []
+        self.composed: Counter = Counter()  # words said from dictionary pieces (see _compose)
         if lang in ENGLISH:
             self._g2p = _english_g2p(british=lang == "b", fallback=self._fallback(lang == "b"))
         elif lang in ESPEAK_LANGS:
@@ -96,10 +110,61 @@ class G2P:
         espeak_fallback = espeak.EspeakFallback(british=british)
 
         def record(token):
+            phonemes = self._compose(token.text)
+            if phonemes:
+                self.composed[token.text] += 1
+                return phonemes, 3
             self._oov.append(token.text)
             return espeak_fallback(token)
 
         return record
+
+    def _gold(self, word: str) -> str | None:
+        """misaki's own (gold) pronunciation of a plain dictionary word, or None."""
+        ps = self._g2p.lexicon.golds.get(word.lower())
+        if isinstance(ps, dict):
+            ps = ps.get("DEFAULT")
+        return ps or None
+
+    def _compose(self, word: str) -> str | None:
+        """Before espeak-ng guesses: a word misaki's dictionary has in pieces.
+
+        * "-ied" of a dictionary "-y" word: copied is copy + /d/ (misaki stems -ed, not -ied).
+        * the other spelling of a word: misaki's dictionaries, British and American alike, have
+          "localization" but not "localisation", "acknowledgement" only in British.
+        * an identifier in camelCase or PascalCase whose parts are all dictionary words or short
+          capitalized acronyms: UIViewController is "UI view controller", getUserName "get user
+          name".
+        * a compound of two dictionary words of 3+ letters, the first stressed: filesystem,
+          webpage, Wireshark, Cloudflare. Of two ways to cut, the shorter first word wins
+          ("user space", not "users pace").
+        The pieces are joined without a space: one word in, one phoneme word out.
+        """
+        if not word.isascii() or not word.isalpha() or word.isupper() or len(word) < 5:
+            return None
+        if word.lower().endswith("ied") and (stem := self._gold(word[:-3] + "y")):
+            return stem + "d"
+        for pattern, other in _SPELLINGS:
+            respelled = re.sub(pattern, other, word, count=1)
+            if respelled == word:
+                continue
+            if ps := self._gold(respelled):
+                return ps
+            if respelled.endswith("s") and (ps := self._gold(respelled[:-1])):
+                return lexicons.plural_value(f"/{ps}/").strip("/")
+        parts = re.findall(r"[A-Z]{1,4}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+", word)
+        if len(parts) > 1 and "".join(parts) == word:
+            said = [self._acronym(p) if p.isupper() else self._gold(p) for p in parts]
+            if all(said):
+                return said[0] + "".join(ps.replace("ˈ", "ˌ") for ps in said[1:])
+        for cut in range(3, len(word) - 2):
+            first, second = self._gold(word[:cut]), self._gold(word[cut:])
+            if first and second:
+                return first + second.replace("ˈ", "ˌ")
+        return None
+
+    def _acronym(self, letters: str) -> str | None:
+        return self._g2p.lexicon.get_NNP(letters)[0]
 
     def _apply_lexicon(self, text: str) -> str:
         """The lexicon in one pass: respellings replace their word; for English, a phoneme entry
