@@ -175,3 +175,13 @@ def test_no_default_entry_is_an_ordinary_english_word(bare):
     golds = bare["a"]._g2p.lexicon.golds
     common = [w for w, _ in DEFAULT if w.islower() and w in golds]
     assert not common
+
+
+def test_the_lexicon_and_the_normalizer_agree_on_symbols():
+    """Entries with digits or symbols reach the phonemes stage as written (normalize keeps them),
+    so the lexicon can say them."""
+    from kokoro_narrate.normalize import normalize
+
+    for word, _ in DEFAULT:
+        if not word.replace(" ", "").isalpha():
+            assert normalize(f"we use {word} here") == f"we use {word} here", word

@@ -151,6 +151,15 @@ def test_espeak_languages_splice_lexicon_phonemes():
     assert "kˈOkəɹO," in ps and "Kokoro" not in ps
 
 
+def test_say_reads_like_a_post(english):
+    said = phonemes.say("Kokoro-82M needs ~327 MB from github.com", g2p=english)
+    assert said.spoken == (
+        "Kokoro-82M needs about three hundred twenty-seven megabytes from GitHub"
+    )
+    assert said.phonemes == english(said.spoken)[0]
+    assert said.oov == []
+
+
 def test_oov_table_counts_words_and_posts(tmp_path):
     def chunk(text, oov):
         return phonemes.Chunk("p0001", 0, 1, "paragraph", text, "ps", 3, oov)
