@@ -38,8 +38,8 @@ def log_to_file(path) -> None:
 # normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
-    "script": 2,
-    "phonemes": 2,
+    "script": 3,
+    "phonemes": 3,
     "synthesis": 2,
     "narration": 2,
     "manifest": 2,
