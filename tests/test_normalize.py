@@ -320,6 +320,13 @@ def test_kept_words_survive_every_rule():
     assert normalize("x--y and C++17 <3 ok", keep=keep) == "x--y and C++17 <3 ok"
 
 
+def test_a_kept_word_is_still_a_word_to_its_neighbours():
+    """ "kube" is a lexicon word; "-proxy" after it is the rest of a hyphenated name, not an
+    option to read as "proxy" glued to it."""
+    assert normalize("restart kube-proxy and dev-help") == "restart kube-proxy and dev-help"
+    assert normalize("the Diffie-Hellman exchange") == "the Diffie-Hellman exchange"
+
+
 OTHER = [
     ("es", "Hace -5 grados", "Hace menos cinco grados"),
     ("es", "entre 10-20 personas", "entre 10 a 20 personas"),

@@ -122,13 +122,16 @@ def normalize(text: str, lang: str = "en", *, keep: frozenset = frozenset()) -> 
     return _put_back(text, kept)
 
 
-# Kept words wait in characters of Unicode's private use plane: no rule matches them (they are
-# neither word characters nor punctuation), and no post contains them.
-_PLACEHOLDER = 0xF0000
+# Kept words wait in Tangut characters: letters, so the rules treat each as the word it stands for
+# ("kube-proxy" stays one hyphenated word, not "kube" and an option "-proxy"), yet no rule rewrites
+# them and no English post contains them.
+_PLACEHOLDER, _PLACEHOLDERS = 0x17000, 6000
 
 
 def _set_aside(text: str, words: frozenset, kept: list[str]) -> str:
     def one(m):
+        if len(kept) == _PLACEHOLDERS:
+            return m.group()
         kept.append(m.group())
         return chr(_PLACEHOLDER + len(kept) - 1)
 
@@ -862,6 +865,12 @@ def _comparison(sign: str) -> str:
     return rf"(?<=[\w)]) {s} (?=[\w(-])|(?<=\d){s}(?=[\w(-])|(?<=\w){s}(?=-?\d)"
 
 
+def _greek(m):
+    """A lone Greek letter in English prose (λ, τ, Σ): its name, as unicodedata spells it."""
+    name = unicodedata.name(m.group(), "").rsplit(" ", 1)[-1].lower()
+    return {"lamda": "lambda"}.get(name, name)
+
+
 def _same_case(words: str):
     def replace(m):
         return words[0].upper() + words[1:] if m.group()[0].isupper() else words
@@ -969,6 +978,14 @@ RULES: list[Rule] = [
         scope="all",
     ),
     rule(
+        "emoticon",
+        r"(?<!\S)(?:[:;=][-']?[()DPp\]\[|/\\]+|[()]+[:;=])(?=\s|$|[.,!?])",
+        " ",
+        "it works :) =D ;-)",
+        "it works      ",
+        scope="all",
+    ),
+    rule(
         "emoji shortcode",
         r"(?<![\w:]):(?:[a-z][a-z0-9_+-]*|\+1|-1):(?![\w:])",
         " ",
@@ -1062,6 +1079,13 @@ RULES: list[Rule] = [
         "i.e. that, ie. this",
         "that is that, that is this",
     ),
+    rule(
+        "for example, bare",
+        r"\b[Ee]g(?= [a-zA-Z])",
+        _same_case("for example"),
+        "eg RFC 1",
+        "for example RFC 1",
+    ),
     rule("versus", r"\bvs\.?(?=\s)", "versus", "cats vs. dogs", "cats versus dogs"),
     rule("compare", r"\bcf\.", "compare", "cf. the docs", "compare the docs"),
     rule(
@@ -1088,6 +1112,20 @@ RULES: list[Rule] = [
         "number 3 and number 4",
     ),
     rule("figure", r"\bFig\.(?=\s?\d)", "Figure", "see Fig. 2", "see Figure 2"),
+    rule(
+        "month abbreviation",
+        r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?=\s\d{1,2}\b)",
+        lambda m: next(name for name in _MONTHS if name.startswith(m.group(1)[:3])),
+        "on Apr 19 and Sept 3",
+        "on April 19 and September 3",
+    ),
+    rule(
+        "Greek letter",
+        r"(?<![\u0370-\u03ff])[\u0391-\u03a9\u03b1-\u03c9](?![\u0370-\u03ff])",
+        _greek,
+        "a λ function with \u03c4 = 2",
+        "a lambda function with tau = 2",
+    ),
     rule("doctor", r"\bDr\.(?=\s+[A-Z])", "Doctor", "Dr. Smith", "Doctor Smith"),
     rule("missus", r"\bMrs\.", "Missus", "Mrs. Brown", "Missus Brown"),
     rule("mister", r"\bMr\.", "Mister", "Mr. Jones", "Mister Jones"),
@@ -1380,7 +1418,8 @@ RULES: list[Rule] = [
     rule("copyright", r"©", " copyright ", "© 2024", " copyright  2024"),
     rule("handle", r"(?<!\w)@(?=\w)", "at ", "@hexgrad", "at hexgrad"),
     rule("at sign", r"\s@\s", " at ", "5 @ 3", "5 at 3"),
-    rule("percent", r"(?<!\d)%", " percent", "100 %", "100  percent"),
+    rule("percent", r"(?<!\d)%(?=[a-z])", "percent ", "%rsp", "percent rsp"),
+    rule("percent sign", r"(?<!\d)%", " percent", "100 %", "100  percent"),
     rule("dollar sign", r"\$(?!\d)", " ", "$HOME", " HOME"),
     rule(
         "slash between words",
