@@ -128,6 +128,9 @@ def test_default_lexicon_reads_tool_names(english):
         ("userspace", "user space", ""),  # the shorter first word: not "users pace"
         ("localisation", "localization", ""),  # the other spelling
         ("optimisations", "optimizations", ""),
+        ("namespaces", "name spaces", ""),  # plural of a compound
+        ("Cloudflare's", "cloud flares", ""),  # possessive
+        ("UIViewControllers", "UI view controllers", ""),  # identifiers, camelCase
     ],
 )
 def test_words_misaki_has_in_pieces_do_not_go_to_espeak(english, word, pieces, ending):

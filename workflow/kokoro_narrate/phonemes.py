@@ -138,10 +138,24 @@ class G2P:
         * a compound of two dictionary words of 3+ letters, the first stressed: filesystem,
           webpage, Wireshark, Cloudflare. Of two ways to cut, the shorter first word wins
           ("user space", not "users pace").
-        The pieces are joined without a space: one word in, one phoneme word out.
+        Each also in the plural and the possessive (namespaces, Cloudflare's). The pieces are
+        joined without a space: one word in, one phoneme word out.
         """
-        if not word.isascii() or not word.isalpha() or word.isupper() or len(word) < 5:
+        stem, ending = word, ""
+        if m := re.fullmatch(r"(.+?)('s|s'|')", word):  # possessive: Cloudflare's
+            stem, ending = m.group(1), m.group(2)
+        if not stem.isascii() or not stem.isalpha() or stem.isupper() or len(stem) < 5:
             return None
+        said = self._compose_stem(stem)
+        if said is None and stem.endswith("s") and (said := self._compose_stem(stem[:-1])):
+            ending = "s" + ending  # a plural: namespaces, webhooks
+        if said is None:
+            return None
+        if ending:
+            said = lexicons.plural_value(f"/{said}/").strip("/")
+        return said
+
+    def _compose_stem(self, word: str) -> str | None:
         if word.lower().endswith("ied") and (stem := self._gold(word[:-3] + "y")):
             return stem + "d"
         for pattern, other in _SPELLINGS:
