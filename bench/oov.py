@@ -9,7 +9,9 @@ Usage:
   PYTHONPATH=workflow .venv/bin/python bench/oov.py FOLDER [FOLDER ...] [--lexicon PATH]
       [--top N] [--limit N]
 
-Prints one line per folder (posts, words, OOV words, rate) and the most frequent OOV words. Only
+Prints one line per folder (posts, words, OOV words, rate), how many words the G2P built from
+misaki's own dictionary instead (compounds, British spellings; versions that do this), and the
+most frequent OOV words. Only
 uses the script and phonemes APIs that every version of the package has, so the same command run
 with PYTHONPATH pointing at an older checkout's ``workflow`` folder gives the "before" number.
 Posts that declare a language other than English, or that the script stage rejects, are skipped.
@@ -78,6 +80,9 @@ def main() -> None:
         print(f"{folder}: {posts} posts, {words} words, {oov_words} OOV ({rate:.2%})")
     if len(args.folders) > 1 and total_words:
         print(f"all: {total_words} words, {total_oov} OOV ({total_oov / total_words:.2%})")
+    composed = getattr(g2p, "composed", None)
+    if composed is not None:
+        print(f"composed from misaki's dictionary instead of espeak: {sum(composed.values())}")
     print(f"most frequent OOV words ({len(everything)} distinct):")
     for word, count in everything.most_common(args.top):
         print(f"  {count:5d}  {word}")

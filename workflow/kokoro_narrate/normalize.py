@@ -23,8 +23,9 @@ characters into words before a later, more general group could misread them.
   7. tidy         stray Markdown characters, spaces and doubled punctuation.
 
 Languages. English gets every group. Other languages get groups 1, 2, 4, 7 and their own rules in
-6, plus dotted names read with their word for "dot" (not ja/zh, which do not separate words with
-spaces). Digits are otherwise left to the language's own G2P (espeak-ng or misaki ja/zh).
+6, plus domains, host:port and dotted names read with their word for "dot" (not ja/zh, which do not
+separate words with spaces). Digits are otherwise left to the language's own G2P (espeak-ng or
+misaki ja/zh).
 
 URLs are read as the site's name (`site_name`), never as their address: "GitHub", "the Python
 docs", "Stack Overflow", and for a site the table does not know, its registrable name ("example"
@@ -61,7 +62,8 @@ CJK = ("ja", "zh")
 
 @dataclass(frozen=True)
 class Rule:
-    """One rewrite: `pattern` -> `replacement`, shown on `example_in` -> `example_out`.
+    """One rewrite: `pattern` -> `replacement`; `example_out` is what this rule alone makes of
+    `example_in` (the case that motivates it; tests check it).
 
     `scope` says which languages it applies to: "all"; "spaced" (every language that separates
     words with spaces, i.e. not ja/zh); "en"; or "other" (spaced languages other than English).
@@ -95,6 +97,7 @@ class Rule:
 
 
 def rule(name, pattern, replacement, example_in, example_out, scope="en", flags=0) -> Rule:
+    """A Rule with its pattern compiled."""
     if callable(replacement):
         function = replacement
         # Most replacements do not need the language; let them be written as f(match).
