@@ -101,6 +101,13 @@ REAL_POSTS = [
     ("Use \u2318C and \u2318V", "Use Command C and Command V"),
     ("Version 1.0 and v2.0", "Version one point oh and version two point oh"),
     ("It broke on caf\ufffd day", "It broke on caf day"),
+    (
+        "worth >100 dollars, under <5 ms",
+        "worth more than 100 dollars, under less than five milliseconds",
+    ),
+    ("Safari 4/5 on Windows", "Safari 4/5 on Windows"),  # two versions, not a rating
+    ("STATUS = 'done'", "STATUS equals 'done'"),
+    ("my notes at someone.glitch.me", "my notes at someone"),
 ]
 
 EN = {

@@ -291,6 +291,9 @@ _HOSTED = (
     "wordpress.com",
     "substack.com",
     "readthedocs.io",
+    "glitch.me",
+    "fly.dev",
+    "onrender.com",
 )
 # Second-level labels under a country code: example.co.uk is "example".
 _SECOND_LEVEL = ("co", "com", "org", "net", "ac", "gov", "edu", "ne", "or")
@@ -849,7 +852,7 @@ def _fraction(m):
     if d in _FRACTION and 0 < n < d:
         one, many = _FRACTION[d]
         return f"{_int_words(n)} {one if n == 1 else many}"
-    if d in (5, 10, 100) and n <= d:
+    if d in (10, 100) and n <= d:  # a rating; 4/5 could as well be two versions
         return f"{_int_words(n)} out of {_int_words(d)}"
     return m.group()
 
@@ -859,6 +862,10 @@ def _value_pause(m):
     if "." not in left + right and not percent:
         return m.group()  # whole numbers: a range, read by the range rule
     return f"{left}{percent}, "
+
+
+_BOUNDS = {">": "more than", "<": "less than", ">=": "at least", "<=": "at most"}
+_BOUNDS |= {"≥": "at least", "≤": "at most"}
 
 
 def _comparison(sign: str) -> str:
@@ -1161,6 +1168,13 @@ RULES: list[Rule] = [
         "run it with dash dash cores equals 4 or dash F, not like that",
     ),
     # arrows and comparisons, between things that can be compared
+    rule(
+        "bound before a number",
+        r"(?<!\S)([<>]=?|[≤≥])\s?(?=\d)",
+        lambda m: _BOUNDS[m.group(1)] + " ",
+        "costs >100 dollars, takes <5 ms, needs >=2",
+        "costs more than 100 dollars, takes less than 5 ms, needs at least 2",
+    ),
     rule("arrow to", r"\s*(?:-+>|=+>|→|⇒|⟶)\s*", " to ", "A -> B --> C", "A to B to C"),
     rule("arrow from", r"\s*(?:<-+|←)\s*", " from ", "A <- B", "A from B"),
     rule(
@@ -1178,7 +1192,13 @@ RULES: list[Rule] = [
         "a greater than or equal to b",
     ),
     rule("not equal", r"\s*(?:!=|≠)\s*", " not equal to ", "a != b", "a not equal to b"),
-    rule("equals", r"(?<=[\w)])\s*==?\s*(?=[\w(-])", " equals ", "1 + 1 = 2", "1 + 1 equals 2"),
+    rule(
+        "equals",
+        r"(?<=[\w)'\"])\s*==?\s*(?=[\w(\-'\"])",
+        " equals ",
+        "1 + 1 = 2, NAME = 'x'",
+        "1 + 1 equals 2, NAME equals 'x'",
+    ),
     rule(
         "less than",
         _comparison("<"),
