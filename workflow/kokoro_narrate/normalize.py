@@ -1,112 +1,302 @@
-"""Text normalization before G2P.
+"""Text normalization before G2P: the words a good narrator would say for what the author wrote.
 
 misaki reads plain words, plain integers ("42", "1998") and sentence punctuation well, so those are
-left alone. What it gets wrong or drops is rewritten here into words: signs ("-23" is dropped or
-read as ")"), ranges, units, currency, ISO dates, clock times, ordinals, version strings, decimals
-and thousands separators, abbreviations, symbols, URLs, emoji and stray Markdown characters.
+left alone. What it gets wrong or drops is rewritten here into words, one named `Rule` per case,
+each with the example that motivates it (tests/test_normalize.py checks every rule on its own
+example, then whole sentences).
 
 Sentence punctuation (. , ! ? ; : and the ellipsis) is kept: Kokoro uses it for prosody.
 
-English gets the full treatment. Other languages get only what is safe everywhere: entities,
-quotes, dashes, emoji, URLs, stray markup; plus signs, ranges and percent through num2words for
-the languages it supports. Digits are otherwise left to the language's own G2P (espeak-ng or
-misaki ja/zh), which reads them natively.
+Order. `RULES` is applied top to bottom, and the order is the design: each group turns its
+characters into words before a later, more general group could misread them.
+  1. characters   entities and typographic quotes, so later patterns see plain ASCII.
+  2. web          URLs and e-mail addresses, while their dots, slashes and digits are intact.
+  3. keys         keyboard symbols such as ⌘, before the emoji group would drop them.
+  (then the lexicon's words are set aside, untouched by everything below: see `normalize`)
+  4. emoji        pictographs and :shortcodes: are not read.
+  5. names        domains, paths and file names, before dots become decimal points or sentence
+                  ends and slashes become "per" or fractions.
+  6. English      abbreviations, then symbols whose meaning depends on what is around them
+                  (menus, key flags, hearts, comparisons), then dates and times, addresses,
+                  versions, numbers with units, plain numbers, the remaining symbols, dashes.
+     or other     languages: only what is safe everywhere (signs, ranges, percent, dashes).
+  7. tidy         stray Markdown characters, spaces and doubled punctuation.
+
+Languages. English gets every group. Other languages get groups 1, 2, 4, 7 and their own rules in
+6, plus domains, host:port and dotted names read with their word for "dot" (not ja/zh, which do not
+separate words with spaces). Digits are otherwise left to the language's own G2P (espeak-ng or
+misaki ja/zh).
+
+URLs are read as the site's name (`site_name`), never as their address: "GitHub", "the Python
+docs", "Stack Overflow", and for a site the table does not know, its registrable name ("example"
+for www.example.com, "artsy" for artsy.github.io). Paths and file names are read out, symbol by
+symbol ("tilde slash dot cache", "README dot MD"): a listener who wants to find the file needs the
+exact name, and in prose such names are short.
 """
+
+from __future__ import annotations
 
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from num2words import num2words
 
-__all__ = ["normalize", "url_domain"]
+from kokoro_narrate import lexicon
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "URL",
+    "normalize",
+    "replace_urls",
+    "site_name",
+    "url_domain",
+]
+
+CJK = ("ja", "zh")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rewrite: `pattern` -> `replacement`; `example_out` is what this rule alone makes of
+    `example_in` (the case that motivates it; tests check it).
+
+    `scope` says which languages it applies to: "all"; "spaced" (every language that separates
+    words with spaces, i.e. not ja/zh); "en"; or "other" (spaced languages other than English).
+    A callable replacement gets the match and the language code.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    replacement: str | Callable[[re.Match[str], str], str]
+    example_in: str
+    example_out: str
+    scope: str = "en"
+
+    def applies_to(self, lang: str) -> bool:
+        if self.scope == "all":
+            return True
+        if self.scope == "spaced":
+            return lang not in CJK
+        if self.scope == "en":
+            return lang == "en"
+        return lang != "en" and lang not in CJK  # "other"
+
+    @property
+    def example_lang(self) -> str:
+        return "es" if self.scope == "other" else "en"
+
+    def apply(self, text: str, lang: str = "en") -> str:
+        if isinstance(self.replacement, str):
+            return self.pattern.sub(self.replacement, text)
+        return self.pattern.sub(lambda m: self.replacement(m, lang), text)
+
+
+def rule(name, pattern, replacement, example_in, example_out, scope="en", flags=0) -> Rule:
+    """A Rule with its pattern compiled."""
+    if callable(replacement):
+        function = replacement
+        # Most replacements do not need the language; let them be written as f(match).
+        if function.__code__.co_argcount == 1:
+            replacement = lambda m, lang, f=function: f(m)  # noqa: E731
+    return Rule(name, re.compile(pattern, flags), replacement, example_in, example_out, scope)
 
 
 def normalize(text: str, lang: str = "en", *, keep: frozenset = frozenset()) -> str:
     """Return the words to speak for `text` in `lang` (an ISO code: en, es, fr, en-GB, ...).
 
-    `keep` is a set of emoji that a lexicon can read; every other emoji is dropped.
+    `keep` holds the lexicon's words and emoji (config/lexicon.yaml): they are left exactly as
+    written, so the phonemes stage finds them ("500px" stays "500px", not "five hundred pixels").
+    English also keeps every word of the packaged default lexicon. Other emoji are dropped.
     """
     lang = (lang or "en").replace("_", "-").split("-")[0].lower()
-    text = html.unescape(text)
     text = unicodedata.normalize("NFC", text)
-    text = _spaces_and_quotes(text)
-    text = _emoji(text, keep)
-    text = _SHORTCODE.sub(" ", text)
-    text = _LIQUID.sub(" ", text)
-    cjk = lang in ("ja", "zh")
-    text = _urls(text, lang, dotted=not cjk)
-    if lang == "en":
-        text = _english(text)
-    elif not cjk:
-        text = _other(text, lang)
-    text = _LEFTOVER.sub(" ", text)
-    return _tidy(text)
+    words = keep | lexicon.default_words() if lang == "en" else keep
+    kept: list[str] = []
+    for number, one in enumerate(RULES):
+        if number == _KEEP_BEFORE and words:
+            text = _set_aside(text, words, kept)
+        if one.applies_to(lang):
+            text = one.apply(text, lang)
+    return _put_back(text, kept)
 
 
-# -- everywhere ---------------------------------------------------------------------------------
-
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u00a0": " ",  # no-break spaces would glue words in misaki's tokenizer
-        "\u202f": " ",
-        "\u2009": " ",
-        "\u2212": "-",  # the real minus sign: treat like a hyphen-minus
-        "\u00ad": None,  # soft hyphen
-        "\u200b": None,  # zero-width space
-        "\u2060": None,
-        "\ufeff": None,
-    }
-)
+# Kept words wait in Tangut characters: letters, so the rules treat each as the word it stands for
+# ("kube-proxy" stays one hyphenated word, not "kube" and an option "-proxy"), yet no rule rewrites
+# them and no English post contains them.
+_PLACEHOLDER, _PLACEHOLDERS = 0x17000, 6000
 
 
-def _spaces_and_quotes(text):
-    return text.translate(_QUOTES)
-
-
-# Pictographs, dingbats, symbols, flags, skin tones, keycaps, tags and the joiners between them.
-_EMOJI = re.compile(
-    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0e\ufe0f\u200d"
-    "\u20e3\U000e0020-\U000e007f\u2122\u00ae]+"
-)
-
-
-def _emoji(text, keep):
+def _set_aside(text: str, words: frozenset, kept: list[str]) -> str:
     def one(m):
-        return "".join(c for c in m.group() if c in keep) or " "
+        if len(kept) == _PLACEHOLDERS:
+            return m.group()
+        kept.append(m.group())
+        return chr(_PLACEHOLDER + len(kept) - 1)
 
-    return _EMOJI.sub(one, text)
+    return lexicon.words_pattern(words).sub(one, text)
 
 
-# GitHub/Slack emoji shortcodes such as :tada: and :+1:
-_SHORTCODE = re.compile(r"(?<![\w:]):(?:[a-z][a-z0-9_+-]*|\+1|-1):(?![\w:])")
+def _put_back(text: str, kept: list[str]) -> str:
+    if not kept:
+        return text
+    return re.sub(
+        f"[{chr(_PLACEHOLDER)}-{chr(_PLACEHOLDER + len(kept) - 1)}]",
+        lambda m: kept[ord(m.group()) - _PLACEHOLDER],
+        text,
+    )
 
-_LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 
-# Characters that are Markdown or template syntax when left in text: never spoken.
-_LEFTOVER = re.compile(r"[*_#|\[\]<>{}`~^\\]")
+# -- characters ---------------------------------------------------------------------------------
+
+_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u00a0": " ",  # no-break spaces would glue words in misaki's tokenizer
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u2212": "-",  # the real minus sign: treat like a hyphen-minus
+    "\u00ad": "",  # soft hyphen
+    "\u200b": "",  # zero-width space
+    "\u2060": "",
+    "\ufeff": "",
+    "\ufffd": "",  # a byte the post's encoding could not decode: nothing to say
+}
+
+# -- web ----------------------------------------------------------------------------------------
+
+# A URL with its scheme or www.; one home for this pattern (the Markdown walk uses it via
+# `replace_urls`).
+URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
+_EMAIL = r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b"
 
 _DOT = {"es": "punto", "fr": "point", "it": "punto", "pt": "ponto"}
 _AT = {"es": "arroba", "fr": "arobase", "it": "chiocciola", "pt": "arroba"}
 
-_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
-_EMAIL = re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b")
-# example.com, os.path, README.md: the last part starts with a lowercase letter and is 2+ long,
-# so e.g., i.e., U.S. and 3.14 are not touched.
-_DOTTED = re.compile(r"(?<![\w.])[A-Za-z0-9][\w-]*(?:\.[A-Za-z0-9][\w-]*)*\.[a-z][a-z0-9]+\b")
+# Sites by host (a host also matches its subdomains): (name in any language, English phrase).
+# The phrase is what a narrator says in English when it differs from the name.
+_SITES = {
+    "github.com": ("GitHub", None),
+    "gist.github.com": ("GitHub Gist", "a GitHub Gist"),
+    "githubusercontent.com": ("GitHub", None),
+    "gitlab.com": ("GitLab", None),
+    "bitbucket.org": ("Bitbucket", None),
+    "stackoverflow.com": ("Stack Overflow", None),
+    "stackexchange.com": ("Stack Exchange", None),
+    "serverfault.com": ("Server Fault", None),
+    "superuser.com": ("Super User", None),
+    "news.ycombinator.com": ("Hacker News", None),
+    "reddit.com": ("Reddit", None),
+    "twitter.com": ("Twitter", None),
+    "t.co": ("Twitter", "a Twitter link"),
+    "x.com": ("X", None),
+    "mastodon.social": ("Mastodon", None),
+    "bsky.app": ("Bluesky", None),
+    "facebook.com": ("Facebook", None),
+    "instagram.com": ("Instagram", None),
+    "linkedin.com": ("LinkedIn", None),
+    "youtube.com": ("YouTube", None),
+    "youtu.be": ("YouTube", None),
+    "vimeo.com": ("Vimeo", None),
+    "twitch.tv": ("Twitch", None),
+    "medium.com": ("Medium", None),
+    "dev.to": ("DEV", None),
+    "substack.com": ("Substack", None),
+    "wikipedia.org": ("Wikipedia", None),
+    "wikimedia.org": ("Wikimedia", None),
+    "archive.org": ("the Internet Archive", None),
+    "web.archive.org": ("the Wayback Machine", None),
+    "arxiv.org": ("arXiv", None),
+    "google.com": ("Google", None),
+    "docs.google.com": ("Google Docs", None),
+    "developers.google.com": ("Google", "Google's developer docs"),
+    "goo.gl": ("Google", "a Google link"),
+    "developer.mozilla.org": ("MDN", "the MDN docs"),
+    "mozilla.org": ("Mozilla", None),
+    "developer.apple.com": ("Apple", "Apple's developer site"),
+    "apple.com": ("Apple", None),
+    "developer.android.com": ("Android", "the Android developer site"),
+    "android.com": ("Android", None),
+    "microsoft.com": ("Microsoft", None),
+    "learn.microsoft.com": ("Microsoft", "the Microsoft docs"),
+    "docs.microsoft.com": ("Microsoft", "the Microsoft docs"),
+    "aws.amazon.com": ("AWS", None),
+    "docs.aws.amazon.com": ("AWS", "the AWS docs"),
+    "amazon.com": ("Amazon", None),
+    "amzn.to": ("Amazon", "an Amazon link"),
+    "python.org": ("Python", "the Python website"),
+    "docs.python.org": ("Python", "the Python docs"),
+    "peps.python.org": ("Python", "the Python PEPs"),
+    "pypi.org": ("PyPI", None),
+    "readthedocs.io": ("Read the Docs", None),
+    "npmjs.com": ("npm", None),
+    "nodejs.org": ("Node.js", None),
+    "rubygems.org": ("RubyGems", None),
+    "ruby-lang.org": ("Ruby", "the Ruby website"),
+    "rubyonrails.org": ("Rails", "the Rails website"),
+    "crates.io": ("crates.io", None),
+    "docs.rs": ("docs.rs", None),
+    "rust-lang.org": ("Rust", "the Rust website"),
+    "doc.rust-lang.org": ("Rust", "the Rust docs"),
+    "go.dev": ("Go", "the Go website"),
+    "golang.org": ("Go", "the Go website"),
+    "pkg.go.dev": ("Go", "the Go package docs"),
+    "kubernetes.io": ("Kubernetes", "the Kubernetes docs"),
+    "docker.com": ("Docker", None),
+    "hub.docker.com": ("Docker Hub", None),
+    "heroku.com": ("Heroku", None),
+    "cloudflare.com": ("Cloudflare", None),
+    "netlify.com": ("Netlify", None),
+    "vercel.com": ("Vercel", None),
+    "digitalocean.com": ("DigitalOcean", None),
+    "jekyllrb.com": ("Jekyll", "the Jekyll docs"),
+    "gohugo.io": ("Hugo", "the Hugo docs"),
+    "speakerdeck.com": ("Speaker Deck", None),
+    "slideshare.net": ("SlideShare", None),
+    "codepen.io": ("CodePen", None),
+    "jsfiddle.net": ("JSFiddle", None),
+    "huggingface.co": ("Hugging Face", None),
+    "kaggle.com": ("Kaggle", None),
+    "slack.com": ("Slack", None),
+    "discord.com": ("Discord", None),
+    "discord.gg": ("Discord", None),
+    "atlassian.net": ("Atlassian", None),
+    "atlassian.com": ("Atlassian", None),
+    "bit.ly": ("Bitly", "a Bitly link"),
+}
+
+# Hosting domains whose subdomain is the site: artsy.github.io is artsy's site, not GitHub's.
+_HOSTED = (
+    "github.io",
+    "gitlab.io",
+    "herokuapp.com",
+    "netlify.app",
+    "vercel.app",
+    "pages.dev",
+    "blogspot.com",
+    "wordpress.com",
+    "substack.com",
+    "readthedocs.io",
+    "glitch.me",
+    "fly.dev",
+    "onrender.com",
+)
+# Second-level labels under a country code: example.co.uk is "example".
+_SECOND_LEVEL = ("co", "com", "org", "net", "ac", "gov", "edu", "ne", "or")
 
 
 def url_domain(url: str) -> str:
@@ -120,76 +310,294 @@ def url_domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def _urls(text, lang, dotted=True):
-    dot = " " + _DOT.get(lang, "dot") + " "
+def site_name(url: str, lang: str = "en") -> str:
+    """What a narrator calls the site a URL (or bare domain) points to.
+
+    A site in the table gets its name ("GitHub", "Stack Overflow") or, in English, the phrase a
+    narrator would use ("the Python docs"). Any other site is called by its registrable name: the
+    label before the public suffix, hyphens read as spaces ("example" for https://www.example.com/x,
+    "example" for example.co.uk, "artsy" for artsy.github.io, "rust lang" for rust-lang.dev).
+    localhost and loopback addresses are "localhost"; another IP address is read as itself. '' when
+    the URL has no host.
+    """
+    host = url_domain(url).rstrip(".").lower()
+    if not host:
+        return ""
+    if host == "localhost" or host.startswith("127."):
+        return "localhost"
+    if re.fullmatch(r"[\d.]+|\[[\da-f:]+\]|[\da-f:]+", host):
+        return host
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        known = _SITES.get(".".join(labels[start:]))
+        if known and not (start > 0 and ".".join(labels[start:]) in _HOSTED):
+            name, phrase = known
+            return phrase if lang == "en" and phrase else name
+    for hosted in _HOSTED:
+        if host.endswith("." + hosted):
+            return labels[-len(hosted.split(".")) - 1].replace("-", " ")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3].replace("-", " ")
+    return (labels[-2] if len(labels) >= 2 else labels[0]).replace("-", " ")
+
+
+def _trim_url(url: str) -> tuple[str, str]:
+    """Sentence punctuation after a URL is not part of it."""
+    tail = ""
+    while url and url[-1] in ".,;:!?":
+        url, tail = url[:-1], url[-1] + tail
+    return url, tail
+
+
+def replace_urls(text: str, lang: str = "en", say: Callable[[str], str] | None = None) -> str:
+    """Every URL in `text` (with its scheme or www.) replaced by its site's name, or by
+    `say(url)`: for the Markdown walk, which reads bare URLs and autolinks this way
+    (`say=lambda url: ""` drops them)."""
+    return URL.sub(lambda m: _say_url(m, lang, say), text)
+
+
+def _say_url(m: re.Match[str], lang: str, say: Callable[[str], str] | None = None) -> str:
+    url, tail = _trim_url(m.group())
+    words = say(url) if say else site_name(url, lang)
+    if words.startswith("the ") and re.search(r"\bthe\s*$", m.string[: m.start()], re.I):
+        words = words[4:]  # "see the https://docs.python.org" -> "see the Python docs"
+    return words + tail
+
+
+def _email(m, lang):
+    user, _, host = m.group().partition("@")
     at = " " + _AT.get(lang, "at") + " "
-
-    def url(m):
-        u = m.group()
-        tail = ""
-        while u and u[-1] in ".,;:!?":  # sentence punctuation after a URL is not part of it
-            tail = u[-1] + tail
-            u = u[:-1]
-        return url_domain(u) + tail
-
-    def email(m):
-        user, _, host = m.group().partition("@")
-        return user + at + host
-
-    text = _URL.sub(url, text)
-    text = _EMAIL.sub(email, text)
-    if not dotted:
-        return text
-    return _DOTTED.sub(lambda m: m.group().replace(".", dot), text)
+    dot = " " + _DOT.get(lang, "dot") + " "
+    return user + at + host.replace(".", dot)
 
 
-def _tidy(text):
-    text = re.sub(r"\(\s*\)", " ", text)
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r" ([.,!?;:…)])", r"\1", text)
-    text = re.sub(r"\( ", "(", text)
-    text = re.sub(r",(?:\s*,)+", ",", text)
-    text = re.sub(r",\s*([.!?;:])", r"\1", text)
-    text = re.sub(r"^[\s.,;:!?)]+", "", text)
-    return text.strip()
+# -- keys ---------------------------------------------------------------------------------------
+
+_KEY_SYMBOLS = {
+    "⌘": "Command",
+    "⇧": "Shift",
+    "⌥": "Option",
+    "⌃": "Control",
+    "↩": "Return",
+    "⏎": "Return",
+    "⌫": "Delete",
+    "⌦": "Forward Delete",
+    "⎋": "Escape",
+    "⇥": "Tab",
+    "⇪": "Caps Lock",
+}
+_KEY_NAMES = {
+    "cmd": "Command",
+    "command": "Command",
+    "ctrl": "Control",
+    "control": "Control",
+    "shift": "Shift",
+    "alt": "Alt",
+    "opt": "Option",
+    "option": "Option",
+    "win": "Windows",
+    "super": "Super",
+    "meta": "Meta",
+    "fn": "F N",
+}
+_KEY_OTHERS = {"esc": "Escape", "enter": "Enter", "return": "Return", "tab": "Tab"}
+_KEY_OTHERS |= {"space": "Space", "del": "Delete", "delete": "Delete", "backspace": "Backspace"}
+_KEY_OTHERS |= {"up": "Up", "down": "Down", "left": "Left", "right": "Right", "home": "Home"}
+_KEY_OTHERS |= {"end": "End", "pgup": "Page Up", "pgdn": "Page Down"}
+_KEY_PUNCT = {",": "Comma", ".": "Period", "/": "Slash", "`": "Backtick", ";": "Semicolon"}
+_KEY_PUNCT |= {"[": "Left Bracket", "]": "Right Bracket", "\\": "Backslash", "=": "Equals"}
+_KEY_PUNCT |= {"-": "Minus", "'": "Quote"}
+_MODIFIER = (
+    r"[⌘⇧⌥⌃]|(?:Cmd|CMD|Command|Ctrl|CTRL|Control|Shift|SHIFT|Alt|ALT|Opt|Option|Win|Super"
+    r"|Meta|Fn)\b"
+)
+_KEY = (
+    r"(?:[⌘⇧⌥⌃↩⏎⌫⌦⎋⇥⇪]|F\d{1,2}\b|(?i:esc|enter|return|tab|space|del|delete|backspace|up|down"
+    r"|left|right|home|end|pgup|pgdn)\b|[A-Za-z0-9](?![\w])|[,./`;\[\]\\='-](?!\w))"
+)
+# Modifiers joined to a key by "+" or "-" (Ctrl+C, ⌘ + ⇧ + O, Ctrl-Alt-Del), or key symbols
+# written together (⌘⇧P).
+_COMBO = (
+    rf"(?:(?:{_MODIFIER})\s*[+-]\s*)+(?:{_MODIFIER}|{_KEY})"
+    r"|[⌘⇧⌥⌃]+(?:[A-Za-z0-9](?!\w)|[↩⏎⌫⌦⎋⇥⇪]|F\d{1,2}\b)"
+)
 
 
-# -- other languages ----------------------------------------------------------------------------
-
-_RANGE_WORD = {"es": "a", "fr": "à", "it": "a", "pt": "a"}
-_AND = {"es": "y", "fr": "et", "it": "e", "pt": "e", "de": "und", "hi": "और"}
-_PERCENT = {"es": "por ciento", "fr": "pour cent", "it": "per cento", "pt": "por cento"}
-
-
-def _n2w(value, lang, **kw):
-    try:
-        return num2words(value, lang=lang, **kw)
-    except (NotImplementedError, OverflowError, ValueError):
-        return None
+def _key_name(key: str) -> str:
+    return (
+        _KEY_SYMBOLS.get(key)
+        or _KEY_NAMES.get(key.lower())
+        or _KEY_OTHERS.get(key.lower())
+        or _KEY_PUNCT.get(key)
+        or key.upper()
+    )
 
 
-def _other(text, lang):
-    text = text.replace("…", "...")
-    text = re.sub(r"\s*[—―]\s*|\s+--?\s+", ", ", text)
-    word = _RANGE_WORD.get(lang)
-    if word:
-        text = re.sub(r"(?<![\w.,])(\d+)\s?[-–]\s?(\d+)(?![\w.,]\d)", rf"\1 {word} \2", text)
-    text = re.sub(r"\s*–\s*", ", ", text)
-
-    def minus(m):
-        return _n2w(-int(m.group(1)), lang) or m.group()
-
-    text = re.sub(r"(?<![\w.,])-(\d+)(?![\d.,]\d)", minus, text)
-    text = re.sub(r"\s*&\s*", " " + _AND.get(lang, "&") + " ", text)
-    pct = _PERCENT.get(lang)
-    if pct:
-        text = re.sub(r"(\d)\s?%", rf"\1 {pct}", text)
-    return text
+def _combo(m):
+    # separators are "+" and "-"; punctuation is a key only at the end (Ctrl+-, Cmd+,)
+    keys = re.findall(r"[⌘⇧⌥⌃↩⏎⌫⌦⎋⇥⇪]|F\d{1,2}\b|\w+|[,./`;\[\]\\='-](?=\s*$)", m.group())
+    return " ".join(_key_name(k) for k in keys)
 
 
-# -- English ------------------------------------------------------------------------------------
+# -- emoji --------------------------------------------------------------------------------------
+
+# Pictographs, dingbats, symbols, flags, skin tones, keycaps, tags and the joiners between them.
+_EMOJI = (
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0e\ufe0f\u200d"
+    "\u20e3\U000e0020-\U000e007f\u2122\u00ae\u25a0-\u25ff\u2500-\u257f]+"
+)
+
+# -- names: domains, paths, files ---------------------------------------------------------------
+
+# Top-level domains that mark a dotted word in prose as a site. Those that are also common file
+# extensions (.md, .sh, .py, .rs, .pl, .so, .ps) are left out: README.md is a file.
+_TLDS = (
+    "com|org|net|io|dev|app|ai|co|me|info|edu|gov|us|uk|ca|de|fr|jp|eu|ly|fm|tv|gg|xyz|tech"
+    "|blog|cloud|page|site|social|se|nl|ch|au|nz|es|ru|cn|br"
+)
+_DOMAIN = (
+    rf"(?<![\w.@/-])((?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:{_TLDS}))(?![\w-]|\.\w)"
+    r"(/[\w.~%#?=&+/-]*[\w/])?"
+)
+
+# How file extensions are said. Letters in capitals are spelled out by misaki ("MD" -> M D); the
+# lexicon says the rest ("JSON" -> jason, "wav" -> wav).
+_EXTENSIONS = {
+    "md": "MD",
+    "markdown": "markdown",
+    "py": "py",
+    "js": "JS",
+    "mjs": "MJS",
+    "jsx": "JSX",
+    "ts": "TS",
+    "tsx": "TSX",
+    "rb": "RB",
+    "sh": "SH",
+    "rs": "RS",
+    "go": "go",
+    "c": "C",
+    "h": "H",
+    "cpp": "CPP",
+    "cc": "CC",
+    "m": "M",
+    "swift": "swift",
+    "kt": "KT",
+    "java": "java",
+    "php": "PHP",
+    "pl": "PL",
+    "yml": "YML",
+    "yaml": "YAML",
+    "json": "JSON",
+    "toml": "TOML",
+    "xml": "XML",
+    "html": "HTML",
+    "htm": "HTM",
+    "css": "CSS",
+    "scss": "SCSS",
+    "txt": "TXT",
+    "csv": "CSV",
+    "tsv": "TSV",
+    "pdf": "PDF",
+    "png": "PNG",
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+    "gif": "GIF",
+    "svg": "SVG",
+    "mp3": "MP3",
+    "mp4": "MP4",
+    "wav": "wav",
+    "ipa": "IPA",
+    "apk": "APK",
+    "db": "DB",
+    "sql": "SQL",
+    "lock": "lock",
+    "log": "log",
+    "env": "env",
+    "git": "git",
+    "zip": "zip",
+    "gz": "GZ",
+    "tar": "tar",
+    "so": "SO",
+    "dll": "DLL",
+    "exe": "EXE",
+    "plist": "plist",
+    "xcodeproj": "Xcode project",
+    "xcworkspace": "Xcode workspace",
+    "framework": "framework",
+    "app": "app",
+}
+
+# A path: starts with ~, / or ./, or has a dot-file or file-extension part, or three or more parts.
+_PART = r"[\w@-](?:[\w.@-]*[\w@-])?|\.{1,2}[\w-](?:[\w.-]*[\w-])?|\.{1,2}(?=/)"
+_PATH = (
+    rf"(?<![\w/.:~])(?:~/|\.{{1,2}}/|/(?=[\w.]))(?:(?:{_PART})/?)+"
+    rf"|(?<![\w/.:~-])(?:{_PART})/(?:{_PART})(?:/(?:{_PART}))*/?(?![\w/])"
+)
+
+
+def _say_part(part: str) -> str:
+    """One path part or file name: 'README.md' -> 'README dot MD', '.git' -> 'dot git'."""
+    if part in (".", ".."):
+        return "dot" if part == "." else "dot dot"
+    head, dot, ext = part.rpartition(".")
+    if dot and ext.lower() in _EXTENSIONS and head and head not in (".",):
+        ext = _EXTENSIONS[ext.lower()]
+        return _say_part(head) + " dot " + ext
+    words = part.replace(".", " dot ").strip()
+    return ("dot " + words.lstrip(". ").removeprefix("dot ")) if part.startswith(".") else words
+
+
+def _path(m):
+    path = m.group()
+    if not re.match(r"[~./]", path):
+        parts = path.strip("/").split("/")
+        # read/write, client/server, TCP/IP: two words with a slash are prose, not a path
+        looks_like_prose = len(parts) == 2 and not any(
+            p.startswith(".")
+            or ("." in p and p.rpartition(".")[2].lower() in _EXTENSIONS)
+            or re.search(r"\w[-_]\w", p)
+            for p in parts
+        )
+        if looks_like_prose or re.fullmatch(r"[\d/.-]+", path):
+            return path
+    words = []
+    if path.startswith("~"):
+        words.append("tilde")
+        path = path[1:]
+    if path.startswith("/"):
+        words.append("slash")
+    parts = [p for p in path.strip("/").split("/") if p]
+    for n, part in enumerate(parts):
+        if n:
+            words.append("slash")
+        words.append(_say_part(part))
+    if m.group().endswith("/") and len(m.group()) > 1:
+        words.append("slash")
+    return " ".join(words)
+
+
+def _domain(m, lang):
+    return site_name(m.group(1), lang)
+
+
+def _file_name(m):
+    return _say_part(m.group())
+
+
+def _leading_dot(m):
+    ext = m.group(1)
+    return "dot " + _EXTENSIONS.get(ext.lower(), ext)
+
+
+def _dotted_other(m, lang):
+    dot = " " + _DOT.get(lang, "dot") + " "
+    return m.group().replace(".", dot)
+
+
+# -- English: numbers ---------------------------------------------------------------------------
 
 _DIGIT = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_DECIMAL_DIGIT = ["oh"] + _DIGIT[1:]  # "6.0" is "six point oh", "3.05" "three point oh five"
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August"]
 _MONTHS += ["September", "October", "November", "December"]
 
@@ -205,7 +613,7 @@ def _num_words(s: str) -> str:
     whole, _, frac = s.partition(".")
     words = _int_words(int(whole or "0"))
     if frac:
-        words += " point " + " ".join(_DIGIT[int(d)] for d in frac)
+        words += " point " + " ".join(_DECIMAL_DIGIT[int(d)] for d in frac)
     return words
 
 
@@ -217,6 +625,16 @@ def _ordinal(n: int) -> str:
     return num2words(n, to="ordinal").replace(",", "").replace(" and ", " ")
 
 
+def _digit_group(n: int) -> str:
+    """How a narrator reads one part of an address: 127 'one twenty-seven', 10 'ten'."""
+    if n < 100:
+        return _int_words(n)
+    hundreds, rest = divmod(n, 100)
+    if rest == 0:
+        return _int_words(n)
+    return _DIGIT[hundreds] + " " + (f"oh {_DIGIT[rest]}" if rest < 10 else _int_words(rest))
+
+
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
 _UNITS = {
@@ -226,6 +644,9 @@ _UNITS = {
     "s": ("second", "seconds"),
     "sec": ("second", "seconds"),
     "min": ("minute", "minutes"),
+    "h": ("hour", "hours"),
+    "hr": ("hour", "hours"),
+    "hrs": ("hour", "hours"),
     "dB": ("decibel", "decibels"),
     "dBFS": ("decibel full scale", "decibels full scale"),
     "dBTP": ("decibel true peak", "decibels true peak"),
@@ -243,16 +664,38 @@ _UNITS = {
     "KiB": ("kibibyte", "kibibytes"),
     "MiB": ("mebibyte", "mebibytes"),
     "GiB": ("gibibyte", "gibibytes"),
+    "Kb": ("kilobit", "kilobits"),
+    "kb": ("kilobit", "kilobits"),
+    "Mb": ("megabit", "megabits"),
+    "Gb": ("gigabit", "gigabits"),
+    "KB/s": ("kilobyte per second", "kilobytes per second"),
+    "kB/s": ("kilobyte per second", "kilobytes per second"),
+    "MB/s": ("megabyte per second", "megabytes per second"),
+    "GB/s": ("gigabyte per second", "gigabytes per second"),
+    "Kb/s": ("kilobit per second", "kilobits per second"),
+    "kb/s": ("kilobit per second", "kilobits per second"),
+    "Mb/s": ("megabit per second", "megabits per second"),
+    "Gb/s": ("gigabit per second", "gigabits per second"),
     "kbps": ("kilobit per second", "kilobits per second"),
+    "Kbps": ("kilobit per second", "kilobits per second"),
     "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"),
     "fps": ("frame per second", "frames per second"),
     "px": ("pixel", "pixels"),
+    "pt": ("point", "points"),
+    "mm": ("millimeter", "millimeters"),
+    "cm": ("centimeter", "centimeters"),
+    "km": ("kilometer", "kilometers"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "mph": ("mile per hour", "miles per hour"),
+    "mg": ("milligram", "milligrams"),
+    "kg": ("kilogram", "kilograms"),
     "°C": ("degree Celsius", "degrees Celsius"),
     "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
     "°": ("degree", "degrees"),
     "%": ("percent", "percent"),
 }
-# Longest first so that "dBTP" wins over "dB" and "ms" over "s".
+# Longest first so that "dBTP" wins over "dB", "ms" over "s" and "Kb/s" over "Kb".
 _UNIT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _SIGN = {"-": "minus ", "+": "plus ", "": ""}
 
@@ -309,11 +752,24 @@ def _money(m):
     return minus + " and ".join(words)
 
 
-def _date(m):
+def _iso_date(m):
     y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return m.group()
     return f"{_MONTHS[mo - 1]} {_ordinal(d)}, {_year_words(y)}"
+
+
+def _numeric_date(m):
+    """30-11-1990, 30.11.1990: day first (as written outside the US); 11/30/1990: month first,
+    unless the first number cannot be a month."""
+    a, sep, b, y = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
+    day_first = (sep != "/" or a > 12) and b <= 12
+    day, month = (a, b) if day_first else (b, a)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return m.group()
+    if day_first:
+        return f"the {_ordinal(day)} of {_MONTHS[month - 1]}, {_year_words(y)}"
+    return f"{_MONTHS[month - 1]} {_ordinal(day)}, {_year_words(y)}"
 
 
 def _ampm(s):
@@ -337,6 +793,12 @@ def _time(m):
     return words + _ampm(ap)
 
 
+def _duration(m):
+    minutes, seconds = int(m.group(1)), int(m.group(2))
+    words = f"{_int_words(minutes)} minutes"
+    return words + (f" {_int_words(seconds)}" if seconds else "")
+
+
 def _hour_ampm(m):
     h = int(m.group(1))
     if not 1 <= h <= 12:
@@ -344,9 +806,30 @@ def _hour_ampm(m):
     return _int_words(h) + _ampm(m.group(2))
 
 
+def _ip_address(m):
+    parts = [int(p) for p in m.groups()]
+    if max(parts) > 255 or all(len(p) == 1 for p in m.groups()):
+        return m.group()  # 1.2.3.4 is more likely a version
+    return " dot ".join(_digit_group(p) for p in parts)
+
+
 def _version(m):
     prefix = "version " if m.group(1) else ""
-    return prefix + " point ".join(_int_words(int(p)) for p in m.group(2).split("."))
+    parts = m.group(2).split(".")
+    words = [_int_words(int(parts[0]))]
+    words += ["oh" if p == "0" else _int_words(int(p)) for p in parts[1:]]
+    return prefix + " point ".join(words)
+
+
+def _hex(m):
+    digits = m.group(1)
+    if len(digits) > 8:
+        return "a long hex number"
+    return "hex " + " ".join(_DIGIT[int(c)] if c.isdigit() else c.upper() for c in digits)
+
+
+def _model(m):
+    return f"{m.group(1)} {_int_words(int(m.group(2)))} {' '.join(m.group(3).upper())}"
 
 
 def _decade(m):
@@ -357,62 +840,534 @@ def _decade(m):
 _TENS = {"2": "twenties", "3": "thirties", "4": "forties", "5": "fifties"}
 _TENS.update({"6": "sixties", "7": "seventies", "8": "eighties", "9": "nineties"})
 
-# (pattern, replacement) applied in order. Order matters: dates before ranges, versions before
-# decimals, units before bare signs, abbreviations before the sentence-end logic of the tidy step.
+_FRACTION = {2: ("half", "halves"), 3: ("third", "thirds"), 4: ("quarter", "quarters")}
+
+
+def _fraction(m):
+    n, d = int(m.group(1)), int(m.group(2))
+    if (n, d) == (24, 7):
+        return "twenty-four seven"
+    if n == d == 50:
+        return "fifty-fifty"
+    if d in _FRACTION and 0 < n < d:
+        one, many = _FRACTION[d]
+        return f"{_int_words(n)} {one if n == 1 else many}"
+    if d in (10, 100) and n <= d:  # a rating; 4/5 could as well be two versions
+        return f"{_int_words(n)} out of {_int_words(d)}"
+    return m.group()
+
+
+def _value_pause(m):
+    left, percent, right = m.group(1), m.group(2) or "", m.group(3)
+    if "." not in left + right and not percent:
+        return m.group()  # whole numbers: a range, read by the range rule
+    return f"{left}{percent}, "
+
+
+_BOUNDS = {">": "more than", "<": "less than", ">=": "at least", "<=": "at most"}
+_BOUNDS |= {"≥": "at least", "≤": "at most"}
+
+
+def _comparison(sign: str) -> str:
+    """`sign` between two operands: spaced on both sides (a < b), or unspaced next to a number
+    (x<3); not the bracket of a tag or a quote (<tag>, > quoted)."""
+    s = re.escape(sign)
+    return rf"(?<=[\w)]) {s} (?=[\w(-])|(?<=\d){s}(?=[\w(-])|(?<=\w){s}(?=-?\d)"
+
+
+def _greek(m):
+    """A lone Greek letter in English prose (λ, τ, Σ): its name, as unicodedata spells it."""
+    name = unicodedata.name(m.group(), "").rsplit(" ", 1)[-1].lower()
+    return {"lamda": "lambda"}.get(name, name)
+
+
+def _same_case(words: str):
+    def replace(m):
+        return words[0].upper() + words[1:] if m.group()[0].isupper() else words
+
+    return replace
+
+
+def _flag(m):
+    dashes, name, value = m.group(1), m.group(2), m.group(3)
+    if len(dashes) == 1 and len(name) > 3 and value is None:
+        return name  # "-foo": a list dash or a pause, not an option; read the word
+    if len(dashes) == 1 and len(name) <= 3:
+        name = " ".join(name.upper())  # -rf: letters, "dash R F"
+    words = " ".join(["dash"] * len(dashes)) + " " + name.replace("-", " ")
+    return words + (f" equals {value}" if value is not None else "")
+
+
+# -- the rules, in order ------------------------------------------------------------------------
+
 _AMPM = r"(a\.m\.|p\.m\.|am\b|pm\b|AM\b|PM\b|A\.M\.|P\.M\.)"
-_EN_RULES = [
-    # abbreviations ("etc." keeps its period when it ends the sentence)
-    (r"\betc\.(?=\s*$|\s+[A-Z\"'])", "et cetera."),
-    (r"\betc\.", "et cetera"),
-    (r"\be\.g\.", "for example"),
-    (r"\bi\.e\.", "that is"),
-    (r"\bvs\.?(?=\s)", "versus"),
-    (r"\bDr\.(?=\s+[A-Z])", "Doctor"),
-    (r"\bMrs\.", "Missus"),
-    (r"\bMr\.", "Mister"),
-    (r"\bMs\.", "Miz"),
-    (r"\bProf\.(?=\s+[A-Z])", "Professor"),
-    (r"\bapprox\.", "approximately"),
+_RANGE_WORD = {"es": "a", "fr": "à", "it": "a", "pt": "a"}
+_AND = {"es": "y", "fr": "et", "it": "e", "pt": "e", "de": "und", "hi": "और"}
+_PERCENT = {"es": "por ciento", "fr": "pour cent", "it": "per cento", "pt": "por cento"}
+
+
+def _n2w(value, lang, **kw):
+    try:
+        return num2words(value, lang=lang, **kw)
+    except (NotImplementedError, OverflowError, ValueError):
+        return None
+
+
+def _other_range(m, lang):
+    word = _RANGE_WORD.get(lang)
+    return f"{m.group(1)} {word} {m.group(2)}" if word else m.group()
+
+
+def _other_minus(m, lang):
+    return _n2w(-int(m.group(1)), lang) or m.group()
+
+
+def _other_percent(m, lang):
+    word = _PERCENT.get(lang)
+    return f"{m.group(1)} {word}" if word else m.group()
+
+
+RULES: list[Rule] = [
+    # 1. characters
+    rule(
+        "html entity",
+        r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);",
+        lambda m: html.unescape(m.group()),
+        "Tom &amp; Jerry &mdash; again",
+        "Tom & Jerry \u2014 again",
+        scope="all",
+    ),
+    rule(
+        "typographic quotes and spaces",
+        "[" + "".join(_QUOTES) + "]",
+        lambda m: _QUOTES[m.group()],
+        "it\u2019s \u201cfine\u201d",
+        'it\'s "fine"',
+        scope="all",
+    ),
+    # 2. web
+    rule(
+        "url",
+        URL.pattern,
+        _say_url,
+        "See https://github.com/hexgrad/kokoro.",
+        "See GitHub.",
+        scope="all",
+        flags=re.I,
+    ),
+    rule(
+        "e-mail address",
+        _EMAIL,
+        _email,
+        "write to me@example.org",
+        "write to me at example dot org",
+        scope="all",
+    ),
+    # 3. keys
+    rule(
+        "key combination",
+        _COMBO,
+        _combo,
+        "press \u2318 + \u21e7 + O to open",
+        "press Command Shift O to open",
+    ),
+    rule(
+        "key symbol",
+        "[" + "".join(_KEY_SYMBOLS) + "]",
+        lambda m: _KEY_SYMBOLS[m.group()],
+        "hold \u2325 while dragging",
+        "hold Option while dragging",
+    ),
+    # 4. emoji
+    rule(
+        "emoji",
+        _EMOJI,
+        " ",
+        "Great job \U0001f389\U0001f44d\U0001f3fd!",
+        "Great job  !",
+        scope="all",
+    ),
+    rule(
+        "emoticon",
+        r"(?<!\S)(?:[:;=][-']?[()DPp\]\[|/\\]+|[()]+[:;=])(?=\s|$|[.,!?])",
+        " ",
+        "it works :) =D ;-)",
+        "it works      ",
+        scope="all",
+    ),
+    rule(
+        "emoji shortcode",
+        r"(?<![\w:]):(?:[a-z][a-z0-9_+-]*|\+1|-1):(?![\w:])",
+        " ",
+        "Shipped :tada: today",
+        "Shipped   today",
+        scope="all",
+    ),
+    # 5. names
+    rule(
+        "kramdown attribute list",
+        r"\{:[^}\n]*\}",
+        " ",
+        "A photo {:.aligncenter} of the team",
+        "A photo   of the team",
+        scope="all",
+    ),
+    rule(
+        "host and port",
+        r"\b(localhost|\d{1,3}(?:\.\d{1,3}){3}|[a-z][\w-]*(?:\.[\w-]+)+):(\d{2,5})\b"
+        r"(?:/[\w.~%#?=&+/-]*[\w/])?",
+        r"\1 port \2",
+        "open localhost:3000/health in a browser",
+        "open localhost port 3000 in a browser",
+        scope="spaced",
+    ),
+    rule(
+        "library named .js",
+        r"\b([A-Z][A-Za-z0-9]*)\.js\b",
+        r"\1 JS",
+        "built with Vue.js and D3.js",
+        "built with Vue JS and D3 JS",
+    ),
+    rule(
+        "path",
+        _PATH,
+        _path,
+        "it lives in .git/index and ~/.cache",
+        "it lives in dot git slash index and tilde slash dot cache",
+    ),
+    rule(
+        "domain",
+        _DOMAIN,
+        _domain,
+        "I host it on example.com/blog and read news.ycombinator.com.",
+        "I host it on example and read Hacker News.",
+        scope="spaced",
+    ),
+    rule(
+        "file name",
+        r"(?<![\w.@/-])[A-Za-z0-9_][\w-]*(?:\.[A-Za-z0-9][\w-]*)*\.[a-z][a-z0-9]+\b(?!\.\w)"
+        r"|(?<![\w.@/-])[A-Za-z0-9_][\w-]+\.[chm]\b(?!\.\w)",
+        _file_name,
+        "edit README.md and os.path, not main.py",
+        "edit README dot MD and os dot path, not main dot py",
+    ),
+    rule(
+        "leading dot",
+        r"(?<![\w.])\.([A-Za-z][\w-]*)",
+        _leading_dot,
+        "a clean .wav with a .gitignore",
+        "a clean dot wav with a dot gitignore",
+    ),
+    rule(
+        "dotted name",
+        r"(?<![\w.])[A-Za-z0-9][\w-]*(?:\.[A-Za-z0-9][\w-]*)*\.[a-z][a-z0-9]+\b",
+        _dotted_other,
+        "Lee README.md",
+        "Lee README punto md",
+        scope="other",
+    ),
+    # 6. English: abbreviations ("etc." keeps its period when it ends the sentence)
+    rule(
+        "etc at a sentence end",
+        r"\betc\.(?=\s*$|\s+[A-Z\"'])",
+        "et cetera.",
+        "apples, pears, etc. Then",
+        "apples, pears, et cetera. Then",
+    ),
+    rule("etc", r"\betc(?:\.|(?=[,;)]))", "et cetera", "etc. and more", "et cetera and more"),
+    rule(
+        "for example",
+        r"\b(?:[Ee]\.g\b\.?|[Ee]g\.|eg(?=,))",
+        _same_case("for example"),
+        "e.g integers, eg. floats",
+        "for example integers, for example floats",
+    ),
+    rule(
+        "that is",
+        r"\b(?:[Ii]\.e\b\.?|ie\.|ie(?=,))",
+        _same_case("that is"),
+        "i.e. that, ie. this",
+        "that is that, that is this",
+    ),
+    rule(
+        "for example, bare",
+        r"\b[Ee]g(?= [a-zA-Z])",
+        _same_case("for example"),
+        "eg RFC 1",
+        "for example RFC 1",
+    ),
+    rule("versus", r"\bvs\.?(?=\s)", "versus", "cats vs. dogs", "cats versus dogs"),
+    rule("compare", r"\bcf\.", "compare", "cf. the docs", "compare the docs"),
+    rule(
+        "also known as",
+        r"\b(?:aka|a\.k\.a\.?)(?=\s)",
+        "also known as",
+        "X aka Y",
+        "X also known as Y",
+    ),
+    rule(
+        "too long, didn't read",
+        r"\b(?:tl;dr|TL;DR|tldr|TLDR)\b",
+        "T L D R",
+        "tl;dr: it works",
+        "T L D R: it works",
+    ),
+    rule("with, without", r"(?<![\w/])w/o(?![\w/])", "without", "tea w/o milk", "tea without milk"),
+    rule("with", r"(?<![\w/])w/(?=\s)", "with", "tea w/ milk", "tea with milk"),
+    rule(
+        "number sign",
+        r"\b(?:[Nn]o\.|[Nn]r\.?)(?=\s?\d)",
+        "number",
+        "Nr 3 and No. 4",
+        "number 3 and number 4",
+    ),
+    rule("figure", r"\bFig\.(?=\s?\d)", "Figure", "see Fig. 2", "see Figure 2"),
+    rule(
+        "month abbreviation",
+        r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?=\s\d{1,2}\b)",
+        lambda m: next(name for name in _MONTHS if name.startswith(m.group(1)[:3])),
+        "on Apr 19 and Sept 3",
+        "on April 19 and September 3",
+    ),
+    rule(
+        "Greek letter",
+        r"(?<![\u0370-\u03ff])[\u0391-\u03a9\u03b1-\u03c9](?![\u0370-\u03ff])",
+        _greek,
+        "a λ function with \u03c4 = 2",
+        "a lambda function with tau = 2",
+    ),
+    rule("doctor", r"\bDr\.(?=\s+[A-Z])", "Doctor", "Dr. Smith", "Doctor Smith"),
+    rule("missus", r"\bMrs\.", "Missus", "Mrs. Brown", "Missus Brown"),
+    rule("mister", r"\bMr\.", "Mister", "Mr. Jones", "Mister Jones"),
+    rule("miz", r"\bMs\.", "Miz", "Ms. Lee", "Miz Lee"),
+    rule("professor", r"\bProf\.(?=\s+[A-Z])", "Professor", "Prof. Ada", "Professor Ada"),
+    rule("approximately", r"\bapprox\.", "approximately", "approx. 5", "approximately 5"),
     # ellipses: one character, which misaki keeps as punctuation
-    (r"\.\s?\.\s?\.", "…"),
-    # arrows and comparison operators, before dashes and signs take their characters
-    (r"\s*(?:->|=>|→|⇒)\s*", " to "),
-    (r"\s*(?:<-|←)\s*", " from "),
-    (r"\s*(?:<=|≤)\s*", " less than or equal to "),
-    (r"\s*(?:>=|≥)\s*", " greater than or equal to "),
-    (r"\s*(?:!=|≠)\s*", " not equal to "),
-    (r"\s*==?\s*", " equals "),
-    (r"\s*<\s*", " less than "),
-    (r"\s*>\s*", " greater than "),
-    (r"\s*≈\s*", " about "),
+    rule("ellipsis", r"\.\s?\.\s?\.", "\u2026", "Wait... no", "Wait\u2026 no"),
+    # symbols whose meaning depends on what is around them, before the general symbol rules
+    rule(
+        "menu path",
+        r"([A-Z][\w&.'-]+) ?(?:>|›|→|->) ?(?=[A-Z][\w&-])",
+        r"\1, then ",
+        "open Script > Breakpoints > Add",
+        "open Script, then Breakpoints, then Add",
+    ),
+    rule(
+        "heart",
+        r"(?<!\S)<3+(?=\s+\w)",
+        "love",
+        "I <3 it",
+        "I love it",
+    ),
+    rule("heart at the end", r"(?<!\S)<3+(?![\w\d])", " ", "thanks <3", "thanks  "),
+    rule(
+        "command-line option",
+        r"(?<![\w-])(--?)([A-Za-z][\w-]*)(?![\w'])(?:=(\S+))?",
+        _flag,
+        "run it with --cores=4 or -f, not -like that",
+        "run it with dash dash cores equals 4 or dash F, not like that",
+    ),
+    # arrows and comparisons, between things that can be compared
+    rule(
+        "bound before a number",
+        r"(?<!\S)([<>]=?|[≤≥])\s?(?=\d)",
+        lambda m: _BOUNDS[m.group(1)] + " ",
+        "costs >100 dollars, takes <5 ms, needs >=2",
+        "costs more than 100 dollars, takes less than 5 ms, needs at least 2",
+    ),
+    rule("arrow to", r"\s*(?:-+>|=+>|→|⇒|⟶)\s*", " to ", "A -> B --> C", "A to B to C"),
+    rule("arrow from", r"\s*(?:<-+|←)\s*", " from ", "A <- B", "A from B"),
+    rule(
+        "less or equal",
+        r"\s*(?:<=|≤)\s*",
+        " less than or equal to ",
+        "a <= b",
+        "a less than or equal to b",
+    ),
+    rule(
+        "greater or equal",
+        r"\s*(?:>=|≥)\s*",
+        " greater than or equal to ",
+        "a >= b",
+        "a greater than or equal to b",
+    ),
+    rule("not equal", r"\s*(?:!=|≠)\s*", " not equal to ", "a != b", "a not equal to b"),
+    rule(
+        "equals",
+        r"(?<=[\w)'\"])\s*==?\s*(?=[\w(\-'\"])",
+        " equals ",
+        "1 + 1 = 2, NAME = 'x'",
+        "1 + 1 equals 2, NAME equals 'x'",
+    ),
+    rule(
+        "less than",
+        _comparison("<"),
+        " less than ",
+        "if a < b and x<3, not <tag>",
+        "if a less than b and x less than 3, not <tag>",
+    ),
+    rule("greater than", _comparison(">"), " greater than ", "a > b", "a greater than b"),
+    rule("approximately equal", r"\s*≈\s*", " about ", "x ≈ 3", "x about 3"),
     # dates and times ("5 p.m. Then": the abbreviation's period also ends the sentence)
-    (r"\b([ap])\.m\.(?=\s+[A-Z]|\s*$)", r"\1.m.."),
-    (r"\b(\d{4})-(\d{2})-(\d{2})\b", _date),
-    (r"\b(\d{1,2}):(\d{2})(?!:?\d)(?:\s?" + _AMPM + ")?", _time),
-    (r"\b(\d{1,2})\s?" + _AMPM, _hour_ampm),
-    # versions: v0.9.4, and any a.b.c
-    (r"\b(v)(\d+(?:\.\d+)+)\b", _version),
-    (r"(?<![\w.])()(\d+\.\d+\.\d+(?:\.\d+)*)\b", _version),
+    rule(
+        "a.m. at a sentence end",
+        r"\b([ap])\.m\.(?=\s+[A-Z]|\s*$)",
+        r"\1.m..",
+        "at 10 a.m. Then",
+        "at 10 a.m.. Then",
+    ),
+    rule(
+        "ISO date",
+        r"\b(\d{4})-(\d{2})-(\d{2})\b",
+        _iso_date,
+        "on 2026-11-25",
+        "on November twenty-fifth, twenty twenty-six",
+    ),
+    rule(
+        "numeric date",
+        r"(?<![\w.,/-])(\d{1,2})([-./])(\d{1,2})\2(\d{4})(?![\w/-]|[.,]\d)",
+        _numeric_date,
+        "born 30-11-1990, due 11/30/2024",
+        "born the thirtieth of November, nineteen ninety, due November thirtieth, twenty "
+        "twenty-four",
+    ),
+    rule(
+        "duration in minutes",
+        r"(?<![\d:.])(2[4-9]|[3-9]\d|\d{3}):([0-5]\d)(?![\d:])",
+        _duration,
+        "finished in 31:30",
+        "finished in thirty-one minutes thirty",
+    ),
+    rule(
+        "clock time",
+        r"\b(\d{1,2}):(\d{2})(?!:?\d)(?:\s?" + _AMPM + ")?",
+        _time,
+        "at 14:05 or 3:30 pm",
+        "at fourteen oh five or three thirty P M",
+    ),
+    rule(
+        "hour with a.m. or p.m.",
+        r"\b(\d{1,2})\s?" + _AMPM,
+        _hour_ampm,
+        "at 5pm",
+        "at five P M",
+    ),
+    rule(
+        "ratio",
+        r"(?<![\d:.])(\d{1,2}):(\d)(?![\d:])",
+        lambda m: f"{_int_words(int(m.group(1)))} to {_int_words(int(m.group(2)))}",
+        "a 1:1 copy in 16:9",
+        "a one to one copy in sixteen to nine",
+    ),
+    # addresses and versions: 127.0.0.1, v0.9.4, 2.x, and any a.b.c
+    rule(
+        "IP address",
+        r"(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)",
+        _ip_address,
+        "ping 192.168.1.10",
+        "ping one ninety-two dot one sixty-eight dot one dot ten",
+    ),
+    rule(
+        "version with v",
+        r"\b(v)(\d+(?:\.\d+)+)\b",
+        _version,
+        "v0.9.4 and v2.0",
+        "version zero point nine point four and version two point oh",
+    ),
+    rule(
+        "version",
+        r"(?<![\w.])()(\d+\.\d+\.\d+(?:\.\d+)*)\b",
+        _version,
+        "Python 3.11.2",
+        "Python three point eleven point two",
+    ),
+    rule(
+        "version family",
+        r"(?<![\w.])(\d+)\.[xX]\b",
+        lambda m: _int_words(int(m.group(1))) + " point X",
+        "Rails 4.x apps",
+        "Rails four point X apps",
+    ),
+    rule(
+        "hex number",
+        r"\b0x([0-9A-Fa-f]+)\b",
+        _hex,
+        "starts at 0xD800",
+        "starts at hex D eight zero zero",
+    ),
+    rule(
+        "device model",
+        r"\b(iPhone|iPad|iPod|Pixel|Nexus|Galaxy|Lumia|Moto|Xperia) (\d+)([a-z]{1,2})\b",
+        _model,
+        "on an iPhone 4s",
+        "on an iPhone four S",
+    ),
     # decades: 1990s, '80s
-    (r"\b(1[1-9]\d0|20\d0)s\b", _decade),
-    (r"'(\d)0s\b", lambda m: _TENS.get(m.group(1), m.group())),
-    (r"\b(?:1s and 0s|ones and zeroes)\b", "ones and zeros"),
-    (r"\b0s and 1s\b", "zeros and ones"),
-    # 1920x1080, 2 * 3, a 3.5x speedup; 5 - 3 (spaced: subtraction, not a range); $5/month
-    (r"\b(\d+)\s?[x×]\s?(\d+)\b", r"\1 by \2"),
-    (r"\b(\d+)\s?\*\s?(\d+)\b", r"\1 times \2"),
-    (r"\b(\d+(?:\.\d+)?)x\b", r"\1 times"),
-    (r"(?<=\d) - (?=\d)", " minus "),
-    (r"(?<=\w)/(?=(?:month|year|week|day|hour|h|min|s|sec|second|user|person)\b)", " per "),
-    (r"\band/or\b", "and or"),
+    rule(
+        "decade",
+        r"\b(1[1-9]\d0|20\d0)s\b",
+        _decade,
+        "the 1990s",
+        "the nineteen nineties",
+    ),
+    rule(
+        "short decade",
+        r"'(\d)0s\b",
+        lambda m: _TENS.get(m.group(1), m.group()),
+        "the '80s",
+        "the eighties",
+    ),
+    rule(
+        "ones and zeros",
+        r"\b(?:1s and 0s|ones and zeroes)\b",
+        "ones and zeros",
+        "1s and 0s",
+        "ones and zeros",
+    ),
+    rule("zeros and ones", r"\b0s and 1s\b", "zeros and ones", "0s and 1s", "zeros and ones"),
+    # arithmetic
+    rule("dimensions", r"\b(\d+)\s?[x×]\s?(\d+)\b", r"\1 by \2", "1920x1080", "1920 by 1080"),
+    rule("product", r"\b(\d+)\s?\*\s?(\d+)\b", r"\1 times \2", "2 * 3", "2 times 3"),
+    rule("factor", r"\b(\d+(?:\.\d+)?)x\b", r"\1 times", "a 5x speedup", "a 5 times speedup"),
+    rule(
+        "power",
+        r"\b(\d+)\s?\^\s?(\d+)\b",
+        r"\1 to the power of \2",
+        "2^10 values",
+        "2 to the power of 10 values",
+    ),
+    rule("subtraction", r"(?<=\d) - (?=\d)", " minus ", "5 - 3", "5 minus 3"),
+    rule(
+        "fraction",
+        r"(?<![\w/.])(\d{1,2})/(\d{1,3})(?:rds|ths|nds)?(?![\w/]|\.\d)",
+        _fraction,
+        "1/2 of it, 2/3rds of them, rated 9/10, open 24/7",
+        "one half of it, two thirds of them, rated nine out of ten, open twenty-four seven",
+    ),
+    rule("and/or", r"\band/or\b", "and or", "this and/or that", "this and or that"),
     # currency: $5, -$3.50, €10, £2, $1.5M, $2 million
-    (
+    rule(
+        "money",
         r"(?<![\w.])(-)?([$€£¥])\s?(" + _NUM + r")(\s?(?:k|K|M|B|bn)\b|\s(?:thousand|million|"
         r"billion|trillion)\b)?",
         _money,
+        "$3.50 or \u20ac10",
+        "three dollars and fifty cents or ten euros",
     ),
-    # ranges and measures: 10-20, 10–20 ms, -23 dB, 3.5 kHz, 50%
-    (
+    # about: ~5 before a number (before the number rules take the digits)
+    rule("tilde before a number", r"~\s?(?=[-+$€£¥]?\d)", "about ", "~327 MB", "about 327 MB"),
+    # a spaced en dash between numbers is a pause (a table row, a list of values) unless both are
+    # whole numbers: "6.0 – 26.3%", but "pages 3 – 5"
+    rule(
+        "spaced dash between values",
+        r"(?<![\w.,])(" + _NUM + r")(\s?%)? – (?=[-+]?(" + _NUM + r"))",
+        _value_pause,
+        "6.0 \u2013 26.3%",
+        "6.0, 26.3%",
+    ),
+    # ranges and measures: 10-20, 10–20 ms, -23 dB, 3.5 kHz, 50%, 1-2 Kb/s
+    rule(
+        "range",
         r"(?<![\w.,])([-+])?("
         + _NUM
         + r")(?:\s?("
@@ -423,41 +1378,165 @@ _EN_RULES = [
         + _UNIT
         + r"))?(?![\w%°]|[.,]\d)",
         _range,
+        "1-2 Kb/s",
+        "one to two kilobits per second",
     ),
-    (r"(?<![\w.,])([-+])?(" + _NUM + r")\s?(" + _UNIT + r")(?![\w%°]|[.,]\d)", _measure),
-    # ordinals
-    (r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: _ordinal(int(m.group(1)))),
+    rule(
+        "measure",
+        r"(?<![\w.,])([-+])?(" + _NUM + r")\s?(" + _UNIT + r")(?![\w%°]|[.,]\d)",
+        _measure,
+        "-23 dB and 25km",
+        "minus twenty-three decibels and twenty-five kilometers",
+    ),
+    rule(
+        "per",
+        r"(?<=\w)/(?=(?:month|year|week|day|hour|h|min|s|sec|second|user|person|req|request)\b)",
+        " per ",
+        "5 GB/month",
+        "5 GB per month",
+    ),
+    rule(
+        "ordinal",
+        r"\b(\d+)(?:st|nd|rd|th)\b",
+        lambda m: _ordinal(int(m.group(1))),
+        "the 22nd",
+        "the twenty-second",
+    ),
     # signed numbers, then decimals and thousands separators
-    (r"(?<![\w.,])-(" + _NUM + r")(?![\w]|[.,]\d)", lambda m: "minus " + _num_words(m.group(1))),
-    (r"(?<![\w.,])\+(" + _NUM + r")(?![\w]|[.,]\d)", lambda m: "plus " + _num_words(m.group(1))),
-    (
+    rule(
+        "negative number",
+        r"(?<![\w.,])-(" + _NUM + r")(?![\w]|[.,]\d)",
+        lambda m: "minus " + _num_words(m.group(1)),
+        "fell to -5.",
+        "fell to minus five.",
+    ),
+    rule(
+        "positive number",
+        r"(?<![\w.,])\+(" + _NUM + r")(?![\w]|[.,]\d)",
+        lambda m: "plus " + _num_words(m.group(1)),
+        "rose by +3",
+        "rose by plus three",
+    ),
+    rule(
+        "decimal or thousands",
         r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?!\w|[.,]\d)",
         lambda m: _num_words(m.group(1)),
+        "1,234.5 and 6.0",
+        "one thousand two hundred thirty-four point five and six point oh",
     ),
-    (r"\b(\d+)k\b", lambda m: _int_words(int(m.group(1))) + " thousand"),
+    rule(
+        "thousands with k",
+        r"\b(\d+)k\b",
+        lambda m: _int_words(int(m.group(1))) + " thousand",
+        "10k users",
+        "ten thousand users",
+    ),
     # symbols
-    (r"\b([CF])#", r"\1 sharp"),
-    (r"\b([Cc])\+\+", r"\1 plus plus"),
-    (r"#(\d)", r"number \1"),
-    (r"~\s?(?=\d)", "about "),
-    (r"\s*&\s*", " and "),
-    (r"\s*\+\s*", " plus "),
-    (r"(?<=\d)\s?°", " degrees"),
-    (r"©", " copyright "),
-    (r"(?<!\w)@(?=\w)", "at "),
-    (r"\s@\s", " at "),
-    (r"(?<!\d)%", " percent"),
-    (r"\$(?!\d)", " "),
+    rule("sharp", r"\b([CF])#", r"\1 sharp", "C# and F#", "C sharp and F sharp"),
+    rule("C plus plus", r"\b([Cc])\+\+", r"\1 plus plus", "C++", "C plus plus"),
+    rule("number", r"#(\d)", r"number \1", "#1 fan", "number 1 fan"),
+    rule("ampersand", r"\s*&\s*", " and ", "Tom & Jerry", "Tom and Jerry"),
+    rule("plus", r"\s*\+\s*", " plus ", "1 + 1", "1 plus 1"),
+    rule("degrees", r"(?<=\d)\s?°", " degrees", "turn 90°", "turn 90 degrees"),
+    rule("copyright", r"©", " copyright ", "© 2024", " copyright  2024"),
+    rule("handle", r"(?<!\w)@(?=\w)", "at ", "@hexgrad", "at hexgrad"),
+    rule("at sign", r"\s@\s", " at ", "5 @ 3", "5 at 3"),
+    rule("percent", r"(?<!\d)%(?=[a-z])", "percent ", "%rsp", "percent rsp"),
+    rule("percent sign", r"(?<!\d)%", " percent", "100 %", "100  percent"),
+    rule("dollar sign", r"\$(?!\d)", " ", "$HOME", " HOME"),
+    rule(
+        "slash between words",
+        r"(?<=\w) / (?=\w)",
+        " slash ",
+        "posts / drawings",
+        "posts slash drawings",
+    ),
     # dashes: em dash and spaced hyphens are a comma pause; hyphenated words stay
-    (r"\s*[—―]\s*|\s+--?\s+|\s*--\s*", ", "),
-    (r"\s*–\s*", ", "),
-    (r"(?<![\w-])-+(?=[A-Za-z])", ""),  # "-foo": a flag or a list dash, read the word
-    (r"(?<=\w)-(?=\s|$)|(?<=\s)-(?=\s)", " "),
+    rule(
+        "em dash",
+        r"\s*[—―]\s*|\s+--?\s+|\s*--\s*",
+        ", ",
+        "wait \u2014 what",
+        "wait, what",
+    ),
+    rule("en dash", r"\s*–\s*", ", ", "this \u2013 that", "this, that"),
+    rule(
+        "trailing hyphen",
+        r"(?<=\w)-(?=\s|$)|(?<=\s)-(?=\s)",
+        " ",
+        "pre- and post-",
+        "pre  and post ",
+    ),
+    # 6. other languages: signs, ranges, percent and dashes in their own words
+    rule("ellipsis character", r"…", "...", "Pues\u2026 no", "Pues... no", scope="other"),
+    rule(
+        "dash pause",
+        r"\s*[—―]\s*|\s+--?\s+",
+        ", ",
+        "el 50 \u2014 o m\u00e1s",
+        "el 50, o m\u00e1s",
+        scope="other",
+    ),
+    rule(
+        "range in words",
+        r"(?<![\w.,])(\d+)\s?[-–]\s?(\d+)(?![\w.,]\d)",
+        _other_range,
+        "entre 10-20 personas",
+        "entre 10 a 20 personas",
+        scope="other",
+    ),
+    rule("en dash pause", r"\s*–\s*", ", ", "esto \u2013 aquello", "esto, aquello", scope="other"),
+    rule(
+        "negative number in words",
+        r"(?<![\w.,])-(\d+)(?![\d.,]\d)",
+        _other_minus,
+        "Hace -5 grados",
+        "Hace menos cinco grados",
+        scope="other",
+    ),
+    rule(
+        "ampersand in words",
+        r"\s*&\s*",
+        lambda m, lang: " " + _AND.get(lang, "&") + " ",
+        "Tom & Jerry",
+        "Tom y Jerry",
+        scope="other",
+    ),
+    rule(
+        "percent in words",
+        r"(\d)\s?%",
+        _other_percent,
+        "el 50%",
+        "el 50 por ciento",
+        scope="other",
+    ),
+    # 7. tidy
+    rule(
+        "markup leftovers",
+        r"[*_#|\[\]<>{}`~^\\]",
+        " ",
+        "**bold** a | b `c`",
+        "  bold   a   b  c ",
+        scope="all",
+    ),
+    rule("empty parentheses", r"\(\s*\)", " ", "call f() now", "call f  now", scope="all"),
+    rule("runs of spaces", r"\s+", " ", "a  \n b", "a b", scope="all"),
+    rule(
+        "space before punctuation",
+        r" ([.,!?;:…)])(?!\w)",
+        r"\1",
+        "Great job ! It lives in .git",
+        "Great job! It lives in .git",
+        scope="all",
+    ),
+    rule("space after parenthesis", r"\( ", "(", "( yes)", "(yes)", scope="all"),
+    rule("doubled commas", r",(?:\s*,)+", ",", "wait, , what", "wait, what", scope="all"),
+    rule("comma before a stop", r",\s*([.!?;:])", r"\1", "done, .", "done.", scope="all"),
+    rule("leading punctuation", r"^[\s.,;:!?)]+", "", ", and so", "and so", scope="all"),
+    rule("trailing space", r"\s+$", "", "done ", "done", scope="all"),
 ]
-_EN_RULES = [(re.compile(p), r) for p, r in _EN_RULES]
 
-
-def _english(text):
-    for pattern, repl in _EN_RULES:
-        text = pattern.sub(repl, text)
-    return text
+# The lexicon's words are set aside after the web and key groups (URLs are read whole, even one
+# containing a lexicon word; "Ctrl-C" is a key combination although "ctrl" is a lexicon word) and
+# before every group that could rewrite them.
+_KEEP_BEFORE = next(n for n, r in enumerate(RULES) if r.name == "emoji")

@@ -3,16 +3,24 @@
 Kokoro sees at most 510 phonemes at once, and long inputs come out rushed, so a paragraph longer
 than ``target`` phonemes is split at sentence ends, then at clause marks, then (for a run-on clause
 longer than Kokoro's window) between words. Nothing is ever truncated.
+
+Words misaki does not know go through espeak-ng; each chunk lists them (``oov``), `oov_table`
+counts them over a build (results/oov.csv) and `say` reads one word or sentence the way a post
+would be read, to try a lexicon entry.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
 import re
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from kokoro_narrate import lexicon as lexicons
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +56,38 @@ def count_words(text: str) -> int:
     return sum(1 for token in text.split() if WORD.search(token))
 
 
-class G2P:
-    """misaki for one Kokoro language, with the project lexicon and an out-of-vocabulary log.
+ENGLISH = ("a", "b")
 
+# British and American endings: (pattern, the other spelling), tried when a word is unknown.
+_SPELLINGS = [
+    (r"is(ations?|e[drs]?|ers?|ing)$", r"iz\1"),
+    (r"iz(ations?|e[drs]?|ers?|ing)$", r"is\1"),
+    (r"ys(e[ds]?|ing)$", r"yz\1"),
+    (r"our(s|ed|ing|ite|ites|able)?$", r"or\1"),
+    (r"tre(s)?$", r"ter\1"),
+    (r"ogue(s)?$", r"og\1"),
+    (r"([aeiou])ll(ed|ing|er|ers)$", r"\1l\2"),
+    (r"gement(s)?$", r"gment\1"),
+    (r"gment(s)?$", r"gement\1"),
+]
+
+
+class G2P:
+    """misaki for one Kokoro language, with the lexicon and an out-of-vocabulary log.
+
+    `lexicon` is the user's entries (config/lexicon.yaml); English voices also get the packaged
+    default lexicon under them (`defaults`), the user's entries winning word by word. A British
+    voice leaves out the default entries for words its own dictionary has: those are British
+    spellings it already says the British way.
     Calling it returns (phonemes, oov) where oov lists the words misaki had to guess through
     espeak-ng, so the user knows what to add to config/lexicon.yaml.
     """
 
-    def __init__(self, lang: str, lexicon: dict[str, str] | None = None):
+    def __init__(self, lang: str, lexicon: dict[str, str] | None = None, *, defaults: bool = True):
         self.lang = lang
-        self.lexicon = dict(lexicon or {})
         self._oov: list[str] = []
-        if lang in ("a", "b"):
+        self.composed: Counter = Counter()  # words said from dictionary pieces (see _compose)
+        if lang in ENGLISH:
             self._g2p = _english_g2p(british=lang == "b", fallback=self._fallback(lang == "b"))
         elif lang in ESPEAK_LANGS:
             from misaki import espeak
@@ -71,6 +99,11 @@ class G2P:
             self._g2p = _optional_g2p("zh", "ZHG2P")
         else:
             raise PhonemeError(f"no G2P for language code {lang!r}")
+        entries = {}
+        if defaults and lang in ENGLISH:
+            known = self._g2p.lexicon.golds if lang == "b" else {}
+            entries = {w: v for w, v in lexicons.default_entries().items() if w not in known}
+        self.lexicon = lexicons.Lexicon({**entries, **(lexicon or {})})
 
     def _fallback(self, british: bool):
         from misaki import espeak
@@ -78,25 +111,89 @@ class G2P:
         espeak_fallback = espeak.EspeakFallback(british=british)
 
         def record(token):
+            phonemes = self._compose(token.text)
+            if phonemes:
+                self.composed[token.text] += 1
+                return phonemes, 3
             self._oov.append(token.text)
             return espeak_fallback(token)
 
         return record
 
+    def _gold(self, word: str) -> str | None:
+        """misaki's own (gold) pronunciation of a plain dictionary word, or None."""
+        ps = self._g2p.lexicon.golds.get(word.lower())
+        if isinstance(ps, dict):
+            ps = ps.get("DEFAULT")
+        return ps or None
+
+    def _compose(self, word: str) -> str | None:
+        """Before espeak-ng guesses: a word misaki's dictionary has in pieces.
+
+        * "-ied" of a dictionary "-y" word: copied is copy + /d/ (misaki stems -ed, not -ied).
+        * the other spelling of a word: misaki's dictionaries, British and American alike, have
+          "localization" but not "localisation", "acknowledgement" only in British.
+        * an identifier in camelCase or PascalCase whose parts are all dictionary words or short
+          capitalized acronyms: UIViewController is "UI view controller", getUserName "get user
+          name".
+        * a compound of two dictionary words of 3+ letters, the first stressed: filesystem,
+          webpage, Wireshark, Cloudflare. Of two ways to cut, the shorter first word wins
+          ("user space", not "users pace").
+        Each also in the plural and the possessive (namespaces, Cloudflare's). The pieces are
+        joined without a space: one word in, one phoneme word out.
+        """
+        stem, ending = word, ""
+        if m := re.fullmatch(r"(.+?)('s|s'|')", word):  # possessive: Cloudflare's
+            stem, ending = m.group(1), m.group(2)
+        if not stem.isascii() or not stem.isalpha() or stem.isupper() or len(stem) < 5:
+            return None
+        said = self._compose_stem(stem)
+        if said is None and stem.endswith("s") and (said := self._compose_stem(stem[:-1])):
+            ending = "s" + ending  # a plural: namespaces, webhooks
+        if said is None:
+            return None
+        if ending:
+            said = lexicons.plural_value(f"/{said}/").strip("/")
+        return said
+
+    def _compose_stem(self, word: str) -> str | None:
+        if word.lower().endswith("ied") and (stem := self._gold(word[:-3] + "y")):
+            return stem + "d"
+        for pattern, other in _SPELLINGS:
+            respelled = re.sub(pattern, other, word, count=1)
+            if respelled == word:
+                continue
+            if ps := self._gold(respelled):
+                return ps
+            if respelled.endswith("s") and (ps := self._gold(respelled[:-1])):
+                return lexicons.plural_value(f"/{ps}/").strip("/")
+        parts = re.findall(r"[A-Z]{1,4}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+", word)
+        if len(parts) > 1 and "".join(parts) == word:
+            said = [self._acronym(p) if p.isupper() else self._gold(p) for p in parts]
+            if all(said):
+                return said[0] + "".join(ps.replace("ˈ", "ˌ") for ps in said[1:])
+        for cut in range(3, len(word) - 2):
+            first, second = self._gold(word[:cut]), self._gold(word[cut:])
+            if first and second:
+                return first + second.replace("ˈ", "ˌ")
+        return None
+
+    def _acronym(self, letters: str) -> str | None:
+        return self._g2p.lexicon.get_NNP(letters)[0]
+
     def _apply_lexicon(self, text: str) -> str:
-        """Project lexicon: `word: /phonemes/` pins phonemes, `word: respelling` replaces text."""
-        for word, value in self.lexicon.items():
-            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
-            if value.startswith("/") and value.endswith("/") and self.lang in ("a", "b"):
-                # misaki's own inline syntax: [word](/phonemes/) fixes the phonemes of one token.
-                text = pattern.sub(lambda m, v=value: f"[{m.group(0)}]({v})", text)
-            else:
-                text = pattern.sub(value.strip("/"), text)
-        return text
+        """The lexicon in one pass: respellings replace their word; for English, a phoneme entry
+        becomes misaki's inline ``[word](/phonemes/)``, which fixes that token's phonemes."""
+        return self.lexicon.apply(text, inline_phonemes=self.lang in ENGLISH)
 
     def __call__(self, text: str) -> tuple[str, list[str]]:
         self._oov = []
-        phonemes, _ = self._g2p(self._apply_lexicon(text))
+        text = self._apply_lexicon(text)
+        if self.lang in ENGLISH:
+            phonemes, _ = self._g2p(text)
+        else:  # espeak-ng and misaki ja/zh have no inline phonemes: phonemize around the entries
+            said = (p if p is not None else self._g2p(t)[0] for t, p in self.lexicon.split(text))
+            phonemes = re.sub(r" +(?=[,.!?;:])", "", " ".join(p or "" for p in said))
         phonemes = re.sub(r"\s+", " ", (phonemes or "").replace("❓", "")).strip()
         return phonemes, sorted(set(self._oov))
 
@@ -245,12 +342,94 @@ def read_chunks(path) -> list[Chunk]:
 
 
 def load_lexicon(path) -> dict[str, str]:
-    """config/lexicon.yaml: {word: /phonemes/ or respelling}; missing file means empty."""
-    import yaml
+    """config/lexicon.yaml: {word: /phonemes/ or respelling}; missing file means empty. The
+    packaged default lexicon is not included: G2P adds it under these entries."""
+    try:
+        return lexicons.load(path)
+    except lexicons.LexiconError as error:
+        raise PhonemeError(str(error)) from None
 
-    if path is None or not Path(path).is_file():
-        return {}
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise PhonemeError(f"{path}: expected 'word: /phonemes/' or 'word: respelling' lines.")
-    return {str(k): v for k, v in data.items()}
+
+# -- out-of-vocabulary words over a build --------------------------------------------------------
+
+OOV_FIELDS = ("word", "count", "posts")
+
+
+@dataclass(frozen=True)
+class OovRow:
+    word: str
+    count: int  # times it is spoken, over all posts
+    posts: tuple[str, ...]  # the posts that say it, sorted
+
+
+def oov_counts(chunks: list[Chunk]) -> Counter:
+    """How often each espeak-fallback word is spoken in one post's chunks: its whole-word
+    occurrences in each chunk that reports it (at least once per such chunk)."""
+    counts: Counter = Counter()
+    for chunk in chunks:
+        for word in chunk.oov:
+            found = len(re.findall(rf"(?<!\w){re.escape(word)}(?!\w)", chunk.text))
+            counts[word] += max(1, found)
+    return counts
+
+
+def oov_table(phoneme_files) -> list[OovRow]:
+    """results/phonemes/{lang}/{post}.jsonl files -> one row per OOV word: how often it is
+    spoken and in which posts; most frequent first. A post phonemized for several English voices
+    (American and British) counts once, with the larger of its counts."""
+    per_post: dict[str, Counter] = defaultdict(Counter)
+    for path in phoneme_files:
+        post = Path(path).stem
+        counts = oov_counts(read_chunks(path))
+        for word, count in counts.items():
+            per_post[post][word] = max(per_post[post][word], count)
+    total: Counter = Counter()
+    posts: dict[str, set] = defaultdict(set)
+    for post, counts in per_post.items():
+        total.update(counts)
+        for word in counts:
+            posts[word].add(post)
+    rows = [OovRow(word, total[word], tuple(sorted(posts[word]))) for word in total]
+    return sorted(rows, key=lambda row: (-row.count, row.word.casefold(), row.word))
+
+
+def write_oov_table(rows: list[OovRow], path) -> None:
+    """results/oov.csv: word, count, posts (separated by spaces); written whole, then renamed."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(OOV_FIELDS)
+        for row in rows:
+            writer.writerow([row.word, row.count, " ".join(row.posts)])
+    tmp.replace(path)
+
+
+# -- one word or sentence, read as a post would be -------------------------------------------------
+
+# The language a post declares (ISO) for each Kokoro language code.
+ISO_LANGS = {"a": "en", "b": "en", "e": "es", "f": "fr", "h": "hi", "i": "it", "j": "ja"}
+ISO_LANGS |= {"p": "pt", "z": "zh"}
+
+
+@dataclass(frozen=True)
+class Said:
+    text: str  # as given
+    spoken: str  # after normalization: the words that are phonemized
+    phonemes: str  # what Kokoro would be given (split with chunk_paragraph if over 510)
+    oov: list[str]  # words that went through the espeak fallback
+
+
+def say(
+    text: str, lang: str = "a", lexicon: dict[str, str] | None = None, *, g2p: G2P | None = None
+) -> Said:
+    """`text` through the same normalize + lexicon + G2P path as a post, for a voice of Kokoro
+    language `lang`; `lexicon` is the user's entries (load_lexicon(config["lexicon"])), or pass a
+    ready `g2p` to read several texts. For trying a lexicon entry: the `say` target synthesizes
+    the returned `.phonemes`."""
+    from kokoro_narrate.normalize import normalize
+
+    g2p = g2p or G2P(lang, lexicon)
+    spoken = normalize(text, ISO_LANGS.get(g2p.lang, "en"), keep=frozenset(g2p.lexicon.entries))
+    phonemes, oov = g2p(spoken)
+    return Said(text, spoken, phonemes, oov)

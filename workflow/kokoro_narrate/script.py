@@ -46,7 +46,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from kokoro_narrate import frontmatter
 from kokoro_narrate.frontmatter import PostError
-from kokoro_narrate.normalize import normalize, url_domain
+from kokoro_narrate.normalize import normalize, replace_urls, site_name, url_domain
 
 log = logging.getLogger(__name__)
 
@@ -681,43 +681,6 @@ def _html_events(source: str) -> list[tuple]:
 
 # -- inline -------------------------------------------------------------------------------------
 
-# TODO(normalize): the URL pattern and the site's name belong to normalize.py; use
-# normalize.site_name (and its URL pattern) once it is on main, and drop these two.
-_BARE_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+", re.I)
-_KNOWN_SITES = {
-    "github.com": "GitHub",
-    "gist.github.com": "GitHub",
-    "gitlab.com": "GitLab",
-    "docs.python.org": "the Python docs",
-    "python.org": "the Python website",
-    "stackoverflow.com": "Stack Overflow",
-    "wikipedia.org": "Wikipedia",
-    "youtube.com": "YouTube",
-    "youtu.be": "YouTube",
-    "twitter.com": "Twitter",
-    "x.com": "X",
-    "medium.com": "Medium",
-    "npmjs.com": "npm",
-    "pypi.org": "PyPI",
-    "huggingface.co": "Hugging Face",
-    "developer.mozilla.org": "MDN",
-    "news.ycombinator.com": "Hacker News",
-    "reddit.com": "Reddit",
-}
-
-
-def site_name(url: str) -> str:
-    """Stand-in for normalize.site_name: "GitHub", "the Python docs", else the domain's name."""
-    host = url_domain(url).lower()
-    for known in (host, host.split(".", 1)[-1]):
-        if known in _KNOWN_SITES:
-            return _KNOWN_SITES[known]
-    labels = [p for p in host.split(".") if p]
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in ("co", "com", "org", "ac"):
-        labels = labels[:-1]  # example.co.uk
-    return labels[-2] if len(labels) >= 2 else host
-
-
 _URL_LIKE = re.compile(r"(?:https?://|ftp://|www\.)\S+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.I)
 # A mention of a site, kept out of the text until runs of them are joined: \x02name\x03.
 _SITE = re.compile("\x02([^\x03]*)\x03")
@@ -735,13 +698,8 @@ def _mention(url: str, options: ScriptOptions) -> str:
 
 
 def _text_urls(text: str, options: ScriptOptions) -> str:
-    def one(m):
-        u, tail = m.group(), ""
-        while u and u[-1] in ".,;:!?":
-            u, tail = u[:-1], u[-1] + tail
-        return _mention(u, options) + tail
-
-    return _BARE_URL.sub(one, text)
+    """Bare URLs in text, each a site mention (normalize owns the URL pattern)."""
+    return replace_urls(text, say=lambda url: _mention(url, options))
 
 
 def _and(names: list[str]) -> str:
