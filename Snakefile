@@ -26,6 +26,7 @@ rule all:
         all_narrations,
         all_timings,
         "results/manifest.csv",
+        "results/oov.csv",
         "results/matrix.csv",
         "results/matrix.html",
 

@@ -219,7 +219,7 @@ def test_clean_lists_then_removes_outputs_of_a_removed_voice(built):
     assert "results/narrations/hello/bm_george_hello.wav" in listed
     assert "af_heart_hello" not in listed
     assert (built / "results/narrations/hello/bm_george_hello.wav").exists()
-    snakemake(built, "clean", "--config", "clean_remove=true")
+    snakemake(built, "clean", "--config", "clean=remove")
     assert not (built / "results/narrations/hello/bm_george_hello.wav").exists()
     assert not (built / "results/synthesis/bm_george").exists()
     assert (built / WAV).exists()

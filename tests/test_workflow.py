@@ -45,7 +45,7 @@ def test_every_output_exists(built):
             assert (built / f"results/narrations/{post}/{voice}_{post}.json").is_file()
             assert (built / f"logs/synthesis/{voice}/{post}.log").is_file()
             assert (built / f"benchmarks/synthesis/{voice}/{post}.tsv").is_file()
-    for name in ("manifest.csv", "matrix.csv", "matrix.html", "matrix/index.html"):
+    for name in ("manifest.csv", "oov.csv", "matrix.csv", "matrix.html", "matrix/index.html"):
         assert (built / "results" / name).is_file()
 
 
@@ -112,6 +112,15 @@ def test_the_model_loads_once_per_build_and_reports_progress(built):
     assert len(loaded) == 1  # the first job with a miss filled the cache for all five
     made = re.findall(r"synthesized (\d+) chunks, ", logs[loaded[0]])
     assert sum(map(int, made)) == 24 and "ETA" in logs[loaded[0]]
+
+
+def test_say_speaks_a_sentence_in_one_voice(built):
+    snakemake(built, "results/say/bm_george.wav", "--config", "say=Kokoro-82M, on GitHub.")
+    audio, sr = sf.read(built / "results/say/bm_george.wav")
+    assert sr == 24000 and 1.0 < len(audio) / sr < 30
+    assert abs(pyloudnorm.Meter(sr).integrated_loudness(audio) + 16) < 0.5
+    log = (built / "logs/say/bm_george.log").read_text()
+    assert "'Kokoro-82M, on GitHub.' is read as" in log and "82" in log
 
 
 def test_noop_rebuild_runs_nothing(built):

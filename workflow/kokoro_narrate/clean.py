@@ -68,6 +68,6 @@ def clean(declared: dict[str, set[tuple]], remove: bool, root=".") -> list[str]:
         len(files),
         " removed"
         if remove
-        else "; remove them with: snakemake --cores 1 clean --config clean_remove=true",
+        else "; remove them with: snakemake --cores 1 clean --config clean=remove",
     )
     return files

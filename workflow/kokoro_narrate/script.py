@@ -1054,9 +1054,16 @@ def _plain_title(items: list[Item]) -> str | None:
 
 
 def parse_post(
-    data: bytes, path: str, lang: str = "en", options: ScriptOptions = ScriptOptions()
+    data: bytes,
+    path: str,
+    lang: str = "en",
+    options: ScriptOptions = ScriptOptions(),
+    keep: frozenset = frozenset(),
 ) -> Post:
-    """Parse one post (Markdown, MDX or plain text, by its suffix) into its narration script."""
+    """Parse one post (Markdown, MDX or plain text, by its suffix) into its narration script.
+
+    `keep` holds the user lexicon's words: the normalizer leaves them as written ("500px") so the
+    phonemes stage finds them."""
     options.check()
     front, text = frontmatter.read(data, path)
     for warning in front.warnings:
@@ -1096,7 +1103,7 @@ def parse_post(
         for n, (parts, line) in enumerate((f for f in footnotes if f[0]), 1):
             items.append(Item("paragraph", f"Footnote {n}. " + " ".join(parts), line, None, n == 1))
 
-    paragraphs = _speak(items, body.split("\n"), path, post_lang or lang)
+    paragraphs = _speak(items, body.split("\n"), path, post_lang or lang, keep)
     if not skip and not only_blocks and all(p.kind in ("title", "added") for p in paragraphs):
         raise PostError(
             f"{path}:{fm_lines + 1}: nothing to read aloud in lines {fm_lines + 1}-"
@@ -1135,13 +1142,15 @@ def _title(items: list[Item], title: str | None, options: ScriptOptions) -> str 
     return None
 
 
-def _speak(items: list[Item], source_lines: list[str], path, lang: str) -> list[Paragraph]:
+def _speak(
+    items: list[Item], source_lines: list[str], path, lang: str, keep: frozenset = frozenset()
+) -> list[Paragraph]:
     """Normalize each item into the words to speak; number the paragraphs that have words."""
     paragraphs = []
     carry = False  # the pause of a paragraph that turned out to have no words
     for item in items:
         _check_long_words(item.text, item.line, source_lines, path)
-        said = normalize(item.text, lang)
+        said = normalize(item.text, lang, keep=keep)
         if item.kind == "list_item":
             said = _sentence(said)
         if not re.search(r"\w", said):

@@ -115,6 +115,27 @@ def post_id(path: str) -> str:
     return slug
 
 
+def one_of(names) -> str:
+    """A regex matching exactly these names, sharing prefixes, so matching one of a thousand post
+    ids costs a character walk, not a thousand tries (Snakemake matches every file it plans
+    against the rules' wildcard constraints)."""
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node) -> str:
+        branches = [re.escape(c) + pattern(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie) or "(?!)"
+
+
 def find_posts(patterns) -> list[str]:
     """Every path the `posts` glob(s) match, sorted; hidden files and folders are left out."""
     patterns = [patterns] if isinstance(patterns, str) else list(patterns)

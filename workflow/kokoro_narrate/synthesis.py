@@ -274,3 +274,19 @@ def resynthesize(records: list[dict], work: Work, engine: Engine, cache: ChunkCa
         wanted[key] = (chunk, work)
     log.warning("re-synthesizing %d chunks the cache lost", len(wanted))
     fill(wanted, engine, cache)
+
+
+def speak(text: str, lang: str, lexicon: dict, work: Work, engine: Engine) -> list:
+    """`text` as a post's paragraph would be said (normalizer, lexicon, G2P, chunking) in the
+    voice of `work`: the audio of each piece, for the `say` target. Logs the phonemes, so an
+    entry can be checked by eye and by ear before a build."""
+    from .phonemes import G2P, KOKORO_WINDOW, chunk_paragraph, say
+
+    g2p = G2P(lang, lexicon)
+    said = say(text, lang, g2p=g2p)
+    log.info("%r is read as %r: %s", text, said.spoken, said.phonemes)
+    if said.oov:
+        log.warning("through the espeak fallback: %s", ", ".join(said.oov))
+    pieces, _ = chunk_paragraph(said.spoken, g2p, KOKORO_WINDOW)
+    requests = [Request(ps, work.load_pack(), work.speed, n) for n, (_, ps) in enumerate(pieces)]
+    return [entry.audio for entry in engine.synthesize_many(requests)]

@@ -3,7 +3,7 @@
 
 rule clean:
     """List the outputs, logs and benchmarks of posts and voices the config no longer names;
-    with --config clean_remove=true, remove them."""
+    with --config clean=remove, remove them."""
     log:
         "logs/clean.log",
     localrule: True
@@ -11,6 +11,6 @@ rule clean:
         "../envs/kokoro-narrate.yaml"
     params:
         declared=declared_outputs,
-        delete=config["clean_remove"],
+        delete=config["clean"] == "remove",
     script:
         "../scripts/clean.py"

@@ -17,9 +17,7 @@ from kokoro_narrate import settings as narrate_settings
 validate(config, "../schemas/config.schema.yaml")
 
 try:
-    SETTINGS = narrate_settings.load(
-        config, memo_dir=".snakemake/kokoro-narrate/digests"
-    )
+    SETTINGS = narrate_settings.load(config, memo_dir=".snakemake/kokoro-narrate")
 except narrate_settings.ConfigError as err:
     raise WorkflowError(f"kokoro-narrate: {err}") from None
 
@@ -36,6 +34,13 @@ VOICES_DIR = config["model"].get("voices_dir")
 # digests of model files and the resolved device, remembered between runs (per host)
 MEMO_DIR = ".snakemake/kokoro-narrate"
 PHONEMES = "results/phonemes/{lang}/{post}.jsonl"
+# inputs that are the same for every job: lists, not functions (a function is called, and its
+# signature inspected, for every job, which a blog of a thousand posts feels while planning)
+LEXICON = [config["lexicon"]] if Path(config["lexicon"]).is_file() else []
+# local weights and model config: inputs of every synthesis job
+MODEL_FILES = [
+    config["model"][k] for k in ("weights", "config") if config["model"].get(k)
+]
 # what every job that may run the model needs to build it (synthesis, and narration's repairs)
 ENGINE = {
     "model": config["model"],
@@ -46,71 +51,78 @@ ENGINE = {
 
 
 wildcard_constraints:
-    post="|".join(map(re.escape, SETTINGS.posts)),
-    voice="|".join(map(re.escape, SETTINGS.voices)),
+    post=narrate_settings.one_of(SETTINGS.posts),
+    voice=narrate_settings.one_of(SETTINGS.voices),
     lang="[a-z]",
 
 
-def post_source(wildcards):
+# Every job's inputs and parameters are looked up in tables made once here, through one function
+# per rule: Snakemake calls each input or params function, and inspects its signature, for every
+# job, which a blog of a thousand posts in five voices (13,000 jobs) feels while planning.
+
+
+def _script_table():
+    table = {}
+    for post in SETTINGS.posts.values():
+        readable = post.readable and not post.problem
+        table[post.id] = (
+            {"post": [post.path] if readable else []},
+            {"problem": post.problem or "", "lang": post.lang},
+        )
+    return table
+
+
+def _pair_table():
+    table = {}
+    for post_id, voice_id in PAIRS:
+        voice = SETTINGS.voice(voice_id)
+        files = SETTINGS.voice_files(voice_id, VOICES_DIR)
+        speed = SETTINGS.posts[post_id].speed
+        inputs = {
+            "phonemes": PHONEMES.format(lang=voice.lang, post=post_id),
+            "voice_files": files,
+        }
+        params = {
+            "voice": {
+                "id": voice.id,
+                "lang": voice.lang,
+                "components": [list(c) for c in voice.components],
+            },
+            "speed": speed,
+            # a replaced file (even a copy with its old date) changes these: the job reruns
+            "digests": {f: SETTINGS.model_files[f] for f in MODEL_FILES + files},
+        }
+        table[post_id, voice_id] = (inputs, params)
+    return table
+
+
+SCRIPT_TABLE = _script_table()
+PAIR_TABLE = _pair_table()
+
+
+def script_inputs(wildcards):
     """The post file; none for a post that cannot be read (its script job fails and says why)."""
-    post = SETTINGS.posts[wildcards.post]
-    return [post.path] if post.readable and not post.problem else []
+    return SCRIPT_TABLE[wildcards.post][0]
 
 
-def post_problem(wildcards):
-    return SETTINGS.posts[wildcards.post].problem or ""
+def script_params(wildcards):
+    """The post's language, and the problem planning found in it (its job fails with it)."""
+    return SCRIPT_TABLE[wildcards.post][1]
 
 
-def post_lang(wildcards):
-    return SETTINGS.posts[wildcards.post].lang
+def synthesis_inputs(wildcards):
+    """The phonemes of the voice's language, and the voice's local .pt files."""
+    return PAIR_TABLE[wildcards.post, wildcards.voice][0]
 
 
-def voice_phonemes(wildcards):
-    lang = SETTINGS.voice(wildcards.voice).lang
-    return PHONEMES.format(lang=lang, post=wildcards.post)
+def pair_params(wildcards):
+    """Voice, speed and the digests of every file that shapes the pair's audio."""
+    return PAIR_TABLE[wildcards.post, wildcards.voice][1]
 
 
 def voice_files(wildcards):
-    """Local .pt files of a voice: inputs, so replacing one rebuilds its narrations."""
+    """Local .pt files of a voice (the say target's inputs)."""
     return SETTINGS.voice_files(wildcards.voice, VOICES_DIR)
-
-
-def model_files(wildcards=None):
-    """Local weights and model config: inputs of every synthesis job."""
-    return [
-        config["model"][key]
-        for key in ("weights", "config")
-        if config["model"].get(key)
-    ]
-
-
-def voice_params(wildcards):
-    voice = SETTINGS.voice(wildcards.voice)
-    return {
-        "id": voice.id,
-        "lang": voice.lang,
-        "components": [list(c) for c in voice.components],
-    }
-
-
-def file_digests(wildcards):
-    """sha256 of the model files and voice tensors a synthesis job reads: a replaced file (even
-    one copied with its old modification time) changes the params and reruns the job."""
-    files = model_files() + voice_files(wildcards)
-    return {path: SETTINGS.model_files[path] for path in files}
-
-
-def phonemes_pattern(wildcards):
-    """Where every post's phonemes are (for the prefill), as a pattern Snakemake leaves alone."""
-    return PHONEMES
-
-
-def post_speed(wildcards):
-    return SETTINGS.posts[wildcards.post].speed
-
-
-def lexicon_file(wildcards):
-    return [config["lexicon"]] if Path(config["lexicon"]).is_file() else []
 
 
 def narration_wav(post, voice):
@@ -127,6 +139,11 @@ def all_timings(wildcards=None):
 
 def all_synthesized(wildcards=None):
     return [f"results/synthesis/{voice}/{post}.jsonl" for post, voice in PAIRS]
+
+
+def all_phonemes(wildcards=None):
+    """Each phoneme file the build makes, once."""
+    return sorted(set(all_pair_phonemes()))
 
 
 def all_pair_phonemes(wildcards=None):

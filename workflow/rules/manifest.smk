@@ -3,8 +3,6 @@ rule manifest:
     input:
         wavs=all_narrations,
         timings=all_timings,
-        synthesized=all_synthesized,
-        phonemes=all_pair_phonemes,
     output:
         report(
             "results/manifest.csv",

@@ -2,8 +2,6 @@ rule matrix:
     """Every post in every voice on one offline page, excerpts first, plus the pivot table."""
     input:
         manifest="results/manifest.csv",
-        narrations=all_narrations,
-        timings=all_timings,
     output:
         matrix=report(
             directory("results/matrix"),

@@ -19,7 +19,7 @@ rule narration:
         loudness=config["loudness"],
         cache_dir=config["cache_dir"],
         engine=ENGINE,
-        speed=post_speed,
+        pair=pair_params,
         memo_dir=MEMO_DIR,
         version=STAGE_VERSIONS["narration"],
     script:

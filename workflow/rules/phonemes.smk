@@ -2,7 +2,7 @@ rule phonemes:
     """Narration script -> misaki phonemes, split into chunks Kokoro reads at a natural pace."""
     input:
         script="results/scripts/{post}.jsonl",
-        lexicon=lexicon_file,
+        lexicon=LEXICON,
     output:
         "results/phonemes/{lang}/{post}.jsonl",
     log:
@@ -17,3 +17,20 @@ rule phonemes:
         version=STAGE_VERSIONS["phonemes"],
     script:
         "../scripts/phonemes.py"
+
+
+rule oov:
+    """Every word the build sent to the espeak fallback, how often and in which posts: what to
+    add to config/lexicon.yaml."""
+    input:
+        all_phonemes,
+    output:
+        "results/oov.csv",
+    log:
+        "logs/oov.log",
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    params:
+        version=STAGE_VERSIONS["phonemes"],
+    script:
+        "../scripts/oov.py"

@@ -1,7 +1,8 @@
 rule script:
     """Markdown post -> the exact words to be spoken, one paragraph per JSON line."""
     input:
-        post=post_source,
+        unpack(script_inputs),
+        lexicon=LEXICON,
     output:
         "results/scripts/{post}.jsonl",
     log:
@@ -10,9 +11,8 @@ rule script:
     conda:
         "../envs/kokoro-narrate.yaml"
     params:
-        lang=post_lang,
+        post=script_params,
         options=config["script"],
-        problem=post_problem,
         version=STAGE_VERSIONS["script"],
     script:
         "../scripts/script.py"

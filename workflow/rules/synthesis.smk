@@ -5,9 +5,8 @@ rule synthesis:
     model loaded once (kokoro_narrate.synthesis); the others read theirs from the cache.
     """
     input:
-        phonemes=voice_phonemes,
-        voice_files=voice_files,
-        model_files=model_files,
+        unpack(synthesis_inputs),
+        model_files=MODEL_FILES,
     output:
         "results/synthesis/{voice}/{post}.jsonl",
     log:
@@ -20,14 +19,41 @@ rule synthesis:
     resources:
         gpu=1,
     params:
-        voice=voice_params,
-        speed=post_speed,
+        pair=pair_params,
         engine=ENGINE,
         cache_dir=config["cache_dir"],
-        digests=file_digests,
         prefill=config["synthesis"]["prefill"],
-        phonemes_pattern=phonemes_pattern,
+        phonemes_dir="results/phonemes",
         memo_dir=MEMO_DIR,
         version=STAGE_VERSIONS["synthesis"],
     script:
         "../scripts/synthesis.py"
+
+
+rule say:
+    """Speak config `say` in one voice, normalized like a narration, to hear a lexicon entry
+    before a build: snakemake --cores 1 results/say/af_heart.wav --config say="Kokoro-82M".
+    """
+    input:
+        lexicon=LEXICON,
+        voice_files=voice_files,
+        model_files=MODEL_FILES,
+    output:
+        wav="results/say/{voice}.wav",
+        timing="results/say/{voice}.json",
+    log:
+        "logs/say/{voice}.log",
+    conda:
+        "../envs/kokoro-narrate.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=1,
+    params:
+        text=config["say"],
+        engine=ENGINE,
+        speed=config["speed"],
+        pauses=config["pauses"],
+        loudness=config["loudness"],
+        memo_dir=MEMO_DIR,
+    script:
+        "../scripts/say.py"

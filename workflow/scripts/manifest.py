@@ -6,6 +6,5 @@ log_to_file(snakemake.log[0])
 rows = manifest.rows(snakemake.params.pairs, snakemake.params.skipped)
 manifest.write_manifest(manifest.build_manifest(rows), snakemake.output[0])
 # this project's entries, recorded in the (possibly shared) cache so no other project prunes them
-ChunkCache(snakemake.params.cache_dir).record_project(
-    ".", referenced_keys(snakemake.input.synthesized)
-)
+synthesized = [pair["files"]["synthesized"] for pair in snakemake.params.pairs]
+ChunkCache(snakemake.params.cache_dir).record_project(".", referenced_keys(synthesized))

@@ -13,7 +13,7 @@ def repair(lost):
     plan = settings.load(snakemake.config, memo_dir=memo_dir)
     voice_work = synthesis.voice_work_for(snakemake.params.engine["model"], plan.voices, memo_dir)
     digest, load_pack = voice_work(snakemake.wildcards.voice)
-    work = synthesis.Work([], digest, snakemake.params.speed, load_pack)
+    work = synthesis.Work([], digest, snakemake.params.pair["speed"], load_pack)
     engine = synthesis.open_engine(snakemake.params.engine, snakemake.threads, memo_dir)
     synthesis.resynthesize(lost, work, engine, cache)
 

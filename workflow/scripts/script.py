@@ -1,17 +1,19 @@
 # Rule script: thin on purpose (Snakemake reruns a rule's jobs when this file changes); the logic
 # is kokoro_narrate.script.
-from kokoro_narrate import log_to_file, script
+from kokoro_narrate import log_to_file, phonemes, script
 
 log_to_file(snakemake.log[0])
-if snakemake.params.problem:  # found in the front matter while the workflow was planned
-    raise script.PostError(snakemake.params.problem)
+if snakemake.params.post["problem"]:  # found while the workflow was planned
+    raise script.PostError(snakemake.params.post["problem"])
 (path,) = snakemake.input.post
 with open(path, "rb") as source:
     data = source.read()
+lexicon = phonemes.load_lexicon(snakemake.input.lexicon[0] if snakemake.input.lexicon else None)
 post = script.parse_post(
     data,
     path,
-    lang=snakemake.params.lang,
+    lang=snakemake.params.post["lang"],
     options=script.ScriptOptions(**snakemake.params.options),
+    keep=frozenset(lexicon),
 )
 script.write_script(post.paragraphs, snakemake.output[0])

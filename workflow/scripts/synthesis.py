@@ -12,16 +12,16 @@ plan = settings.load(snakemake.config, memo_dir=memo_dir)
 voice_work = synthesis.voice_work_for(snakemake.params.engine["model"], plan.voices, memo_dir)
 digest, load_pack = voice_work(snakemake.wildcards.voice)
 work = synthesis.Work(
-    phonemes.read_chunks(snakemake.input.phonemes), digest, snakemake.params.speed, load_pack
+    phonemes.read_chunks(snakemake.input.phonemes),
+    digest,
+    snakemake.params.pair["speed"],
+    load_pack,
 )
 build = None
 if snakemake.params.prefill:
-    pattern = snakemake.params.phonemes_pattern
+    folder = snakemake.params.phonemes_dir
     build = partial(
-        synthesis.build_work,
-        plan,
-        lambda post, lang: pattern.format(post=post, lang=lang),
-        voice_work,
+        synthesis.build_work, plan, lambda post, lang: f"{folder}/{lang}/{post}.jsonl", voice_work
     )
 engine = synthesis.open_engine(snakemake.params.engine, snakemake.threads, memo_dir)
 chunks = synthesis.synthesize_post(work, engine, ChunkCache(snakemake.params.cache_dir), build)
