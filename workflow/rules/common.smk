@@ -198,6 +198,7 @@ def declared_outputs(wildcards=None):
     return [
         ("results/scripts/{post}.jsonl", posts),
         ("logs/script/{post}.log", posts),
+        ("benchmarks/script/{post}.tsv", posts),
         ("results/phonemes/{lang}/{post}.jsonl", langs),
         ("logs/phonemes/{lang}/{post}.log", langs),
         ("benchmarks/phonemes/{lang}/{post}.tsv", langs),

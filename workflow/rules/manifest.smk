@@ -11,6 +11,8 @@ rule manifest:
         ),
     log:
         "logs/manifest/manifest.log",
+    benchmark:
+        "benchmarks/manifest/manifest.tsv"
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

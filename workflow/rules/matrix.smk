@@ -19,6 +19,8 @@ rule matrix:
         ),
     log:
         "logs/matrix/matrix.log",
+    benchmark:
+        "benchmarks/matrix/matrix.tsv"
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

@@ -28,6 +28,8 @@ rule oov:
         "results/oov.csv",
     log:
         "logs/oov.log",
+    benchmark:
+        "benchmarks/oov/oov.tsv"
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

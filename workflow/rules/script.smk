@@ -7,6 +7,8 @@ rule script:
         "results/scripts/{post}.jsonl",
     log:
         "logs/script/{post}.log",
+    benchmark:
+        "benchmarks/script/{post}.tsv"
     priority: 2
     conda:
         "../envs/kokoro-narrate.yaml"

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""A whole blog end to end: stage times, model loads, times real time, memory; and the plain loop.
+
+    # CPU, real weights, the repo's corpus, the README's --cores 1 (the loop gets 1 thread)
+    python bench/throughput.py --corpus corpus --weights-dir ~/.cache/kokoro-dequant \\
+        --voice jf_alpha:a --cores 1 --loop
+    # a generated blog of about 10 hours of audio on a GPU (full-size random model there)
+    python bench/throughput.py --hours 10 --random-model --device cuda --cores 16 --loop
+
+It builds a folder with the posts (given, or generated from the sentences of corpus/ so every
+paragraph is new) and a config, runs the README's command (`snakemake --cores N --resources
+gpu=1`) and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs'
+wall times from benchmarks/, so parallel jobs overlap), model loads (from the logs), times real
+time for synthesis (audio / the synthesis jobs' seconds) and end to end (audio / the whole
+process), peak RSS per stage and peak GPU memory (from the synthesis log). With --loop it then
+times bench/loop.py on the same posts, voice and threads as a whole process, and prints both costs
+per second of audio.
+
+For a GPU machine without misaki or spaCy: `--stage prepare` here makes the scripts and phonemes
+(and copies the workflow's metadata with them), `--stage rest --workdir DIR` there does the rest
+(without --text in the loop: KModel over the same phoneme chunks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from common import REPO, model_config, snakemake_command
+
+STAGES = ("script", "phonemes", "synthesis", "narration", "manifest", "oov", "matrix")
+WORDS_PER_HOUR = 10_000  # Kokoro reads plain prose at about 165-180 words a minute
+
+
+def sentences() -> list[str]:
+    """Prose sentences of the repo's English posts, through the project's own front end."""
+    sys.path.insert(0, str(REPO / "workflow"))
+    from kokoro_narrate.script import parse_post
+
+    found = []
+    for path in ("corpus/long-essay.md", "corpus/medium-guide.md", "corpus/short-note.md"):
+        post = parse_post((REPO / path).read_bytes(), path)
+        for p in post.paragraphs:
+            if p.kind == "paragraph":
+                found += [s for s in re.split(r"(?<=[.!?])\s+", p.text) if len(s.split()) > 4]
+    return found
+
+
+def generate(folder: Path, hours: float, seed: int = 7) -> int:
+    """Posts of about 1,300 words, each paragraph a new mix of corpus sentences."""
+    rng = random.Random(seed)
+    pool = sentences()
+    words_left = int(hours * WORDS_PER_HOUR)
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    while words_left > 0:
+        n += 1
+        body = [f"---\ntitle: Field notes, part {n}\ndate: 2026-01-{n % 28 + 1:02d}\n---\n"]
+        words = 0
+        for k in range(1, 12):
+            if k % 4 == 0:
+                body.append(f"## Section {k // 4} of part {n}\n")
+            picked = rng.sample(pool, 5)
+            body.append(f"Paragraph {k} of part {n}. " + " ".join(picked) + "\n")
+            words += sum(len(s.split()) for s in picked) + 5
+        (folder / f"part-{n:03d}.md").write_text("\n".join(body), encoding="utf-8")
+        words_left -= words
+    return n
+
+
+def random_model(folder: Path) -> Path:
+    sys.path.insert(0, str(REPO / "bench"))
+    import gpu_model
+
+    if not (folder / "config.json").is_file():
+        gpu_model.build(folder)
+    return folder
+
+
+def stage_table(workdir: Path) -> dict[str, dict[str, float]]:
+    import pandas as pd
+
+    table = {}
+    for stage in STAGES:
+        files = list((workdir / "benchmarks" / stage).rglob("*.tsv"))
+        if not files:
+            continue
+        frames = [pd.read_csv(f, sep="\t") for f in files]
+        table[stage] = {
+            "jobs": len(files),
+            "seconds": sum(float(f.s.iloc[0]) for f in frames),
+            "peak_rss_mb": max(float(f.max_rss.iloc[0]) for f in frames),
+        }
+    return table
+
+
+def logs_say(workdir: Path, pattern: str) -> list[str]:
+    out = []
+    for log in (workdir / "logs").rglob("*.log"):
+        out += re.findall(pattern, log.read_text(errors="replace"))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--corpus", type=Path, help="a folder of posts")
+    where.add_argument("--hours", type=float, help="generate a blog of about this much audio")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--weights-dir", type=Path, help="config.json, one .pth, voices/")
+    model.add_argument("--random-model", action="store_true", help="full-size, random weights")
+    parser.add_argument("--voice", default="af_heart", help="name or name:lang")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--cores", type=int, default=1)
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--stage", choices=("all", "prepare", "rest"), default="all")
+    parser.add_argument("--loop", action="store_true", help="also time the plain loop")
+    parser.add_argument("--text-loop", action="store_true", help="the loop with KPipeline's G2P")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kokoro-narrate-throughput-"))
+    name, _, lang = args.voice.partition(":")
+    if args.stage != "rest":
+        corpus = workdir / "corpus"
+        if args.corpus:
+            corpus.mkdir(parents=True, exist_ok=True)
+            for post in args.corpus.glob("*.md"):
+                (corpus / post.name).write_bytes(post.read_bytes())
+        else:
+            generate(corpus, args.hours or 1.0)
+        folder = random_model(workdir / "model") if args.random_model else args.weights_dir
+        (workdir / "config").mkdir(parents=True, exist_ok=True)
+        config = {
+            "posts": "corpus/*.md",
+            "voices": [{"name": name, "lang": lang} if lang else name],
+            "threads": args.cores,
+            "device": args.device,
+            "synthesis": {"dtype": args.dtype},
+            "model": model_config(Path(folder).expanduser().resolve()),
+            "lexicon": str(REPO / "config" / "lexicon.yaml"),
+        }
+        (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    configfile = workdir / "config" / "config.yaml"
+    command = snakemake_command(workdir, configfile, args.cores)
+    if args.stage == "prepare":
+        command += ["--until", "phonemes"]
+    print("build folder:", workdir)
+    print("command:", " ".join(command))
+    start = time.monotonic()
+    with open(workdir / f"snakemake-{args.stage}.log", "w") as log:
+        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
+    wall = time.monotonic() - start
+    if done.returncode:
+        sys.exit(f"the build failed: see {workdir / f'snakemake-{args.stage}.log'}")
+    if args.stage == "prepare":
+        print(f"scripts and phonemes made in {wall:.1f} s; carry {workdir} to the GPU machine")
+        return
+
+    import pandas as pd
+
+    manifest = pd.read_csv(workdir / "results" / "manifest.csv")
+    manifest = manifest[manifest.status == "narrated"]
+    audio_s = float(manifest.duration_s.sum())
+    chunks = sum(
+        len(p.read_text().splitlines()) for p in (workdir / "results/synthesis").rglob("*.jsonl")
+    )
+    stages = stage_table(workdir)
+    loads = len(logs_say(workdir, r"loaded Kokoro"))
+    gpu = [float(g) for g in logs_say(workdir, r"GPU memory: ([\d.]+) GiB")]
+    print(f"\nposts {len(manifest)}, chunks {chunks}, audio {audio_s / 3600:.2f} h")
+    print(f"{'stage':<10} {'jobs':>5} {'seconds':>9} {'peak RSS MB':>12}")
+    for stage, row in stages.items():
+        print(f"{stage:<10} {row['jobs']:>5} {row['seconds']:>9.1f} {row['peak_rss_mb']:>12.0f}")
+    synth = stages.get("synthesis", {}).get("seconds", float("nan"))
+    print(f"model loads: {loads}")
+    print(f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s of synthesis jobs)")
+    print(f"end to end: {audio_s / wall:.1f}x real time ({wall:.1f} s wall, --cores {args.cores})")
+    if gpu:
+        print(f"peak GPU memory: {max(gpu):.2f} GiB")
+    if args.loop or args.text_loop:
+        loop = [sys.executable, str(REPO / "bench" / "loop.py"), str(workdir), "--voice", name]
+        loop += ["--lang", lang or name[0], "--threads", str(args.cores), "--device", args.device]
+        loop += ["--text"] if args.text_loop else []
+        start = time.monotonic()
+        out = subprocess.run(loop, capture_output=True, text=True)
+        loop_wall = time.monotonic() - start
+        if out.returncode:
+            sys.exit(out.stderr[-3000:])
+        loop_audio = float(re.search(r"audio_s ([\d.]+)", out.stdout).group(1))
+        kind = "KPipeline with G2P" if args.text_loop else "KModel over the same chunks"
+        print(
+            f"plain loop ({kind}, {args.cores} threads): {loop_audio:.1f} s of audio in "
+            f"{loop_wall:.1f} s, whole process ({loop_audio / loop_wall:.1f}x real time)"
+        )
+        print(
+            f"cost per second of audio: pipeline {wall / audio_s:.4f} s, loop "
+            f"{loop_wall / loop_audio:.4f} s "
+            f"(pipeline/loop {(wall / audio_s) / (loop_wall / loop_audio):.2f})"
+        )
+    summary = {"audio_s": audio_s, "wall_s": wall, "stages": stages, "model_loads": loads}
+    (workdir / "throughput.json").write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
