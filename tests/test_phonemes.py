@@ -190,3 +190,34 @@ def test_oov_table_counts_words_and_posts(tmp_path):
     assert (tmp_path / "oov.csv").read_text(encoding="utf-8") == (
         "word,count,posts\nZorblax,3,first second\nQuux,1,first\n"
     )
+
+
+def test_paragraph_cache_makes_g2p_unneeded_for_known_paragraphs(english, tmp_path):
+    identity = phonemes.g2p_identity("a", {"Kokoro": "/kˈOkəɹO/"}, 300)
+    known = phonemes.ParagraphCache(tmp_path, identity)
+    paragraphs = [
+        {"id": "p0001", "kind": "title", "text": "Kokoro reads the qwrtzek."},
+        {"id": "p0002", "kind": "paragraph", "text": "A second paragraph, plain."},
+    ]
+    built = []
+
+    def g2p():
+        built.append(1)
+        return english
+
+    fresh = phonemize_script(paragraphs, english, 300)
+    assert phonemes.prefill([p["text"] for p in paragraphs], g2p, 300, known) == 2
+    assert built == [1] and phonemes.prefill([p["text"] for p in paragraphs], g2p, 300, known) == 0
+    cached = phonemize_script(paragraphs, lambda: pytest.fail("G2P built"), 300, known)
+    assert cached == fresh  # the same chunks, oov included, without a G2P
+
+
+def test_paragraph_cache_identity_covers_lexicon_language_and_target(tmp_path):
+    texts = "Same text."
+    keys = set()
+    for lang, lexicon, target in (("a", {}, 300), ("b", {}, 300), ("a", {"x": "y"}, 300)):
+        cache = phonemes.ParagraphCache(tmp_path, phonemes.g2p_identity(lang, lexicon, target))
+        keys.add(cache._path(texts))
+    cache = phonemes.ParagraphCache(tmp_path, phonemes.g2p_identity("a", {}, 200))
+    keys.add(cache._path(texts))
+    assert len(keys) == 4

@@ -114,6 +114,13 @@ def test_the_model_loads_once_per_build_and_reports_progress(built):
     assert sum(map(int, made)) == 24 and "ETA" in logs[loaded[0]]
 
 
+def test_g2p_loads_at_most_once_per_language_and_core(built):
+    for lang in ("a", "b", "e"):
+        logs = [p.read_text() for p in (built / "logs/phonemes" / lang).glob("*.log")]
+        loaded = [text for text in logs if "phonemizing" in text]
+        assert 1 <= len(loaded) <= 2  # the tests run with --cores 2: at most two at once
+
+
 def test_say_speaks_a_sentence_in_one_voice(built):
     snakemake(built, "results/say/bm_george.wav", "--config", "say=Kokoro-82M, on GitHub.")
     audio, sr = sf.read(built / "results/say/bm_george.wav")

@@ -78,7 +78,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def _looks_like_cache(root: Path) -> bool:
     """A folder made by an earlier version (no marker yet): only ??/<key>.f32|.json inside."""
     for child in root.iterdir():
-        if child.name in (".digests", "projects") and child.is_dir():
+        if child.name in (".digests", "projects", "g2p") and child.is_dir():
             continue
         if not (child.is_dir() and re.fullmatch(r"[0-9a-f]{2}", child.name)):
             return False

