@@ -95,7 +95,8 @@ def test_config_changes_rerun_exactly_the_affected_jobs(project, tiny_model):
             {"voices": [*base, "af_sky"]},
             {"synthesis": 2, "narration": 2, "manifest": 1, "matrix": 1, "all": 1},
         ),
-        ({"voices": ["af_heart"]}, {"manifest": 1, "matrix": 1, "all": 1}),
+        # bm_george was the only British voice: results/oov.csv loses the British phonemes
+        ({"voices": ["af_heart"]}, {"manifest": 1, "oov": 1, "matrix": 1, "all": 1}),
         ({"speed": 1.1}, {"synthesis": 4, "narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
         (
             {"loudness": {"target_lufs": -18}},
