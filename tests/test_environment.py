@@ -46,7 +46,9 @@ def test_every_requirement_is_pinned_exactly():
 def test_installed_versions_match_pins():
     from importlib.metadata import PackageNotFoundError, version
 
-    pip_pins = pins((REPO / "requirements.txt").read_text().splitlines())
+    pip_pins = {}
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        pip_pins.update(pins((REPO / name).read_text().splitlines()))
     for name, pinned in pip_pins.items():
         dist = name.split("[")[0]
         try:
