@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import ast
+import functools
+import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
 
 from conftest import REPO
 
@@ -63,3 +71,46 @@ def test_snakemake_is_not_a_dependency_of_the_package():
     # the rule environment installs the package; Snakemake there would be a second one
     assert "snakemake" not in declared_dependencies()
     assert "snakemake" not in imported_modules()
+
+
+@pytest.mark.slow
+def test_an_installed_package_finds_its_data(tmp_path):
+    """`pip install .` (not editable) into a bare venv: the files the package reads by name (the
+    default lexicon, the matrix page's template) are in the installed package, byte for byte."""
+    from kokoro_narrate import lexicon, matrix
+
+    data_files = [lexicon.DEFAULT_FILE, matrix.TEMPLATE]
+    source = tmp_path / "source"  # the build writes build/ and *.egg-info beside its sources
+    shutil.copytree(PACKAGE, source / "workflow" / "kokoro_narrate")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, source / name)
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300)
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
+        + ["--wheel-dir", str(tmp_path / "dist"), str(source)]
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = (tmp_path / "dist").glob("kokoro_narrate-*.whl")
+    venv = tmp_path / "venv"
+    made = run([sys.executable, "-m", "venv", str(venv)])
+    assert made.returncode == 0, made.stderr
+    python = venv / "bin" / "python"
+    installed = run([python, "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)])
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    probe = (
+        "import json, sys, kokoro_narrate\n"
+        "from importlib import resources\n"
+        "files = resources.files('kokoro_narrate')\n"
+        "print(json.dumps({'file': kokoro_narrate.__file__, 'data': {n: files.joinpath(n)"
+        ".read_text(encoding='utf-8') if files.joinpath(n).is_file() else None "
+        "for n in sys.argv[1:]}}))"
+    )
+    # no PYTHONPATH: the checkout's workflow/ must not stand in for the installed package
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    found = run([python, "-c", probe, *data_files], env=env, cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    answer = json.loads(found.stdout)
+    assert Path(answer["file"]).is_relative_to(venv), answer["file"]
+    for name in data_files:
+        assert answer["data"][name] == (PACKAGE / name).read_text(encoding="utf-8"), name
