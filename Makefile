@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CORES ?= 1
 
-.PHONY: narrate test lint setup
+.PHONY: narrate test lint setup config-readme
 
 setup: $(VENV)/.installed
 
@@ -22,3 +22,7 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/snakefmt --check Snakefile workflow/rules && $(VENV)/bin/snakemake --lint
+
+# config/README.md from workflow/schemas/config.schema.yaml (tests/test_config_readme.py compares)
+config-readme: $(VENV)/.installed
+	$(PY) tools/config_readme.py
