@@ -20,8 +20,14 @@ narrate: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
+# Every linter runs, and the target fails if any of them failed.
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/snakefmt --check Snakefile workflow/rules && $(VENV)/bin/snakemake --lint
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules || status=1; \
+	$(VENV)/bin/snakemake --lint || status=1; \
+	exit $$status
 
 # config/README.md from workflow/schemas/config.schema.yaml (tests/test_config_readme.py compares)
 config-readme: $(VENV)/.installed

@@ -102,3 +102,20 @@ def test_readme_says_the_weights_are_apache_2_too():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## License", 1)[1]
     assert "Kokoro-82M weights" in section and "Apache-2.0" in section
+
+
+def test_ci_runs_the_linters_and_the_readme_test_command():
+    lines = [
+        line.strip()
+        for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert "set -euo pipefail" in lines
+    assert "make test" in lines  # the README's test command, as written there
+    (lint,) = [i for i, line in enumerate(lines) if line.startswith("make lint")]
+    setup = min(i for i, line in enumerate(lines) if line in ("make setup", "make test"))
+    assert setup < lint
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    for tool in ("ruff check .", "ruff format --check .", "snakefmt --check", "snakemake --lint"):
+        assert tool in recipe, tool
