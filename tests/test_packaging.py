@@ -85,7 +85,10 @@ def test_an_installed_package_finds_its_data(tmp_path):
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         if (REPO / name).exists():
             shutil.copy(REPO / name, source / name)
-    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300)
+    # no PYTHONPATH anywhere: the checkout's workflow/ (or an egg-info left there by an editable
+    # install) must not stand in for the installed package, nor tell pip it is installed already
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300, env=env)
     built = run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
         + ["--wheel-dir", str(tmp_path / "dist"), str(source)]
@@ -106,9 +109,7 @@ def test_an_installed_package_finds_its_data(tmp_path):
         ".read_text(encoding='utf-8') if files.joinpath(n).is_file() else None "
         "for n in sys.argv[1:]}}))"
     )
-    # no PYTHONPATH: the checkout's workflow/ must not stand in for the installed package
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    found = run([python, "-c", probe, *data_files], env=env, cwd=tmp_path)
+    found = run([python, "-c", probe, *data_files], cwd=tmp_path)
     assert found.returncode == 0, found.stderr
     answer = json.loads(found.stdout)
     assert Path(answer["file"]).is_relative_to(venv), answer["file"]
