@@ -162,3 +162,30 @@ def test_cache_prune_keeps_what_the_build_references(project):
     assert cache.keys() == referenced and stale in before - referenced
     assert "pruned" in (project / "logs/cache/prune.log").read_text()
     assert planned(project) == {}  # nothing the build needs was removed
+
+
+def test_an_upgrade_reruns_the_stages_whose_version_changed_and_no_other(project, tmp_path):
+    """A new release of the package with a fixed narration stage: its jobs rerun (and what reads
+    their outputs), not the stages before it. The release is a copy of this checkout (dates kept,
+    as an upgrade keeps the rule scripts' dates when they did not change) with one version bumped.
+    """
+    release = tmp_path / "release"
+    for name in ("Snakefile", "workflow", "profiles"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, release / name, symlinks=True)
+        else:
+            shutil.copy2(REPO / name, release / name)
+    versions = release / "workflow/kokoro_narrate/__init__.py"
+    text = versions.read_text()
+    bumped = re.sub(r'"narration": (\d+)', lambda m: f'"narration": {int(m.group(1)) + 1}', text)
+    assert bumped != text
+    versions.write_text(bumped)
+    dry = snakemake(project, "--dry-run", snakefile=release / "Snakefile").stdout
+    table = dry.split("Job stats:", 1)[1]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", table, re.M))
+    assert {k: int(v) for k, v in counts.items() if k != "total"} == {
+        "narration": 4,
+        "manifest": 1,
+        "matrix": 1,
+        "all": 1,
+    }
