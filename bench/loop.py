@@ -48,7 +48,8 @@ def main() -> None:
 
         KModel = import_kokoro()  # noqa: N806
     config = yaml.safe_load((args.workdir / "config" / "config.yaml").read_text())
-    model_files = config["model"]
+    # paths in the config are relative to the build folder
+    model_files = {k: str(args.workdir / v) for k, v in config["model"].items() if v}
     model = KModel(
         repo_id="hexgrad/Kokoro-82M", config=model_files["config"], model=model_files["weights"]
     )

@@ -136,6 +136,14 @@ class ChunkCache:
             return None
         return Entry(np.frombuffer(data, dtype="<f4").astype(np.float32), list(meta["frames"]))
 
+    def samples(self, key: str) -> int | None:
+        """An entry's sample count from its metadata alone (no audio read): what a job that only
+        lists chunks needs. The audio is checked by whoever reads it."""
+        try:
+            return int(json.loads(self._paths(key)[1].read_text())["samples"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def put(self, key: str, entry: Entry) -> None:
         audio_path, meta_path = self._paths(key)
         data = np.ascontiguousarray(entry.audio, dtype="<f4").tobytes()
