@@ -170,6 +170,7 @@ def test_an_upgrade_reruns_the_stages_whose_version_changed_and_no_other(project
     as an upgrade keeps the rule scripts' dates when they did not change) with one version bumped.
     """
     release = tmp_path / "release"
+    release.mkdir()
     for name in ("Snakefile", "workflow", "profiles"):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, release / name, symlinks=True)
