@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .loudness import measure, normalize
+from .loudness import normalize_pcm16
 
 # trim analysis: RMS of non-overlapping 10 ms frames, in dBFS
 TRIM_FRAME_S = 0.010
@@ -259,12 +259,11 @@ def build_narration(
     """Stage entry point: assemble, normalize, write the WAV, measure what was written, write
     the timing JSON, and return the same dict."""
     audio, timings = assemble(pieces, sr, pauses)
-    audio = normalize(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    # measure the file, not the float array: this is what listeners get. normalize_pcm16 rounds
+    # the samples as write_wav does and measures those, so reading the file back is not needed
+    audio, m = normalize_pcm16(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     write_wav(wav_path, audio, sr)
-
-    # measure the file, not the float array: this is what listeners get
-    written, written_sr = sf.read(str(wav_path), dtype="float64")
-    m = measure(written, written_sr)
+    written, written_sr = audio, sr
     info = {
         "sample_rate": written_sr,
         "samples": int(written.size),
