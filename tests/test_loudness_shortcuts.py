@@ -179,39 +179,55 @@ def peaks_at(positions, amplitude: float = 0.9) -> np.ndarray:
 def test_limiter_equals_sample_by_sample_reference(positions):
     x32 = peaks_at(positions).astype(np.float32)
     threshold = 0.5
-    hot, envelope = loudness._hot_samples(x32, loudness._block_peaks(x32), threshold)
-    runs = loudness._limiter_gains(hot, 20 * np.log10(envelope / threshold), x32.size, SR)
-    gains = np.ones(x32.size)
-    end = 0
-    for start, run in runs:
-        assert start >= end  # in order and disjoint: _apply multiplies each sample once
-        gains[start : start + run.size] = run
-        end = start + run.size
+    limiter = limiter_of(x32, 1.0, threshold)
+    gains = full_gains(limiter, x32.size)
     reference = reference_limiter_gains(x32, threshold)
     assert gains.min() < 0.7  # the limiter did work
     # the runs end where the release no longer changes a float32 sample (2**-26)
     np.testing.assert_allclose(gains, reference, rtol=0, atol=3e-8)
     if positions == [10000, 70000]:
-        assert len(runs) == 2
+        assert len(limiter.runs) == 2
+    # a gain asked for in pieces is the same as asked for at once
+    for start, stop in limiter.runs:
+        middle = (start + stop) // 2
+        parts = np.concatenate([limiter.gains(start, middle), limiter.gains(middle, stop)])
+        np.testing.assert_allclose(parts, gains[start:stop], rtol=0, atol=1e-12)
 
 
-def limiter_runs(x: np.ndarray, threshold: float = 0.5):
+def limiter_of(x: np.ndarray, gain: float, threshold: float) -> loudness._Limiter:
+    """The limiter of a pass at `gain` and `threshold`, as normalize makes it."""
     x32 = x.astype(np.float32)
-    hot, envelope = loudness._hot_samples(x32, loudness._block_peaks(x32), threshold)
-    return hot, loudness._limiter_gains(hot, 20 * np.log10(envelope / threshold), x.size, SR)
+    hot, envelope = loudness._hot_samples(x32, loudness._block_peaks(x32), threshold / gain)
+    return loudness._Limiter(hot, 20 * np.log10(envelope * gain / threshold), x.size, SR)
+
+
+def full_gains(limiter: loudness._Limiter, n: int) -> np.ndarray:
+    gains = np.ones(n)
+    end = 0
+    for start, stop in limiter.runs:
+        assert end <= start < stop  # in order and disjoint: each sample is limited once
+        gains[start:stop] = limiter.gains(start, stop)
+        end = stop
+    return gains
 
 
 def test_limiter_runs_that_nearly_touch_do_not_overlap():
     # a second peak whose look-ahead begins just after the first peak's release has faded out
     window = round(LOOKAHEAD_S * SR)
-    _, ((start, gains),) = limiter_runs(peaks_at([10000]))
-    faded = start + gains.size - (window - 1)  # where the first release was cut
-    hot, _ = limiter_runs(peaks_at([60000]))
+    ((start, stop),) = limiter_of(peaks_at([10000]), 1.0, 0.5).runs
+    faded = stop - (window - 1)  # where the first release was cut
+    x32 = peaks_at([60000]).astype(np.float32)
+    hot, _ = loudness._hot_samples(x32, loudness._block_peaks(x32), 0.5)
     lead = 60000 - hot[0] + window - 1  # from the second peak back to its first held sample
     for gap in range(0, 2 * window, 5):
-        _, runs = limiter_runs(peaks_at([10000, faded + gap + lead]))
-        ends = [s + g.size for s, g in runs]
-        assert all(b >= a for a, b in zip(ends, [s for s, _ in runs][1:], strict=False)), gap
+        runs = limiter_of(peaks_at([10000, faded + gap + lead]), 1.0, 0.5).runs
+        assert all(a[1] <= b[0] for a, b in zip(runs, runs[1:], strict=False)), gap
+
+
+def pass_output(x: np.ndarray, gain: float, limiter: loudness._Limiter) -> np.ndarray:
+    """A pass's output, made as normalize makes it."""
+    cells = loudness._cells(0, x.size)
+    return np.concatenate([loudness._render(x, gain, limiter, a, b) for a, b in cells])
 
 
 @pytest.mark.parametrize(
@@ -229,21 +245,17 @@ def test_pass_peak_is_the_outputs_true_peak_where_it_matters(name, gain):
     # samples there; above the aim that must be the full output's true peak, below it any number
     # under the aim
     x = INTER_SAMPLE[name]().astype(np.float64)
-    x32 = x.astype(np.float32)
-    peaks = loudness._block_peaks(x32)
-    threshold = 0.5
-    hot, envelope = loudness._hot_samples(x32, peaks, threshold / gain)
-    runs = loudness._limiter_gains(hot, 20 * np.log10(envelope * gain / threshold), x.size, SR)
-    assert runs
-    samples = loudness._Samples(x, gain, runs)
-    y = samples.all()
-    np.testing.assert_array_equal(samples[np.arange(x.size)], y)
-    full = true_peak_dbtp(y, SR)
+    peaks = loudness._block_peaks(x.astype(np.float32))
+    limiter = limiter_of(x, gain, 0.5)
+    assert limiter.runs
+    full = true_peak_dbtp(pass_output(x, gain, limiter), SR)
+    gating = loudness._Gating.of(x.size, SR)
+    pieces, squared, _ = loudness._weighted_pieces(x, SR, keep_squared=True)
     for margin_db in (-0.5, -0.01, 0.01, 0.5):
         level = 10 ** ((full + margin_db) / 20)
-        got = loudness._true_peak_above(samples, peaks * gain, level)
+        _, got = loudness._check_pass(x, gain, limiter, gating, pieces, squared, peaks, level)
         if margin_db < 0:
-            assert got == pytest.approx(full, abs=1e-9)
+            assert got == full  # the same samples, bit for bit, and the same arithmetic
         else:
             assert got <= full + margin_db
 
@@ -283,7 +295,7 @@ class Counting:
     [speech_like() * 4.0, speech_like(crest_db=25.0), speech_like(crest_db=15.0, seed=3)],
 )
 def test_normalize_takes_few_passes(audio, monkeypatch):
-    passes = Counting(monkeypatch, "_limiter_gains")
+    passes = Counting(monkeypatch, "_Limiter")
     full = Counting(monkeypatch, "measure")
     y, m = normalize_pcm16(audio, SR)
     assert abs(m.lufs + 16.0) <= 0.05 and m.true_peak_dbtp <= -1.6
@@ -294,19 +306,14 @@ def test_normalize_takes_few_passes(audio, monkeypatch):
 def test_estimated_loudness_of_a_pass_is_close():
     x = speech_like(crest_db=20.0, seed=8).astype(np.float64)
     gating = loudness._Gating.of(x.size, SR)
-    squared = loudness._weighted_squared(x, SR)
-    pieces = gating.piece_energies(squared)
+    pieces, squared, _ = loudness._weighted_pieces(x, SR, keep_squared=True)
     gain = 10 ** ((-16 - gating.lufs(pieces)) / 20)
-    x32 = x.astype(np.float32)
-    threshold = 10 ** (-1.6 / 20)
-    hot, envelope = loudness._hot_samples(x32, loudness._block_peaks(x32), threshold / gain)
-    runs = loudness._limiter_gains(hot, 20 * np.log10(envelope * gain / threshold), x.size, SR)
-    y = loudness._apply(x, gain, runs)
-    exact = loudness._lufs(y, SR)
+    limiter = limiter_of(x, gain, 10 ** (-1.6 / 20))
+    exact = loudness._lufs(pass_output(x, gain, limiter), SR)
     assert exact < -16.1  # the limiter took off more than the tolerance
-    assert loudness._estimate_lufs(gating, pieces, squared, gain, runs) == pytest.approx(
-        exact, abs=0.01
-    )
+    peaks = loudness._block_peaks(x.astype(np.float32))
+    estimate, _ = loudness._check_pass(x, gain, limiter, gating, pieces, squared, peaks, 1.0)
+    assert estimate == pytest.approx(exact, abs=0.01)
 
 
 def test_pcm16_result_is_what_the_file_holds(tmp_path):
