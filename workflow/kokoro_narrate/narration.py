@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .loudness import normalize_pcm16
+from .loudness import CHUNK, normalize_pcm16
 
 # trim analysis: RMS of non-overlapping 10 ms frames, in dBFS
 TRIM_FRAME_S = 0.010
@@ -216,21 +216,25 @@ def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, 
 
 def write_wav(path, audio: np.ndarray, sr: int) -> None:
     """Write 16-bit PCM mono WAV: plain rounding (no dither, so deterministic), never clipped."""
-    x = np.asarray(audio, dtype=np.float64)
-    if x.ndim != 1:
-        raise ValueError(f"expected mono audio (1-D array), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("audio contains NaN or infinity")
-    # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
-    q = np.rint(x * 32768.0)
-    peak = np.abs(q).max(initial=0.0)
+    audio = np.asarray(audio)
+    if audio.ndim != 1:
+        raise ValueError(f"expected mono audio (1-D array), got shape {audio.shape}")
+    q, peak = np.empty(audio.size, np.int16), 0.0
+    for start in range(0, audio.size, CHUNK):  # in cache-sized steps, as loudness sweeps
+        x = np.asarray(audio[start : start + CHUNK], dtype=np.float64)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("audio contains NaN or infinity")
+        # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
+        step = np.rint(x * 32768.0)
+        peak = max(peak, np.abs(step).max(initial=0.0))
+        q[start : start + CHUNK] = step if peak < 32767 else 0
     if peak >= 32767:
         raise ValueError(
             f"refusing to write clipped audio: peak {20 * np.log10(peak / 32768):.2f} dBFS "
             "reaches full scale (normalize it first)"
         )
     with _replacing(path) as tmp:
-        sf.write(str(tmp), q.astype(np.int16), sr, subtype="PCM_16", format="WAV")
+        sf.write(str(tmp), q, sr, subtype="PCM_16", format="WAV")
 
 
 @contextmanager
