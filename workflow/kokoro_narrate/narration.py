@@ -105,19 +105,37 @@ def speech_bounds(audio: np.ndarray, sr: int) -> tuple[int, int] | None:
     frame (and after the last one) the bound moves to the first (last) sample above the
     threshold amplitude, so a clean onset is located exactly.
     """
-    x = np.abs(np.asarray(audio, dtype=np.float64))
-    hop = max(1, round(TRIM_FRAME_S * sr))
-    loud = np.flatnonzero(frame_levels_db(x, sr) > TRIM_THRESHOLD_DB)
-    if loud.size == 0:
+    first, last = _edge_loud_frame(audio, sr, from_end=False), _edge_loud_frame(audio, sr, True)
+    if first is None:
         return None
+    x = np.asarray(audio)
+    hop = max(1, round(TRIM_FRAME_S * sr))
     level = 10.0 ** (TRIM_THRESHOLD_DB / 20.0)
-    lo = max(0, (loud[0] - 1) * hop)
-    above = np.flatnonzero(x[lo : (loud[0] + 1) * hop] > level)
-    start = lo + int(above[0]) if above.size else loud[0] * hop
-    hi = min(x.size, (loud[-1] + 2) * hop)
-    above = np.flatnonzero(x[loud[-1] * hop : hi] > level)
-    end = loud[-1] * hop + int(above[-1]) + 1 if above.size else min(x.size, (loud[-1] + 1) * hop)
+    lo = max(0, (first - 1) * hop)
+    above = np.flatnonzero(np.abs(np.asarray(x[lo : (first + 1) * hop], np.float64)) > level)
+    start = lo + int(above[0]) if above.size else first * hop
+    hi = min(x.size, (last + 2) * hop)
+    above = np.flatnonzero(np.abs(np.asarray(x[last * hop : hi], np.float64)) > level)
+    end = last * hop + int(above[-1]) + 1 if above.size else min(x.size, (last + 1) * hop)
     return start, end
+
+
+def _edge_loud_frame(audio: np.ndarray, sr: int, from_end: bool) -> int | None:
+    """The first (or last) frame louder than the threshold, measuring frames from that end in
+    growing steps, each as frame_levels_db measures it: a chunk's speech starts within a second
+    of its edges, so the frames in between (most of the chunk) need no measuring."""
+    hop = max(1, round(TRIM_FRAME_S * sr))
+    frames, done, step = -(-len(audio) // hop), 0, 32
+    while done < frames:
+        take = min(step, frames - done)
+        lo = frames - done - take if from_end else done
+        loud = np.flatnonzero(
+            frame_levels_db(audio[lo * hop : (lo + take) * hop], sr) > TRIM_THRESHOLD_DB
+        )
+        if loud.size:
+            return lo + int(loud[-1] if from_end else loud[0])
+        done, step = done + take, step * 2
+    return None
 
 
 def trim(audio: np.ndarray, sr: int) -> tuple[int, int]:
