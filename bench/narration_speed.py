@@ -11,9 +11,10 @@ and the final measurement: `narration.build_narration`. This script
      imports torch (set OMP_NUM_THREADS=1 for one core; the script sets it when unset);
   3. times the same stage as main had it at commit BASELINE (its narration.py and loudness.py,
      read with `git show` into a throwaway package), best of --baseline-repeats;
-  4. prints audio minutes, seconds per narration, times real time per core, the LUFS and true
-     peak of both WAVs (pyloudnorm through loudness.measure, and ffmpeg's ebur128 filter when
-     ffmpeg is installed) and the largest sample difference between them.
+  4. prints audio minutes, seconds per narration (wall and CPU), times real time per core, the
+     LUFS and true peak of both WAVs (pyloudnorm's meter and resample_poly over the whole file,
+     ffmpeg's ebur128 filter when ffmpeg is installed, and what the timing JSON reports) and the
+     largest sample difference between them.
 
 Usage (the first run synthesizes for several minutes; later ones take about a minute):
   OMP_NUM_THREADS=1 python bench/narration_speed.py --weights-dir ~/.cache/kokoro-dequant
@@ -41,10 +42,11 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pyloudnorm  # noqa: E402
 import soundfile as sf  # noqa: E402
+from scipy.signal import resample_poly  # noqa: E402
 
 from kokoro_narrate import narration  # noqa: E402
-from kokoro_narrate.loudness import measure  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 POST = REPO / "corpus" / "long-essay.md"
@@ -78,14 +80,19 @@ def scratch_folder(root: Path, weights_dir: Path, chunks) -> Path:
     return root / hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
-def synthesize(weights_dir: Path, folder: Path, threads: int) -> None:
-    """Run in a subprocess (it imports torch): every chunk through the pipeline's engine."""
+def prepare(weights_dir: Path, scratch: Path, threads: int) -> Path:
+    """Run in a subprocess (G2P and the model import torch): the folder holding the post's
+    chunks, synthesized first if it is not there yet, through the pipeline's engine."""
     from kokoro_narrate.cache import chunk_key
     from kokoro_narrate.engine import KokoroEngine, ModelSettings, Request, locate_voice
     from kokoro_narrate.synthesis import seed_from_key
     from kokoro_narrate.voices import Voice, load_pack, voice_digest
 
     chunks = chunks_of_post()
+    folder = scratch_folder(scratch, weights_dir, chunks)
+    if (folder / "audio.npz").is_file():
+        return folder
+    print(f"# synthesizing {POST.name} into {folder} (once; several minutes)", file=sys.stderr)
     (weights,) = weights_dir.glob("*.pth")
     model = ModelSettings(
         weights=str(weights),
@@ -104,6 +111,7 @@ def synthesize(weights_dir: Path, folder: Path, threads: int) -> None:
         print(
             f"  chunk {i + 1}/{len(chunks)}: {entry.audio.size / SR:.1f} s of audio "
             f"({time.perf_counter() - start:.0f} s so far)",
+            file=sys.stderr,
             flush=True,
         )
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,6 +122,7 @@ def synthesize(weights_dir: Path, folder: Path, threads: int) -> None:
     np.savez(tmp, **audio)
     (folder / "pieces.json").write_text(json.dumps(meta, indent=1))
     os.replace(tmp, folder / "audio.npz")
+    return folder
 
 
 def load_pieces(folder: Path) -> list[narration.Piece]:
@@ -181,15 +190,25 @@ def ffmpeg_loudness(wav: Path) -> tuple[float, float] | None:
     return lufs, peak
 
 
-def describe(name: str, wav: Path, minutes: float, wall: float, cpu: float, repeats: int) -> None:
-    audio, _ = sf.read(str(wav), dtype="float64")
-    m = measure(audio, SR)
+def reference_loudness(wav: Path) -> tuple[float, float]:
+    """(LUFS, dBTP) of a WAV by the plain definitions: pyloudnorm's meter, and the absolute
+    maximum of resample_poly over the whole signal (independent of loudness.py's shortcuts)."""
+    audio, sr = sf.read(str(wav), dtype="float64")
+    lufs = pyloudnorm.Meter(sr).integrated_loudness(audio)
+    x32 = audio.astype(np.float32)
+    peak = max(np.abs(resample_poly(x32, 4, 1)).max(), np.abs(x32).max())
+    return lufs, 20 * np.log10(peak)
+
+
+def describe(name, wav: Path, info: dict, minutes, wall, cpu, repeats) -> None:
+    lufs, peak = reference_loudness(wav)
     ff = ffmpeg_loudness(wav)
     ff_text = f"ffmpeg {ff[0]:.1f} LUFS, {ff[1]:.1f} dBTP" if ff else "ffmpeg not installed"
     print(
         f"{name:>9}: {wall:6.2f} s per narration (CPU {cpu:.2f} s; best of {repeats}), "
-        f"{minutes * 60 / wall:5.0f}x real time per core; pyloudnorm {m.lufs:.3f} LUFS, "
-        f"true peak {m.true_peak_dbtp:.3f} dBTP; {ff_text}"
+        f"{minutes * 60 / wall:5.0f}x real time per core\n"
+        f"{'':>11}pyloudnorm {lufs:.3f} LUFS, true peak {peak:.3f} dBTP (resample_poly); "
+        f"{ff_text}; timing JSON says {info['lufs']} LUFS, {info['true_peak_dbtp']} dBTP"
     )
 
 
@@ -205,33 +224,33 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--baseline-repeats", type=int, default=3)
     ap.add_argument("--synth-threads", type=int, default=2)
-    ap.add_argument("--synthesize-into", type=Path, help=argparse.SUPPRESS)  # the subprocess
+    ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)  # the subprocess
     args = ap.parse_args()
     if not args.weights_dir:
         ap.error("--weights-dir (or KOKORO_NARRATE_REALWEIGHTS) is required")
     weights_dir = Path(args.weights_dir).expanduser()
-    if args.synthesize_into:
-        synthesize(weights_dir, args.synthesize_into, args.synth_threads)
+    if args.prepare:
+        print(prepare(weights_dir, args.scratch, args.synth_threads))
         return
 
-    folder = scratch_folder(args.scratch, weights_dir, chunks_of_post())
-    if not (folder / "audio.npz").is_file():
-        print(f"# synthesizing {POST.name} into {folder} (once; several minutes)", flush=True)
-        env = {**os.environ, "OMP_NUM_THREADS": str(args.synth_threads)}
-        subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--weights-dir",
-                str(weights_dir),
-                "--synthesize-into",
-                str(folder),
-                "--synth-threads",
-                str(args.synth_threads),
-            ],
-            check=True,
-            env=env,
-        )
+    run = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--weights-dir",
+            str(weights_dir),
+            "--scratch",
+            str(args.scratch),
+            "--synth-threads",
+            str(args.synth_threads),
+            "--prepare",
+        ],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": str(args.synth_threads)},
+    )
+    folder = Path(run.stdout.strip().splitlines()[-1])
     pieces = load_pieces(folder)
     assert "torch" not in sys.modules, "torch must stay out of the timed process"
 
@@ -248,8 +267,8 @@ def main() -> None:
             f"# {POST.name}: {len(pieces)} chunks, voice {VOICE}, {minutes:.2f} min of audio; "
             f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
         )
-        describe("this tree", new_wav, minutes, new[0], new[1], args.repeats)
-        describe(BASELINE, old_wav, minutes, old[0], old[1], args.baseline_repeats)
+        describe("this tree", new_wav, new[2], minutes, new[0], new[1], args.repeats)
+        describe(BASELINE, old_wav, old[2], minutes, old[0], old[1], args.baseline_repeats)
         a = sf.read(str(new_wav), dtype="int16")[0].astype(np.int32)
         b = sf.read(str(old_wav), dtype="int16")[0].astype(np.int32)
         if a.size != b.size:
