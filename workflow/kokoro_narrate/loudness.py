@@ -1,13 +1,14 @@
 """Loudness measurement and normalization for narration audio.
 
 Integrated loudness is BS.1770 exactly as pyloudnorm measures it (its K-weighting filters, its
-400 ms gating blocks at 75% overlap, its two gates), computed here in a few array passes where
-pyloudnorm loops over the blocks in Python. True peak is BS.1770-4 style: the absolute maximum of
-the 4x oversampled signal, oversampled with the interpolator scipy's resample_poly uses, but
-evaluated only where it can exceed the sample peak (see _oversampled_abs). normalize() brings a
-narration to a loudness target under a true-peak ceiling with gain plus an offline look-ahead
-limiter: Kokoro speech peaks about 15.5 dB above its integrated loudness, so -16 LUFS under
--1.5 dBTP cannot be reached with gain alone.
+400 ms gating blocks at 75% overlap, its two gates), computed here in one sweep over the audio
+where pyloudnorm loops over the blocks in Python. True peak is BS.1770-4 style: the absolute
+maximum of the 4x oversampled signal, oversampled with the interpolator scipy's resample_poly
+uses, but evaluated only where it can exceed the sample peak (see _interpolator for the bound).
+normalize() brings a narration to a loudness target under a true-peak ceiling with gain plus an
+offline look-ahead limiter: Kokoro speech peaks about 15.5 dB above its integrated loudness, so
+-16 LUFS under -1.5 dBTP cannot be reached with gain alone. Its passes are estimated cheaply and
+only the one it keeps is measured in full (see _normalize).
 
 Everything here is plain numpy/scipy and deterministic: the same input gives the same output bytes.
 """
@@ -31,6 +32,14 @@ INTERPOLATOR_REACH = 10
 # the true-peak search looks at blocks of this many samples (with their two neighbours, which must
 # cover the interpolator's reach); 16 keeps the block maxima one cheap pass
 PEAK_BLOCK = 16
+# ... and narrows the blocks that the plain bound lets through in stages: at each radius the taps
+# that near each oversampled value are summed exactly (signs and all) and the farther ones bounded
+# by their |weight| times the neighbourhood's peak. Speech is smooth, so its near sums are close to
+# the real values while the far weights shrink fast (0.46 of the plain bound's 2.24 beyond 2
+# samples, 0.05 beyond 6): on the long essay's narration (bench/narration_speed.py's input) the
+# plain bound keeps 24% of the blocks at the final measurement, radius 2 2.4% and radius 6 0.07%
+# for the full 21 taps
+NARROWING_RADII = (2, 6)
 # pyloudnorm needs one full 400 ms gating block
 MIN_SECONDS = 0.4
 # pyloudnorm.Meter's defaults, which are BS.1770-4's: 400 ms blocks every 100 ms, gates at
@@ -49,13 +58,18 @@ PEAK_SAFETY_DB = 0.1
 LOOKAHEAD_S = 0.005
 RELEASE_S = 0.080
 # the release tail is cut where its gain reduction is below 2**-26: a float32 sample multiplied by
-# 1 - 2**-26 rounds back to itself, so the cut changes no output sample
+# 1 - 2**-26 rounds back to itself, so the cut can at most move a product that sits at a rounding
+# midpoint by one float32 step (far below the 16-bit output's step)
 NEGLIGIBLE_REDUCTION = 2.0**-26
 MAX_ITERATIONS = 20
 # sweeps over the audio go this many samples at a time, so that their temporaries stay in the CPU's
 # cache: on a loaded 2-core machine a chain of passes over full-length arrays cost 7x the CPU time
 # of the same chain in 65536-sample steps (20 min of audio: 2.2 s against 0.3 s)
 CHUNK = 1 << 16
+# normalize() finds the samples the limiter must bring down once for a level this far under the
+# first pass's; later passes (whose gain rises by the limiter's loudness loss, a few tenths of a
+# dB) pick theirs from those
+ENVELOPE_MARGIN_DB = 1.0
 # 16-bit PCM as libsndfile reads it back: sample q becomes q / 32768 (narration.write_wav rounds
 # with the same factor)
 PCM16_SCALE = 32768.0
@@ -122,40 +136,107 @@ def _interpolator() -> tuple[np.ndarray, float]:
     return taps, float(np.abs(taps).sum(axis=0).max()) * (1.0 + 1e-5)
 
 
-def _oversampled_abs(samples, first: np.ndarray, count: int) -> np.ndarray:
-    """|4x oversampled audio| at samples first[r] .. first[r] + count - 1, all phases: shape
-    (rows, count, OVERSAMPLE), zero where a sample lies outside the audio.
+@functools.cache
+def _far_weight(radius: int) -> float:
+    """The largest sum, over one phase, of the |taps| more than `radius` samples from the value:
+    what they can add, per unit of the largest |x| within the interpolator's reach (raised by
+    1e-5 as the plain bound is)."""
+    taps, _ = _interpolator()
+    offsets = np.abs(np.arange(taps.shape[0]) - INTERPOLATOR_REACH)
+    return float(np.abs(taps[offsets > radius]).sum(axis=0).max()) * (1.0 + 1e-5)
+
+
+def _phase_peaks(samples, blocks, radius=INTERPOLATOR_REACH, each=False, phases=OVERSAMPLE):
+    """Per block b (sorted), the largest |4x oversampled value| over the phases of samples
+    16 b - 1 .. 16 b + 15, zero where a sample lies outside the audio (resample_poly's output
+    starts and ends with it); with `each`, per sample: shape (blocks, PEAK_BLOCK + 1). With
+    phases=(1, 2, 3), only the values between samples.
 
     The value at sample i, phase p is resample_poly(x32, 4, 1)[4 i + p], computed from x[i - 10]
     .. x[i + 10] (zero outside the audio, as resample_poly pads). So a region whose neighbourhood
     is quiet cannot hold a loud oversampled value (the bound of _interpolator), and callers
-    compute only the blocks where the bound allows one. `samples` is the float32 audio, or a
-    _Samples that makes the samples wanted on demand.
+    compute only the blocks where the bound allows one. With a smaller radius only the taps
+    within `radius` samples of each value are summed (see NARROWING_RADII). Runs of consecutive
+    blocks are laid side by side, each with `radius` samples of context, and convolved with each
+    phase's taps, about CHUNK samples at a time.
     """
     taps, _ = _interpolator()
-    reach = INTERPOLATOR_REACH
+    taps = taps[INTERPOLATOR_REACH - radius : INTERPOLATOR_REACH + radius + 1]
+    phases = range(OVERSAMPLE) if phases == OVERSAMPLE else phases
+    kernels = [np.ascontiguousarray(taps[::-1, p]) for p in phases]
+    result = np.zeros((blocks.size, PEAK_BLOCK + 1) if each else blocks.size)
+    if blocks.size == 0:
+        return result
     n = samples.size
-    out = np.empty((first.size, count, OVERSAMPLE))
-    rows_at_once = max(1, 65536 // (count + 2 * reach))  # a few MB of temporaries at a time
-    for lo in range(0, first.size, rows_at_once):
-        starts = first[lo : lo + rows_at_once]
-        idx = starts[:, None] + np.arange(-reach, count + reach)
-        inside = (idx >= 0) & (idx < n)
-        rows = np.where(inside, samples[np.clip(idx, 0, n - 1)], 0.0)
-        windows = np.lib.stride_tricks.sliding_window_view(rows, 2 * reach + 1, axis=1)
-        values = np.abs(windows @ taps)
-        values[~inside[:, reach : reach + count]] = 0.0  # resample_poly's output ends with x
-        out[lo : lo + rows_at_once] = values
-    return out
+    apart = np.flatnonzero(np.diff(blocks) > 1) + 1
+    run_first = np.concatenate([[0], apart])  # index in `blocks` of each run's first block
+    first = blocks[run_first]
+    count = np.diff(np.append(run_first, blocks.size))  # blocks per run
+    # run k covers samples lo[k] .. lo[k] + length[k] - 1: radius of context, 16 first - 1, its
+    # blocks' samples, radius of context; laid out from offsets[k]
+    lo = first * PEAK_BLOCK - 1 - radius
+    length = count * PEAK_BLOCK + 1 + 2 * radius
+    offsets = np.concatenate([[0], np.cumsum(length)])
+    groups = np.unique(np.searchsorted(offsets, np.arange(0, offsets[-1], CHUNK), side="right") - 1)
+    for g0, g1 in zip(groups.tolist(), np.append(groups[1:], first.size).tolist(), strict=True):
+        base = offsets[g0]
+        at = np.repeat(lo[g0:g1] - offsets[g0:g1], length[g0:g1]) + np.arange(base, offsets[g1])
+        edge = at[0] < 0 or at[-1] >= n  # the audio's first or last block is in this group
+        if edge:  # zeros beyond the audio, as resample_poly pads
+            buffer = np.where((at >= 0) & (at < n), samples[np.clip(at, 0, n - 1)], 0.0)
+        else:
+            buffer = np.asarray(samples[at], dtype=np.float64)
+        # out[j] belongs to the sample at buffer[j + radius] (meaningless between runs)
+        out = np.abs(np.convolve(buffer, kernels[0], "valid"))
+        for kernel in kernels[1:]:
+            np.maximum(out, np.abs(np.convolve(buffer, kernel, "valid")), out=out)
+        if edge:
+            centre = at[radius : radius + out.size]
+            out[(centre < 0) | (centre >= n)] = 0.0
+        # each block's sample 16 b - 1, then its own samples
+        mine = slice(run_first[g0], run_first[g1] if g1 < first.size else blocks.size)
+        run = np.repeat(np.arange(g0, g1), count[g0:g1])
+        before = offsets[run] - base + (blocks[mine] - first[run]) * PEAK_BLOCK
+        if each:
+            result[mine] = out[before[:, None] + np.arange(PEAK_BLOCK + 1)]
+            continue
+        # maxima of out[before : before + 16] (the odd entries span the gaps: dropped), then
+        # out[before + 16]
+        cuts = np.stack([before, before + PEAK_BLOCK], axis=1).ravel()
+        peak = np.maximum.reduceat(out, cuts)[::2]
+        result[mine] = np.maximum(peak, out[before + PEAK_BLOCK])
+    return result
 
 
-def _block_peaks(x32: np.ndarray) -> np.ndarray:
+def _narrow(samples, blocks: np.ndarray, peaks: np.ndarray, around: np.ndarray, level: float):
+    """The blocks whose oversampled values (as _phase_peaks gives them) or own samples may exceed
+    `level`, after the stages of NARROWING_RADII; `around` is _neighbourhood(peaks), which holds
+    every sample the far taps reach. Phase 0 (the samples themselves, times the centre tap: its
+    other taps are ~1e-17) is bounded by the samples' peaks instead of computed."""
+    taps, _ = _interpolator()
+    on_sample = float(np.abs(taps[:, 0]).sum()) * (1.0 + 1e-5)
+    for radius in NARROWING_RADII:
+        before = np.abs(samples[np.maximum(blocks * PEAK_BLOCK - 1, 0)])  # sample 16 b - 1
+        own = np.maximum(peaks[blocks], before) * on_sample
+        near = _phase_peaks(samples, blocks, radius, phases=range(1, OVERSAMPLE))
+        blocks = blocks[np.maximum(near + _far_weight(radius) * around[blocks], own) > level]
+    return blocks
+
+
+def _block_peaks(x: np.ndarray) -> np.ndarray:
     """Largest |sample| of each PEAK_BLOCK-sample block (the last one may be partial)."""
-    full = x32.size // PEAK_BLOCK * PEAK_BLOCK
-    blocks = x32[:full].reshape(-1, PEAK_BLOCK)
-    peaks = np.maximum(blocks.max(axis=1), -blocks.min(axis=1))
-    if full < x32.size:
-        peaks = np.append(peaks, np.abs(x32[full:]).max())
+    peaks = np.empty(-(-x.size // PEAK_BLOCK), np.float32)
+    step = CHUNK // PEAK_BLOCK * PEAK_BLOCK
+    for start in range(0, x.size, step):
+        magnitude = np.abs(np.asarray(x[start : start + step], dtype=np.float32))
+        tail = -magnitude.size % PEAK_BLOCK
+        if tail:
+            magnitude = np.concatenate([magnitude, np.zeros(tail, np.float32)])
+        # strided maxima: 17x faster than a max along a 16-wide axis
+        block = peaks[start // PEAK_BLOCK : start // PEAK_BLOCK + magnitude.size // PEAK_BLOCK]
+        block[:] = magnitude[::PEAK_BLOCK]
+        for k in range(1, PEAK_BLOCK):
+            np.maximum(block, magnitude[k::PEAK_BLOCK], out=block)
     return peaks
 
 
@@ -182,11 +263,18 @@ def true_peak_dbtp(audio: np.ndarray, sr: int) -> float:
     sample_peak = float(peaks.max())
     if sample_peak == 0.0:
         return float("-inf")
-    _, bound = _interpolator()
-    # the sample peak is part of the definition too (the resampler's filter may shave it slightly)
-    candidates = np.flatnonzero(_neighbourhood(peaks) * bound >= sample_peak)
-    values = _oversampled_abs(x32, candidates * PEAK_BLOCK, PEAK_BLOCK)
-    return _db(max(sample_peak, float(values.max(initial=0.0))))
+    return _db(max(sample_peak, _peak_above(x32, peaks, 1.0, sample_peak)))
+
+
+def _peak_above(samples, peaks: np.ndarray, gain: float, level: float, blocks=None) -> float:
+    """The largest |4x oversampled value| of the samples if it exceeds `level`, else a number at
+    most `level`. peaks[b] * gain must be at least block b's largest |sample|; `blocks` are those
+    where _interpolator's bound allows a value above `level`, if the caller has them."""
+    around = _neighbourhood(peaks) * gain
+    if blocks is None:
+        blocks = np.flatnonzero(around * _interpolator()[1] > level)
+    blocks = _narrow(samples, blocks, peaks * gain, around, level)
+    return float(_phase_peaks(samples, blocks).max(initial=0.0))
 
 
 # --- integrated loudness --------------------------------------------------------------------
@@ -311,14 +399,16 @@ def _hot_samples(x32: np.ndarray, peaks: np.ndarray, level: float):
     A sample's envelope is the largest |value| of the 4x oversampled signal between its two
     neighbours, and its own |value|: every inter-sample peak is charged to both samples around
     it. Only blocks whose neighbourhood times the interpolator's bound exceeds `level` can hold
-    such a sample (a quieter block's envelope is at most that product), so only they are computed.
+    such a sample (a quieter block's envelope is at most that product), and of those only the ones
+    _narrow keeps, so only they are computed.
     """
     _, bound = _interpolator()
-    blocks = np.flatnonzero(_neighbourhood(peaks) * bound > level)
+    around = _neighbourhood(peaks)
+    blocks = _narrow(x32, np.flatnonzero(around * bound > level), peaks, around, level)
     if blocks.size == 0:
         return np.zeros(0, np.int64), np.zeros(0)
     # each block's samples and the one before it: the phases after sample i - 1 reach sample i
-    phases = _oversampled_abs(x32, blocks * PEAK_BLOCK - 1, PEAK_BLOCK + 1).max(axis=2)
+    phases = _phase_peaks(x32, blocks, each=True)
     positions = blocks[:, None] * PEAK_BLOCK + np.arange(PEAK_BLOCK)
     inside = positions < x32.size
     own = np.abs(x32[np.minimum(positions, x32.size - 1)]).astype(np.float64)
@@ -428,71 +518,40 @@ class _Limiter:
                     yield start, stop
 
 
-def _render(audio: np.ndarray, gain: float, limiter: _Limiter, lo: int, hi: int) -> np.ndarray:
-    """The output of a pass at samples lo .. hi - 1 (multiples of CHUNK, or the end): float32
-    of audio * gain, times the limiter's gain where it is not 1 (in float64, then float32)."""
-    y = (np.asarray(audio[lo:hi], dtype=np.float64) * gain).astype(np.float32)
-    for start, stop in limiter.parts(lo, hi):
-        y[start - lo : stop - lo] = y[start - lo : stop - lo] * limiter.gains(start, stop)
-    return y
+class _Envelope:
+    """The input's hot samples for any level, found once for a level ENVELOPE_MARGIN_DB under the
+    first one asked for (and again only if a later level is lower still)."""
+
+    def __init__(self, x32: np.ndarray, peaks: np.ndarray):
+        self.x32, self.peaks, self.floor = x32, peaks, math.inf
+
+    def above(self, level: float):
+        if level < self.floor:
+            self.floor = level * 10.0 ** (-ENVELOPE_MARGIN_DB / 20.0)
+            self.positions, self.values = _hot_samples(self.x32, self.peaks, self.floor)
+        hot = self.values > level
+        return self.positions[hot], self.values[hot]
 
 
-class _Stretches:
-    """Some stretches of a pass's output, indexable by sample position like the whole of it (for
-    _oversampled_abs): only positions inside the stretches may be asked for."""
+def _check_pass(audio, gain, limiter, gating, pieces, squared, peaks, aim_level, output):
+    """Make a pass's output into `output`, and return its (estimated loudness, true peak where
+    above aim_level), in one sweep over the limiter's parts.
 
-    def __init__(self, size: int, starts: np.ndarray, values: list[np.ndarray]):
-        self.size, self.starts = size, starts
-        self.offsets = np.concatenate([[0], np.cumsum([v.size for v in values])])
-        self.values = np.concatenate(values)
-
-    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
-        which = np.searchsorted(self.starts, idx, side="right") - 1
-        return self.values[self.offsets[which] + idx - self.starts[which]]
-
-
-def _check_pass(audio, gain, limiter, gating, pieces, squared, peaks, aim_level):
-    """(estimated loudness, true peak where above aim_level) of a pass's output, in one sweep
-    over the limiter's parts.
-
-    The loudness takes the K-weighting of audio * gains as the K-weighting of the audio times the
-    gains (exact where the gain is constant; the limiter's gain changes slowly against the
-    K-weighting filter). The true peak (dBTP) is exact where it exceeds aim_level (linear), and
-    otherwise some number at most aim_level: only blocks where the input's block peaks times the
-    gain (at least the output's: the limiter's gains are at most 1) times the interpolator's bound
-    allow a value above aim_level are made, with the interpolator's reach around them.
+    The output is float32 of audio * gain, times the limiter's gains where they are not 1 (that
+    product in float64, then float32). The loudness takes the K-weighting of audio * gains as the
+    K-weighting of the audio times the gains (exact where the gain is constant; the limiter's
+    gain changes slowly against the K-weighting filter). The true peak (dBTP) is exact where it
+    exceeds aim_level (linear), and otherwise some number at most aim_level; the input's block
+    peaks times the gain bound the output's (the limiter's gains are at most 1).
     """
-    _, bound = _interpolator()
-    blocks = np.flatnonzero(_neighbourhood(peaks) * (gain * bound) > aim_level)
-    starts = np.maximum(blocks * PEAK_BLOCK - INTERPOLATOR_REACH, 0)
-    stops = np.minimum(blocks * PEAK_BLOCK + PEAK_BLOCK + INTERPOLATOR_REACH, audio.size)
-    if blocks.size:  # merge the stretches that touch
-        apart = np.flatnonzero(starts[1:] > stops[:-1]) + 1
-        starts = starts[np.concatenate([[0], apart])]
-        stops = stops[np.concatenate([apart, [blocks.size]]) - 1]
-    values = [
-        (np.asarray(audio[a:b], dtype=np.float64) * gain).astype(np.float32)
-        for a, b in zip(starts.tolist(), stops.tolist(), strict=True)
-    ]
-
+    for start, stop in _cells(0, audio.size):
+        output[start:stop] = np.asarray(audio[start:stop], dtype=np.float64) * gain
     pieces = pieces.copy()
     for start, stop in limiter.parts():
         gains = limiter.gains(start, stop)
         gating.add(pieces, start, squared[start:stop] * (gains * gains - 1.0))
-        for s in range(int(np.searchsorted(stops, start, side="right")), len(values)):
-            lo, hi = max(start, int(starts[s])), min(stop, int(stops[s]))
-            if lo >= hi:
-                break
-            at = slice(lo - int(starts[s]), hi - int(starts[s]))
-            values[s][at] = values[s][at] * gains[lo - start : hi - start]
-    lufs = gating.lufs(pieces * gain**2)
-    if not values:
-        return lufs, float("-inf")
-    samples = _Stretches(audio.size, starts, values)
-    oversampled = _oversampled_abs(samples, blocks * PEAK_BLOCK, PEAK_BLOCK)
-    positions = np.minimum(blocks[:, None] * PEAK_BLOCK + np.arange(PEAK_BLOCK), audio.size - 1)
-    own = np.abs(samples[positions.ravel()])
-    return lufs, _db(max(float(oversampled.max()), float(own.max())))
+        output[start:stop] = output[start:stop] * gains
+    return gating.lufs(pieces * gain**2), _db(_peak_above(output, peaks, gain, aim_level))
 
 
 # --- normalization --------------------------------------------------------------------------
@@ -531,11 +590,12 @@ def normalize_pcm16(
 def _normalize(audio, sr, target_lufs, ceiling_dbtp, finish):
     """normalize()'s loop, returning the result (after `finish`) and measure() of it.
 
-    Each pass is estimated cheaply: the input is K-weighted once, and a pass's loudness is taken
-    from it and the limiter's gains (_estimate_lufs, a few thousandths of an LU off); its true
-    peak is computed only where it can exceed the aim. A pass that looks good is made in full and
+    Each pass is checked cheaply (_check_pass): the input is K-weighted once, and a pass's
+    loudness is estimated from it and the limiter's gains (a few thousandths of an LU off); its
+    true peak is computed only where it can exceed the aim. A pass that looks good is finished and
     measured with measure(), and only that measurement decides; its offset from the estimate
-    corrects the passes after it.
+    corrects the passes after it. The passes' gains and thresholds follow the same rule as when
+    every pass was measured in full, so the passes are the same ones.
     """
     audio = _check(audio, sr)
     gating = _Gating.of(audio.size, sr)
@@ -548,6 +608,8 @@ def _normalize(audio, sr, target_lufs, ceiling_dbtp, finish):
         )
     x32 = np.asarray(audio, dtype=np.float32)
     peaks = _block_peaks(x32)
+    envelope = _Envelope(x32, peaks)
+    result = np.empty(audio.size, np.float32)  # each pass's output, until one is kept
     aim_peak = ceiling_dbtp - PEAK_SAFETY_DB
     gain_db = target_lufs - lufs
     threshold_db = aim_peak
@@ -555,17 +617,16 @@ def _normalize(audio, sr, target_lufs, ceiling_dbtp, finish):
     for _ in range(MAX_ITERATIONS):
         gain = 10.0 ** (gain_db / 20.0)
         threshold = 10.0 ** (threshold_db / 20.0)
-        hot, envelope = _hot_samples(x32, peaks, threshold / gain)
-        limiter = _Limiter(hot, 20.0 * np.log10(envelope * gain / threshold), audio.size, sr)
+        hot, levels = envelope.above(threshold / gain)
+        limiter = _Limiter(hot, 20.0 * np.log10(levels * gain / threshold), audio.size, sr)
         est, peak = _check_pass(
-            audio, gain, limiter, gating, pieces, squared, peaks, 10.0 ** (aim_peak / 20.0)
+            audio, gain, limiter, gating, pieces, squared, peaks, 10 ** (aim_peak / 20), result
         )
         est += estimate_offset
         if abs(est - target_lufs) <= LOUDNESS_TOLERANCE_LU and peak <= aim_peak:
-            result = np.empty(audio.size, np.float32)
-            for start, stop in _cells(0, audio.size):
-                y = _render(audio, gain, limiter, start, stop)
-                result[start:stop] = finish(y) if finish else y
+            if finish:
+                for start, stop in _cells(0, audio.size):
+                    result[start:stop] = finish(result[start:stop])
             got = measure(result, sr)
             estimate_offset += got.lufs - est
             if abs(got.lufs - target_lufs) <= LOUDNESS_TOLERANCE_LU and (
