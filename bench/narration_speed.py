@@ -163,31 +163,29 @@ def best_of(repeats: int, build, pieces, wav: Path, timing: Path) -> tuple[float
     return min(walls), min(cpus), info
 
 
-def ffmpeg_loudness(wav: Path) -> tuple[float, float] | None:
-    """(integrated LUFS, true peak dBTP) from ffmpeg's ebur128 filter (0.1 resolution)."""
+def ffmpeg_loudness(wav: Path) -> str:
+    """ffmpeg's readings: the ebur128 filter's integrated loudness and true peak (from its
+    metadata, which has three decimals where its summary has one; it measures at the file's rate)
+    and the loudnorm filter's analysis (which measures at 192 kHz)."""
     if not shutil.which("ffmpeg"):
-        return None
-    run = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostats",
-            "-hide_banner",
-            "-i",
-            str(wav),
-            "-af",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+        return "ffmpeg not installed"
+
+    def run(chain: str) -> str:
+        command = ["ffmpeg", "-nostats", "-hide_banner", "-i", str(wav), "-af", chain]
+        return subprocess.run(
+            [*command, "-f", "null", "-"], capture_output=True, text=True, check=True
+        ).stderr
+
+    log = run("ebur128=peak=true:metadata=1,ametadata=print:key=lavfi.r128.I")
+    lufs = float(re.findall(r"lavfi\.r128\.I=(-?[\d.]+)", log)[-1])
+    log = run("ebur128=peak=true:metadata=1,ametadata=print:key=lavfi.r128.true_peaks_ch0")
+    peak = max(float(v) for v in re.findall(r"true_peaks_ch0=([\d.]+)", log))
+    log = run("loudnorm=print_format=json")
+    analysis = json.loads(log[log.rindex("{") : log.rindex("}") + 1])
+    return (
+        f"ffmpeg ebur128 {lufs:.3f} LUFS, {20 * np.log10(peak):.2f} dBTP; ffmpeg loudnorm "
+        f"{analysis['input_i']} LUFS, {analysis['input_tp']} dBTP"
     )
-    summary = run.stderr[run.stderr.rindex("Summary:") :]
-    lufs = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
-    return lufs, peak
 
 
 def reference_loudness(wav: Path) -> tuple[float, float]:
@@ -202,13 +200,12 @@ def reference_loudness(wav: Path) -> tuple[float, float]:
 
 def describe(name, wav: Path, info: dict, minutes, wall, cpu, repeats) -> None:
     lufs, peak = reference_loudness(wav)
-    ff = ffmpeg_loudness(wav)
-    ff_text = f"ffmpeg {ff[0]:.1f} LUFS, {ff[1]:.1f} dBTP" if ff else "ffmpeg not installed"
     print(
-        f"{name:>9}: {wall:6.2f} s per narration (CPU {cpu:.2f} s; best of {repeats}), "
-        f"{minutes * 60 / wall:5.0f}x real time per core\n"
+        f"{name:>9}: {wall:6.2f} s per narration ({minutes * 60 / wall:4.0f}x real time), "
+        f"CPU {cpu:5.2f} s ({minutes * 60 / cpu:4.0f}x real time per core); best of {repeats}\n"
         f"{'':>11}pyloudnorm {lufs:.3f} LUFS, true peak {peak:.3f} dBTP (resample_poly); "
-        f"{ff_text}; timing JSON says {info['lufs']} LUFS, {info['true_peak_dbtp']} dBTP"
+        f"timing JSON {info['lufs']} LUFS, {info['true_peak_dbtp']} dBTP\n"
+        f"{'':>11}{ffmpeg_loudness(wav)}"
     )
 
 
