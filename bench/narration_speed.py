@@ -152,15 +152,17 @@ def baseline_narration(workdir: Path):
     return importlib.import_module(f"{package.name}.narration")
 
 
-def best_of(repeats: int, build, pieces, wav: Path, timing: Path) -> tuple[float, float, dict]:
-    """(best wall seconds, best CPU seconds of this process, the last result) over `repeats`."""
-    walls, cpus = [], []
+def best_of(repeats: int, build, pieces, wav: Path, timing: Path):
+    """(best wall seconds, best CPU seconds of this process, the last result, whether every
+    repeat wrote the same WAV bytes) over `repeats`."""
+    walls, cpus, digests = [], [], set()
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
         info = build(pieces, SR, narration.Pauses(), TARGET_LUFS, CEILING_DBTP, wav, timing)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus), info
+        digests.add(hashlib.sha256(wav.read_bytes()).hexdigest())
+    return min(walls), min(cpus), info, len(digests) == 1
 
 
 def ffmpeg_loudness(wav: Path) -> str:
@@ -198,11 +200,12 @@ def reference_loudness(wav: Path) -> tuple[float, float]:
     return lufs, 20 * np.log10(peak)
 
 
-def describe(name, wav: Path, info: dict, minutes, wall, cpu, repeats) -> None:
+def describe(name, wav: Path, minutes, repeats, wall, cpu, info, same) -> None:
     lufs, peak = reference_loudness(wav)
     print(
         f"{name:>9}: {wall:6.2f} s per narration ({minutes * 60 / wall:4.0f}x real time), "
-        f"CPU {cpu:5.2f} s ({minutes * 60 / cpu:4.0f}x real time per core); best of {repeats}\n"
+        f"CPU {cpu:5.2f} s ({minutes * 60 / cpu:4.0f}x real time per core); best of {repeats}; "
+        f"same bytes every time: {same}\n"
         f"{'':>11}pyloudnorm {lufs:.3f} LUFS, true peak {peak:.3f} dBTP (resample_poly); "
         f"timing JSON {info['lufs']} LUFS, {info['true_peak_dbtp']} dBTP\n"
         f"{'':>11}{ffmpeg_loudness(wav)}"
@@ -264,8 +267,8 @@ def main() -> None:
             f"# {POST.name}: {len(pieces)} chunks, voice {VOICE}, {minutes:.2f} min of audio; "
             f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
         )
-        describe("this tree", new_wav, new[2], minutes, new[0], new[1], args.repeats)
-        describe(BASELINE, old_wav, old[2], minutes, old[0], old[1], args.baseline_repeats)
+        describe("this tree", new_wav, minutes, args.repeats, *new)
+        describe(BASELINE, old_wav, minutes, args.baseline_repeats, *old)
         a = sf.read(str(new_wav), dtype="int16")[0].astype(np.int32)
         b = sf.read(str(old_wav), dtype="int16")[0].astype(np.int32)
         if a.size != b.size:
