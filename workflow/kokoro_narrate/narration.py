@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .loudness import measure, normalize
+from .loudness import CHUNK, normalize_pcm16
 
 # trim analysis: RMS of non-overlapping 10 ms frames, in dBFS
 TRIM_FRAME_S = 0.010
@@ -105,19 +105,37 @@ def speech_bounds(audio: np.ndarray, sr: int) -> tuple[int, int] | None:
     frame (and after the last one) the bound moves to the first (last) sample above the
     threshold amplitude, so a clean onset is located exactly.
     """
-    x = np.abs(np.asarray(audio, dtype=np.float64))
-    hop = max(1, round(TRIM_FRAME_S * sr))
-    loud = np.flatnonzero(frame_levels_db(x, sr) > TRIM_THRESHOLD_DB)
-    if loud.size == 0:
+    first, last = _edge_loud_frame(audio, sr, from_end=False), _edge_loud_frame(audio, sr, True)
+    if first is None:
         return None
+    x = np.asarray(audio)
+    hop = max(1, round(TRIM_FRAME_S * sr))
     level = 10.0 ** (TRIM_THRESHOLD_DB / 20.0)
-    lo = max(0, (loud[0] - 1) * hop)
-    above = np.flatnonzero(x[lo : (loud[0] + 1) * hop] > level)
-    start = lo + int(above[0]) if above.size else loud[0] * hop
-    hi = min(x.size, (loud[-1] + 2) * hop)
-    above = np.flatnonzero(x[loud[-1] * hop : hi] > level)
-    end = loud[-1] * hop + int(above[-1]) + 1 if above.size else min(x.size, (loud[-1] + 1) * hop)
+    lo = max(0, (first - 1) * hop)
+    above = np.flatnonzero(np.abs(np.asarray(x[lo : (first + 1) * hop], np.float64)) > level)
+    start = lo + int(above[0]) if above.size else first * hop
+    hi = min(x.size, (last + 2) * hop)
+    above = np.flatnonzero(np.abs(np.asarray(x[last * hop : hi], np.float64)) > level)
+    end = last * hop + int(above[-1]) + 1 if above.size else min(x.size, (last + 1) * hop)
     return start, end
+
+
+def _edge_loud_frame(audio: np.ndarray, sr: int, from_end: bool) -> int | None:
+    """The first (or last) frame louder than the threshold, measuring frames from that end in
+    growing steps, each as frame_levels_db measures it: a chunk's speech starts within a second
+    of its edges, so the frames in between (most of the chunk) need no measuring."""
+    hop = max(1, round(TRIM_FRAME_S * sr))
+    frames, done, step = -(-len(audio) // hop), 0, 32
+    while done < frames:
+        take = min(step, frames - done)
+        lo = frames - done - take if from_end else done
+        loud = np.flatnonzero(
+            frame_levels_db(audio[lo * hop : (lo + take) * hop], sr) > TRIM_THRESHOLD_DB
+        )
+        if loud.size:
+            return lo + int(loud[-1] if from_end else loud[0])
+        done, step = done + take, step * 2
+    return None
 
 
 def trim(audio: np.ndarray, sr: int) -> tuple[int, int]:
@@ -216,21 +234,25 @@ def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, 
 
 def write_wav(path, audio: np.ndarray, sr: int) -> None:
     """Write 16-bit PCM mono WAV: plain rounding (no dither, so deterministic), never clipped."""
-    x = np.asarray(audio, dtype=np.float64)
-    if x.ndim != 1:
-        raise ValueError(f"expected mono audio (1-D array), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("audio contains NaN or infinity")
-    # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
-    q = np.rint(x * 32768.0)
-    peak = np.abs(q).max(initial=0.0)
+    audio = np.asarray(audio)
+    if audio.ndim != 1:
+        raise ValueError(f"expected mono audio (1-D array), got shape {audio.shape}")
+    q, peak = np.empty(audio.size, np.int16), 0.0
+    for start in range(0, audio.size, CHUNK):  # in cache-sized steps, as loudness sweeps
+        x = np.asarray(audio[start : start + CHUNK], dtype=np.float64)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("audio contains NaN or infinity")
+        # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
+        step = np.rint(x * 32768.0)
+        peak = max(peak, np.abs(step).max(initial=0.0))
+        q[start : start + CHUNK] = step if peak < 32767 else 0
     if peak >= 32767:
         raise ValueError(
             f"refusing to write clipped audio: peak {20 * np.log10(peak / 32768):.2f} dBFS "
             "reaches full scale (normalize it first)"
         )
     with _replacing(path) as tmp:
-        sf.write(str(tmp), q.astype(np.int16), sr, subtype="PCM_16", format="WAV")
+        sf.write(str(tmp), q, sr, subtype="PCM_16", format="WAV")
 
 
 @contextmanager
@@ -259,12 +281,11 @@ def build_narration(
     """Stage entry point: assemble, normalize, write the WAV, measure what was written, write
     the timing JSON, and return the same dict."""
     audio, timings = assemble(pieces, sr, pauses)
-    audio = normalize(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    # measure the file, not the float array: this is what listeners get. normalize_pcm16 rounds
+    # the samples as write_wav does and measures those, so reading the file back is not needed
+    audio, m = normalize_pcm16(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     write_wav(wav_path, audio, sr)
-
-    # measure the file, not the float array: this is what listeners get
-    written, written_sr = sf.read(str(wav_path), dtype="float64")
-    m = measure(written, written_sr)
+    written, written_sr = audio, sr
     info = {
         "sample_rate": written_sr,
         "samples": int(written.size),
