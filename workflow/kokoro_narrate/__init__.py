@@ -39,7 +39,7 @@ def log_to_file(path) -> None:
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
     "script": 3,
-    "phonemes": 3,
+    "phonemes": 4,
     "synthesis": 2,
     "narration": 2,
     "manifest": 2,
