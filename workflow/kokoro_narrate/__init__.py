@@ -41,7 +41,7 @@ STAGE_VERSIONS = {
     "script": 3,
     "phonemes": 4,
     "synthesis": 2,
-    "narration": 2,
+    "narration": 3,
     "manifest": 2,
     "matrix": 2,
 }
