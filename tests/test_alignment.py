@@ -37,7 +37,7 @@ def test_every_word_has_its_phonemes(english):
 
 
 def test_punctuation_stays_out_of_the_words(english):
-    reading, _ = english.read('It\'s 3 o\'clock — say "hi" (twice)... OK!')
+    reading, _ = english.read("It's 3 o'clock — say \"hi\" (twice)... OK!")
     assert said(reading) == [
         ("It's", "ˌɪts"),
         ("3", "θɹˈi"),

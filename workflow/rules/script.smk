@@ -12,6 +12,7 @@ rule script:
     params:
         lang=post_lang,
         options=config["script"],
+        author=config["author"],
         problem=post_problem,
         version=STAGE_VERSIONS["script"],
     script:

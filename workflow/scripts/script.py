@@ -13,5 +13,6 @@ post = script.parse_post(
     path,
     lang=snakemake.params.lang,
     options=script.ScriptOptions(**snakemake.params.options),
+    author=snakemake.params.author,
 )
 script.write_script(post.paragraphs, snakemake.output[0])
