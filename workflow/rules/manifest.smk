@@ -5,6 +5,7 @@ rule manifest:
         timings=all_timings,
         synthesized=all_synthesized,
         phonemes=all_pair_phonemes,
+        encodes=all_encodes,
     output:
         report(
             "results/manifest.csv",
@@ -18,6 +19,7 @@ rule manifest:
     params:
         pairs=manifest_pairs,
         skipped=manifest_skipped,
+        encodes=manifest_encodes,
         cache_dir=config["cache_dir"],
         version=STAGE_VERSIONS["manifest"],
     script:
