@@ -225,7 +225,7 @@ def describe_failures():
     path = "results/manifest.csv"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     pairs = manifest_pairs()
-    rows = manifest.rows(pairs, manifest_skipped())
+    rows = manifest.rows(pairs, manifest_skipped(), encodes=manifest_encodes())
     manifest.write_manifest(manifest.build_manifest(rows), path)
     kept = [
         pair["files"][key]
