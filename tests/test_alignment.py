@@ -88,11 +88,15 @@ def test_token_positions_skip_what_kokoro_drops():
 
 def test_span_samples_follow_the_frames():
     # tokens: boundary, h, i, " ", y, o, boundary
-    frames = [2, 3, 1, 4, 2, 2, 5]
+    frames = [4, 3, 1, 4, 2, 2, 5]
     spans = [[0, 2, 0, 2], [3, 5, 3, 5]]
-    got = alignment.span_samples("hi yo", frames, spans)
     f = alignment.FRAME_SAMPLES
-    assert got == [(0, 2, 2 * f, 6 * f), (3, 5, 10 * f, 14 * f)]
+    got = alignment.span_samples("hi yo", frames, spans, lead=0)
+    assert got == [(0, 2, 4 * f, 8 * f), (3, 5, 12 * f, 16 * f)]
+    lead = alignment.VOICE_LEAD_SAMPLES  # Kokoro's voice runs ahead of its frames
+    got = alignment.span_samples("hi yo", frames, spans)
+    assert got == [(0, 2, 4 * f - lead, 8 * f - lead), (3, 5, 12 * f - lead, 16 * f - lead)]
+    assert alignment.span_samples("hi yo", [1, 3, 1, 4, 2, 2, 5], spans)[0][2] == 0  # clipped
 
 
 def test_sentence_spans_match_the_sentence_marks():
@@ -130,11 +134,13 @@ def test_kokoro_makes_600_samples_per_frame(tiny_model):
 
 def fake_chunk(text: str, rng, lead_frames: int = 6, tail_frames: int = 9):
     """A chunk as Kokoro would give it, with a phoneme per letter: silence in the boundary
-    tokens, spaces and punctuation, a noise burst for every letter; its spans and frames."""
+    tokens, spaces and punctuation, a noise burst for every letter, running ahead of its frames
+    by VOICE_LEAD_SAMPLES as Kokoro's voice does; its spans and frames."""
     ps = text.lower()
     frames = [lead_frames] + [int(rng.integers(2, 5)) for _ in ps] + [tail_frames]
     audio = np.zeros(sum(frames) * alignment.FRAME_SAMPLES, np.float32)
-    starts = alignment.token_starts(frames)
+    starts = [s - alignment.VOICE_LEAD_SAMPLES for s in alignment.token_starts(frames)]
+    assert starts[1] >= 0, "lead_frames too short for the voice's lead"
     for i, ch in enumerate(ps, 1):
         if ch.isalpha():
             audio[starts[i] : starts[i + 1]] = rng.normal(0, 0.1, starts[i + 1] - starts[i])
@@ -149,7 +155,7 @@ def test_word_times_land_on_their_audio_after_trims_and_pauses():
     pieces = []
     for n in range(150):  # a long post: any error in the trims would add up by its end
         text = f"Paragraph number {'abc'[n % 3] * (n % 5 + 1)} says words. Then more."
-        audio, frames, spans, ps = fake_chunk(text, rng, lead_frames=int(rng.integers(1, 12)))
+        audio, frames, spans, ps = fake_chunk(text, rng, lead_frames=int(rng.integers(3, 12)))
         kind = "heading" if n % 10 == 0 else "paragraph"
         pieces.append(
             narration.Piece(

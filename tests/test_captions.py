@@ -25,7 +25,7 @@ def build(texts_and_kinds, seed=3):
     rng = np.random.default_rng(seed)
     pieces = []
     for n, (text, kind) in enumerate(texts_and_kinds):
-        audio, frames, spans, ps = fake_chunk(text, rng, lead_frames=int(rng.integers(1, 12)))
+        audio, frames, spans, ps = fake_chunk(text, rng, lead_frames=int(rng.integers(3, 12)))
         pieces.append(
             narration.Piece(
                 audio, f"p{n:04d}", kind, text=text, phonemes=ps, frames=frames, spans=spans

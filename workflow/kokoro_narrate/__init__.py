@@ -42,7 +42,7 @@ STAGE_VERSIONS = {
     "script": 3,
     "phonemes": 4,
     "synthesis": 2,
-    "narration": 3,
+    "narration": 4,
     "manifest": 3,
     "matrix": 2,
     "encode": 1,
