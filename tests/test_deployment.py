@@ -35,6 +35,7 @@ HEAVY = (
     "matplotlib",
     "markdown_it",
     "mdit_py_plugins",
+    "mutagen",
 )
 # The test corpus in three voices: hello and notes in af_heart (a) and bm_george (b), hola in
 # ef_dora (e); every stage of every pair is to be made.
@@ -45,6 +46,9 @@ EXPECTED_JOBS = {
     "oov": 1,
     "synthesis": 5,
     "narration": 5,
+    "encode": 10,
+    "captions": 5,
+    "snippet": 5,
     "manifest": 1,
     "matrix": 1,
     "all": 1,

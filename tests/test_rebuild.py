@@ -90,19 +90,23 @@ def test_touch_or_fresh_checkout_runs_nothing(project):
 
 def test_config_changes_rerun_exactly_the_affected_jobs(project, tiny_model):
     base = ["af_heart", "bm_george"]
+    tables = {"manifest": 1, "matrix": 1, "all": 1}
+
+    def published(narrations):  # what every new narration brings with it
+        return {"encode": 2 * narrations, "captions": narrations, "snippet": narrations}
+
     cases = [
         (
             {"voices": [*base, "af_sky"]},
-            {"synthesis": 2, "narration": 2, "manifest": 1, "matrix": 1, "all": 1},
+            {"synthesis": 2, "narration": 2, **published(2), **tables},
         ),
         # bm_george was the only British voice: results/oov.csv loses the British phonemes
-        ({"voices": ["af_heart"]}, {"manifest": 1, "oov": 1, "matrix": 1, "all": 1}),
-        ({"speed": 1.1}, {"synthesis": 4, "narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
-        (
-            {"loudness": {"target_lufs": -18}},
-            {"narration": 4, "manifest": 1, "matrix": 1, "all": 1},
-        ),
-        ({"pauses": {"paragraph_ms": 900}}, {"narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
+        ({"voices": ["af_heart"]}, {"oov": 1, **tables}),
+        ({"speed": 1.1}, {"synthesis": 4, "narration": 4, **published(4), **tables}),
+        ({"loudness": {"target_lufs": -18}}, {"narration": 4, **published(4), **tables}),
+        ({"pauses": {"paragraph_ms": 900}}, {"narration": 4, **published(4), **tables}),
+        ({"encode": {"mp3_kbps": 96}}, {"encode": 4, "snippet": 4, **tables}),
+        ({"feed": {"base_url": "https://example.com/a/"}}, {"feed": 1, "snippet": 4, "all": 1}),
     ]
     try:
         for change, expected in cases:

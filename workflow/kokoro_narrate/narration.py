@@ -4,6 +4,13 @@ Kokoro pads every chunk with silence (and a little noise floor) of varying lengt
 trimmed to their speech plus a small fixed margin and joined with explicit pauses. Positions are
 counted in integer samples all the way through, so the timing JSON (what captions and chapters are
 built on) never drifts from the audio.
+
+The rule the timing JSON keeps: every position is a whole sample of the written narration, and
+each piece (one chunk) says where its kept audio is in the narration (kept_start_sample,
+kept_end_sample) and which sample of the chunk lands at kept_start_sample (chunk_offset_sample), so
+chunk sample c is narration sample kept_start_sample + c - chunk_offset_sample. Word times
+(`words`, from Kokoro's durations through alignment.py) are chunk positions moved by that rule and
+kept inside the kept audio; seconds, where given, are derived from samples.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from . import alignment
 from .loudness import CHUNK, normalize_pcm16
+from .phonemes import SENTENCE_END
 
 # trim analysis: RMS of non-overlapping 10 ms frames, in dBFS
 TRIM_FRAME_S = 0.010
@@ -52,16 +61,24 @@ class Pauses:
 class Piece:
     audio: np.ndarray  # float32 mono, as Kokoro made it
     paragraph: str  # paragraph id, e.g. "p0003"
-    kind: str  # "title", "heading", "paragraph", "list_item", "quote", "code_note"
+    kind: str  # "title", "heading", "paragraph", "list_item", "quote", "figure", "added"
     pause_before: bool = False  # a horizontal rule: at least a heading's pause before this piece
+    chunk: int = 0  # index of this chunk within its paragraph
+    text: str = ""  # the words it says (the script's)
+    phonemes: str = ""
+    frames: tuple[int, ...] = ()  # Kokoro's predicted frames per input token
+    spans: tuple[tuple[int, ...], ...] = ()  # the phonemes stage's word spans (Chunk.spans)
 
 
-def pieces_from_cache(chunks: list[dict], cache, repair=None) -> list[Piece]:
+def pieces_from_cache(chunks: list[dict], cache, repair=None, phonemes=()) -> list[Piece]:
     """The synthesis stage's chunk list, with each chunk's audio read back from the cache.
 
     A chunk the cache has lost (damaged, pruned, deleted) is handed to `repair(records)`, which
     synthesizes it again under the same key, so a narration never fails for want of a chunk.
+    `phonemes` is the phonemes stage's chunks (phonemes.Chunk) of the same post: their word spans
+    go with the pieces whose phonemes they describe.
     """
+    spans = {(c.paragraph, c.chunk, c.phonemes): c.spans for c in phonemes}
     entries = {chunk["key"]: cache.get(chunk["key"]) for chunk in chunks}
     lost = [c for c in chunks if entries[c["key"]] is None]
     if lost:
@@ -82,7 +99,22 @@ def pieces_from_cache(chunks: list[dict], cache, repair=None) -> list[Piece]:
                 "it with: snakemake --cores 1 --resources gpu=1 --forcerun synthesis"
             )
         pieces.append(
-            Piece(entry.audio, chunk["paragraph"], chunk["kind"], chunk.get("pause_before", False))
+            Piece(
+                entry.audio,
+                chunk["paragraph"],
+                chunk["kind"],
+                chunk.get("pause_before", False),
+                chunk=chunk["chunk"],
+                text=chunk["text"],
+                phonemes=chunk["phonemes"],
+                frames=tuple(entry.frames),
+                spans=tuple(
+                    map(
+                        tuple,
+                        spans.get((chunk["paragraph"], chunk["chunk"], chunk["phonemes"]), ()),
+                    )
+                ),
+            )
         )
     return pieces
 
@@ -171,13 +203,17 @@ def _fade(segment: np.ndarray, n: int) -> None:
     segment[segment.size - n :] *= ramp[::-1]
 
 
-def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, list[dict]]:
+def assemble(
+    pieces: list[Piece], sr: int, pauses: Pauses, vocab=None
+) -> tuple[np.ndarray, list[dict]]:
     """Join trimmed pieces with pauses; return the audio and one timing dict per piece.
 
     The timing of a piece is its speech (trim margins excluded), so the distance from one piece's
     end_s to the next one's start_s is exactly the configured pause, and the first start_s and the
     distance from the last end_s to the end of the audio are exactly edge_ms. The margins are taken
-    out of the pause, not added to it.
+    out of the pause, not added to it. Each timing also places the kept audio and the piece's words
+    (see the module docstring); `vocab` is alignment.vocab_loader's, for phonemes Kokoro reads only
+    in part.
     """
     if not pieces:
         raise ValueError("nothing to assemble: no pieces")
@@ -216,20 +252,55 @@ def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, 
         _fade(segment, fade)
         out.append(segment)
         start = pos + leads[i]
-        timings.append(
-            {
-                "paragraph": p.paragraph,
-                "kind": p.kind,
-                # integer sample positions are the truth; seconds are derived from them
-                "start_sample": int(start),
-                "end_sample": int(start + e - s),
-                "start_s": start / sr,
-                "end_s": (start + e - s) / sr,
-            }
-        )
+        timing = {
+            "paragraph": p.paragraph,
+            "chunk": p.chunk,
+            "kind": p.kind,
+            "text": p.text,
+            # integer sample positions are the truth; seconds are derived from them
+            "start_sample": int(start),
+            "end_sample": int(start + e - s),
+            "start_s": start / sr,
+            "end_s": (start + e - s) / sr,
+            "kept_start_sample": int(pos),
+            "kept_end_sample": int(pos + segment.size),
+            "chunk_offset_sample": int(s - leads[i]),
+        }
+        timing["word_timing"], timing["words"] = _words(p, timing, vocab)
+        timings.append(timing)
         pos += segment.size
     out.append(np.zeros(gaps[-1] - tails[-1], np.float32))
     return np.concatenate(out), timings
+
+
+def _words(piece: Piece, timing: dict, vocab) -> tuple[str, list[dict]]:
+    """("word", the piece's words) where the phonemes stage gave word spans, ("sentence", its
+    sentences) where only the sentence marks line up, else ("none", []); each with its place in
+    the text (char_start, char_end) and its samples in the narration, inside the kept audio."""
+    level, spans = "word", piece.spans
+    if not spans:
+        level, spans = (
+            "sentence",
+            alignment.sentence_spans(piece.text, piece.phonemes, SENTENCE_END),
+        )
+    placed = alignment.span_samples(piece.phonemes, piece.frames, spans, vocab) if spans else []
+    if not placed:
+        return "none", []
+    lo, hi = timing["kept_start_sample"], timing["kept_end_sample"]
+    shift = lo - timing["chunk_offset_sample"]
+    words = []
+    for char_start, char_end, first, last in placed:
+        start = min(max(first + shift, lo), hi)
+        words.append(
+            {
+                "text": piece.text[char_start:char_end],
+                "char_start": char_start,
+                "char_end": char_end,
+                "start_sample": start,
+                "end_sample": max(start, min(max(last + shift, lo), hi)),
+            }
+        )
+    return level, words
 
 
 def write_wav(path, audio: np.ndarray, sr: int) -> None:
@@ -277,10 +348,11 @@ def build_narration(
     ceiling_dbtp: float,
     wav_path,
     timing_path,
+    vocab=None,
 ) -> dict:
     """Stage entry point: assemble, normalize, write the WAV, measure what was written, write
     the timing JSON, and return the same dict."""
-    audio, timings = assemble(pieces, sr, pauses)
+    audio, timings = assemble(pieces, sr, pauses, vocab)
     # measure the file, not the float array: this is what listeners get. normalize_pcm16 rounds
     # the samples as write_wav does and measures those, so reading the file back is not needed
     audio, m = normalize_pcm16(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
