@@ -103,6 +103,10 @@ def clean_env() -> dict[str, str]:
     }
 
 
+# The workflow's own code, by path: the Snakefile and workflow/. Not the whole checkout, which may
+# hold the virtual environment itself (and Snakemake's plugins, which import what they like).
+WORKFLOW_CODE = (REPO / "Snakefile", REPO / "workflow")
+
 # Runs snakemake with the runtime stack unimportable from the workflow's own code (the Snakefile,
 # the rule files, the package): what the workflow imports while it is read fails as it would in an
 # environment without the stack. Snakemake's own imports (its plugins, say) are let through.
@@ -110,7 +114,7 @@ BLOCKER = """
 import sys
 
 blocked = set(sys.argv[1].split(","))
-workflow_code = sys.argv[2]
+workflow_code = tuple(sys.argv[2].split(","))
 
 
 class Blocker:
@@ -135,7 +139,7 @@ main(sys.argv[3:])
 def test_planning_imports_nothing_of_the_runtime_stack(planning_dir):
     """Fast guard, in this environment: the whole DAG plans with the runtime stack unimportable."""
     result = subprocess.run(
-        [sys.executable, "-c", BLOCKER, ",".join(HEAVY), f"{REPO}{os.sep}"]
+        [sys.executable, "-c", BLOCKER, ",".join(HEAVY), ",".join(map(str, WORKFLOW_CODE))]
         + dry_run_args(planning_dir),
         capture_output=True,
         text=True,

@@ -7,6 +7,7 @@ nobody here wrote), then checks what the next plain run does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -188,15 +189,18 @@ def test_two_projects_share_a_cache_and_pruning_one_spares_the_other(tmp_path, t
     shared = tmp_path / "shared-cache"
     a = project(tmp_path / "a", tiny_model, cache_dir=str(shared))
     b = project(tmp_path / "b", tiny_model, cache_dir=str(shared), voices=["bm_george"])
-    runs = [
-        subprocess.Popen(
-            [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(p),
-             "--configfile", str(p / "config/config.yaml"), "--cores", "1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        for p in (a, b)
-    ]  # fmt: skip
-    assert [r.wait(timeout=900) for r in runs] == [0, 0]
+    with contextlib.ExitStack() as logs:  # files, not pipes: a full pipe would stall a build
+        runs = [
+            subprocess.Popen(
+                [*SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(p),
+                 "--configfile", str(p / "config/config.yaml"), "--cores", "1"],
+                stdout=subprocess.DEVNULL,
+                stderr=logs.enter_context(open(p / "snakemake.err", "w")),
+            )
+            for p in (a, b)
+        ]  # fmt: skip
+        codes = [r.wait(timeout=900) for r in runs]
+    assert codes == [0, 0], [(p / "snakemake.err").read_text()[-4000:] for p in (a, b)]
     for path in shared.rglob("*"):  # everything is old now: only the records protect it
         os.utime(path, (0, 0))
     snakemake(a, "cache_prune")
