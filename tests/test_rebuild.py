@@ -190,6 +190,9 @@ def test_an_upgrade_reruns_the_stages_whose_version_changed_and_no_other(project
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", table, re.M))
     assert {k: int(v) for k, v in counts.items() if k != "total"} == {
         "narration": 4,
+        "encode": 8,
+        "captions": 4,
+        "snippet": 4,
         "manifest": 1,
         "matrix": 1,
         "all": 1,
