@@ -17,6 +17,7 @@ from test_loudness import speech_like
 
 from kokoro_narrate import loudness
 from kokoro_narrate.loudness import (
+    INTERPOLATOR_REACH,
     LOOKAHEAD_S,
     OVERSAMPLE,
     RELEASE_S,
@@ -81,8 +82,10 @@ def worst_case() -> np.ndarray:
     """Samples with the signs of the half-sample taps: every tap adds at full weight, so the value
     between the middle samples is 2.24 times the samples' (the bound of the shortcut, reached)."""
     x = quiet_noise(1.0, 0.001, 6)
-    taps = firwin(81, 1 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
-    half_sample = taps[2::OVERSAMPLE][::-1]  # phase 2, weighing x[i - 9] .. x[i + 10]
+    taps = firwin(2 * INTERPOLATOR_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0))
+    taps *= OVERSAMPLE
+    # the phase halfway between samples, weighing x[i - 9] .. x[i + 10]
+    half_sample = taps[OVERSAMPLE // 2 :: OVERSAMPLE][::-1]
     x[12000 - 9 : 12000 + 11] = 0.3 * np.sign(half_sample)
     return x
 
@@ -124,7 +127,9 @@ def full_envelope(x32: np.ndarray, exact: bool = False) -> np.ndarray:
     resample_poly sums in float32 for float32 audio; `exact` sums its taps in float64 instead.
     """
     if exact:
-        taps = firwin(81, 1 / OVERSAMPLE, window=("kaiser", 5.0)).astype(np.float32)
+        taps = firwin(
+            2 * INTERPOLATOR_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0)
+        ).astype(np.float32)
         up = resample_poly(x32.astype(np.float64), OVERSAMPLE, 1, window=taps.astype(np.float64))
     else:
         up = resample_poly(x32, OVERSAMPLE, 1)
