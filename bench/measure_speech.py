@@ -203,7 +203,7 @@ def main() -> None:
     # 4. what normalize() does to it
     print("\n## 4. normalize() on the 12 chunks assembled with the default pauses")
     pieces = [Piece(a, f"p{i // 2:04d}", "paragraph") for i, a in enumerate(singles)]
-    joined, _ = assemble(pieces, SR, Pauses())
+    joined, _ = assemble(pieces, SR, Pauses.from_config())
     t0 = time.perf_counter()
     y = normalize(joined, SR, target_lufs=-16.0, ceiling_dbtp=-1.5)
     took = time.perf_counter() - t0

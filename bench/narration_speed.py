@@ -158,7 +158,9 @@ def best_of(repeats: int, build, pieces, wav: Path, timing: Path):
     walls, cpus, digests = [], [], set()
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
-        info = build(pieces, SR, narration.Pauses(), TARGET_LUFS, CEILING_DBTP, wav, timing)
+        info = build(
+            pieces, SR, narration.Pauses.from_config(), TARGET_LUFS, CEILING_DBTP, wav, timing
+        )
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         digests.add(hashlib.sha256(wav.read_bytes()).hexdigest())

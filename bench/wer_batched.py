@@ -57,7 +57,9 @@ def main() -> None:
     batched = BatchedKokoro(model)
     pack = torch.load(args.weights_dir / "voices" / f"{args.voice}.pt", weights_only=True)
     g2p = phonemes.G2P("a")
-    pauses = narration.Pauses(paragraph_ms=800, heading_ms=1000, sentence_ms=500, edge_ms=300)
+    pauses = narration.Pauses.from_config(
+        paragraph_ms=800, heading_ms=1000, sentence_ms=500, edge_ms=300
+    )
     wavs = []
     for post_path in args.posts:
         post = script.parse_post(post_path.read_bytes(), str(post_path))

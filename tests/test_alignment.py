@@ -162,7 +162,7 @@ def test_word_times_land_on_their_audio_after_trims_and_pauses():
                 audio, f"p{n:04d}", kind, text=text, phonemes=ps, frames=frames, spans=spans
             )
         )
-    audio, timings = narration.assemble(pieces, SR, narration.Pauses())
+    audio, timings = narration.assemble(pieces, SR, narration.Pauses.from_config())
     level = 10 ** (narration.TRIM_THRESHOLD_DB / 20)
     for timing in timings:
         assert timing["word_timing"] == "word"

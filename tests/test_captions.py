@@ -31,7 +31,7 @@ def build(texts_and_kinds, seed=3):
                 audio, f"p{n:04d}", kind, text=text, phonemes=ps, frames=frames, spans=spans
             )
         )
-    audio, timings = narration.assemble(pieces, SR, narration.Pauses())
+    audio, timings = narration.assemble(pieces, SR, narration.Pauses.from_config())
     return audio, {"sample_rate": SR, "samples": audio.size, "pieces": timings}
 
 

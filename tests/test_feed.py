@@ -21,6 +21,7 @@ CHANNEL = feed.Channel(
     description="Posts <read> aloud",
     language="en-us",
     self_url="https://example.com/audio/feed/af_heart.xml",
+    explicit=False,
     author="Ana & Ben",
     image="https://example.com/cover.png",
     category="Technology",
@@ -137,7 +138,7 @@ def test_episode_description_falls_back_to_the_first_paragraph(tmp_path, front, 
         timing,
         "https://example.com/audio",
         results,
-        ScriptOptions(),
+        ScriptOptions.from_config(),
     )
     assert item.description == description
     assert (item.title, item.date, item.length, item.duration_s) == (

@@ -8,6 +8,7 @@ allowance for normalization (numbers, units, abbreviations said as words) is to 
 forms of the normalized text, words of 3+ letters only; the rules are in bench/prose.py.
 """
 
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ POSTS = sorted(FIXTURES.iterdir())
 
 def _parse(name: str, **options):
     path = FIXTURES / name
-    return parse_post(path.read_bytes(), str(path), options=ScriptOptions(**options))
+    return parse_post(path.read_bytes(), str(path), options=ScriptOptions.from_config(options))
 
 
 @pytest.mark.parametrize("post", POSTS, ids=[p.name for p in POSTS])
@@ -58,7 +59,7 @@ def _followed_by_cue(paragraphs) -> list[tuple[str, str]]:
 
 
 def test_a_lead_in_is_never_followed_by_silence():
-    options = ScriptOptions()
+    options = ScriptOptions.from_config()
     got = _followed_by_cue(_parse("lead-ins.md").paragraphs)
     assert got == [
         ("The schedule is computed as follows.", options.code_cue),
@@ -75,7 +76,7 @@ def test_cues_are_configurable_and_can_be_off():
     said = _parse("lead-ins.md", code_cue="Code follows in the written post.", table_cue="")
     assert [b for _, b in _followed_by_cue(said.paragraphs)][:2] == [
         "Code follows in the written post.",
-        ScriptOptions().math_cue,
+        ScriptOptions.from_config().math_cue,
     ]
     assert not _followed_by_cue(_parse("lead-ins.md", cues=False).paragraphs)
 
@@ -83,7 +84,10 @@ def test_cues_are_configurable_and_can_be_off():
 def test_notes_and_cues_are_one_kind_and_never_doubled():
     noted = _parse("lead-ins.md", code_blocks="note").paragraphs
     added = [p.text for p in noted if p.kind == "added"]
-    assert ScriptOptions().code_note in added and ScriptOptions().code_cue not in added
+    assert (
+        ScriptOptions.from_config().code_note in added
+        and ScriptOptions.from_config().code_cue not in added
+    )
 
 
 def test_liquid_tags_beside_html_do_not_swallow_prose():
@@ -143,4 +147,5 @@ def test_schema_and_options_agree():
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     keys = schema["properties"]["script"]["properties"]
     defaults = {k: v["default"] for k, v in keys.items()}
-    assert defaults == vars(ScriptOptions())
+    assert defaults == vars(ScriptOptions.from_config())
+    assert set(keys) == {f.name for f in dataclasses.fields(ScriptOptions)}

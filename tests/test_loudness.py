@@ -63,7 +63,7 @@ def test_normalize_other_targets():
 
 def test_normalize_is_deterministic(tmp_path):
     x = speech_like(seed=5)
-    a, b = normalize(x, SR), normalize(x.copy(), SR)
+    a, b = normalize(x, SR, -16.0, -1.5), normalize(x.copy(), SR, -16.0, -1.5)
     assert a.tobytes() == b.tobytes()
     write_wav(tmp_path / "a.wav", a, SR)
     write_wav(tmp_path / "b.wav", b, SR)
@@ -99,9 +99,9 @@ def test_tone_loudness_sanity():
 
 def test_silence_and_short_input_raise():
     with pytest.raises(ValueError, match="-inf"):
-        normalize(np.zeros(2 * SR, np.float32), SR)
+        normalize(np.zeros(2 * SR, np.float32), SR, -16.0, -1.5)
     with pytest.raises(ValueError, match="too short"):
-        normalize(np.ones(SR // 10, np.float32) * 0.1, SR)
+        normalize(np.ones(SR // 10, np.float32) * 0.1, SR, -16.0, -1.5)
     with pytest.raises(ValueError, match="mono"):
         measure(np.zeros((SR, 2)), SR)
 

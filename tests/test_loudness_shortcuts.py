@@ -320,7 +320,7 @@ class Counting:
 def test_normalize_takes_few_passes(audio, monkeypatch):
     passes = Counting(monkeypatch, "_Limiter")
     full = Counting(monkeypatch, "measure")
-    y, m = normalize_pcm16(audio, SR)
+    y, m = normalize_pcm16(audio, SR, -16.0, -1.5)
     assert abs(m.lufs + 16.0) <= 0.05 and m.true_peak_dbtp <= -1.6
     assert passes.calls <= 4
     assert full.calls == 1  # the estimate of the passes was good enough for the full measurement
@@ -343,7 +343,7 @@ def test_estimated_loudness_of_a_pass_is_close():
 
 
 def test_pcm16_result_is_what_the_file_holds(tmp_path):
-    y, m = normalize_pcm16(speech_like(seed=6), SR)
+    y, m = normalize_pcm16(speech_like(seed=6), SR, -16.0, -1.5)
     assert y.dtype == np.float32
     np.testing.assert_array_equal(
         y.astype(np.float64) * 32768, np.rint(y.astype(np.float64) * 32768)
@@ -370,7 +370,7 @@ def test_build_narration_reports_the_files_measurement(tmp_path):
         for i in range(3)
     ]
     info = build_narration(
-        pieces, SR, Pauses(), -16.0, -1.5, tmp_path / "n.wav", tmp_path / "n.json"
+        pieces, SR, Pauses.from_config(), -16.0, -1.5, tmp_path / "n.wav", tmp_path / "n.json"
     )
     back, sr = sf.read(tmp_path / "n.wav", dtype="float64")
     m = measure(back, sr)

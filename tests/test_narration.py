@@ -89,9 +89,9 @@ def make_pieces():
 @pytest.mark.parametrize(
     "pauses",
     [
-        Pauses(),
-        Pauses(paragraph_ms=800, heading_ms=1200, sentence_ms=500, edge_ms=250),
-        Pauses(paragraph_ms=70, heading_ms=90, sentence_ms=40, edge_ms=20),
+        Pauses.from_config(),
+        Pauses.from_config(paragraph_ms=800, heading_ms=1200, sentence_ms=500, edge_ms=250),
+        Pauses.from_config(paragraph_ms=70, heading_ms=90, sentence_ms=40, edge_ms=20),
     ],
 )
 def test_assemble_puts_exact_pauses(pauses):
@@ -126,7 +126,7 @@ def test_assemble_puts_exact_pauses(pauses):
 def test_assemble_fades_cut_points():
     # speech touching both chunk edges: the cut must still start and end at (near) zero
     pieces = [Piece(np.full(SR, 0.5, np.float32), "p0001", "paragraph")] * 2
-    audio, _ = assemble(pieces, SR, Pauses())
+    audio, _ = assemble(pieces, SR, Pauses.from_config())
     jumps = np.abs(np.diff(audio.astype(np.float64)))
     assert jumps.max() < 0.05
 
@@ -134,7 +134,7 @@ def test_assemble_fades_cut_points():
 def test_assemble_rejects_silent_piece():
     pieces = [Piece(np.zeros(SR, np.float32), "p0001", "paragraph")]
     with pytest.raises(ValueError, match="p0001"):
-        assemble(pieces, SR, Pauses())
+        assemble(pieces, SR, Pauses.from_config())
 
 
 def test_write_wav_roundtrip(tmp_path):
@@ -148,7 +148,7 @@ def test_write_wav_roundtrip(tmp_path):
 
 def test_build_narration(tmp_path):
     pieces, _ = make_pieces()
-    pauses = Pauses()
+    pauses = Pauses.from_config()
     args = (pieces, SR, pauses, -16.0, -1.5)
     info = build_narration(*args, tmp_path / "a.wav", tmp_path / "a.json")
     assert json.loads((tmp_path / "a.json").read_text()) == info
@@ -169,7 +169,9 @@ def test_build_narration(tmp_path):
 def test_horizontal_rule_gets_a_heading_pause():
     sr = 24000
     tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(sr // 2) / sr)).astype(np.float32)
-    pauses = narration.Pauses(paragraph_ms=400, heading_ms=1200, sentence_ms=200, edge_ms=100)
+    pauses = narration.Pauses.from_config(
+        paragraph_ms=400, heading_ms=1200, sentence_ms=200, edge_ms=100
+    )
     plain = [
         narration.Piece(tone, "p0001", "paragraph"),
         narration.Piece(tone, "p0002", "paragraph"),

@@ -26,7 +26,11 @@ POSTS = sorted(GOLDEN.glob("*.md"))
 
 def _options(post: Path) -> ScriptOptions:
     extra = post.with_suffix(".options.json")
-    return ScriptOptions(**json.loads(extra.read_text())) if extra.exists() else ScriptOptions()
+    return (
+        ScriptOptions.from_config(json.loads(extra.read_text()))
+        if extra.exists()
+        else ScriptOptions.from_config()
+    )
 
 
 # -- golden posts -------------------------------------------------------------------------------
@@ -89,16 +93,16 @@ def test_pause_survives_a_paragraph_without_words():
 def test_footnotes_dropped_by_default():
     data = b"Text[^1] here.\n\n[^1]: The note.\n"
     assert [p.text for p in parse_post(data, "f.md").paragraphs] == ["Text here."]
-    end = parse_post(data, "f.md", options=ScriptOptions(footnotes="end")).paragraphs
+    end = parse_post(data, "f.md", options=ScriptOptions.from_config(footnotes="end")).paragraphs
     assert [p.text for p in end] == ["Text here.", "Footnote 1. The note."]
     assert end[1].pause_before
 
 
 def test_image_alt_off_by_default():
     data = b"Look: ![a red door](door.png)\n"
-    off = parse_post(data, "i.md", options=ScriptOptions(cues=False)).paragraphs
+    off = parse_post(data, "i.md", options=ScriptOptions.from_config(cues=False)).paragraphs
     assert [p.text for p in off] == ["Look:"]
-    on = parse_post(data, "i.md", options=ScriptOptions(image_alt=True)).paragraphs
+    on = parse_post(data, "i.md", options=ScriptOptions.from_config(image_alt=True)).paragraphs
     assert [(p.kind, p.text) for p in on] == [
         ("paragraph", "Look:"),
         ("figure", "Figure: a red door."),
@@ -113,7 +117,7 @@ def test_lang_argument_and_front_matter():
 
 def test_bad_options():
     with pytest.raises(ValueError, match="code_blocks"):
-        parse_post(b"Hi.\n", "a.md", options=ScriptOptions(code_blocks="read"))
+        parse_post(b"Hi.\n", "a.md", options=ScriptOptions.from_config(code_blocks="read"))
 
 
 # -- JSON Lines ---------------------------------------------------------------------------------
@@ -156,7 +160,7 @@ def test_read_script_rejects_garbage(tmp_path):
 
 def _error(data: bytes, name: str = "posts/bad.md", options=None) -> str:
     with pytest.raises(PostError) as e:
-        parse_post(data, name, options=options or ScriptOptions())
+        parse_post(data, name, options=options or ScriptOptions.from_config())
     assert name in str(e.value)
     return str(e.value)
 
@@ -179,7 +183,10 @@ def test_front_matter_only():
 def test_nothing_speakable():
     msg = _error(b"```\ncode\n```\n\n| a |\n|---|\n| 1 |\n")
     assert "nothing to read aloud" in msg and "bad.md:1" in msg
-    msg = _error(b"---\ntitle: Only code\n---\n```\ncode\n```\n", options=ScriptOptions(cues=False))
+    msg = _error(
+        b"---\ntitle: Only code\n---\n```\ncode\n```\n",
+        options=ScriptOptions.from_config(cues=False),
+    )
     assert "nothing to read aloud" in msg and "bad.md:4" in msg
     assert "nothing to read aloud" in _error(
         b"<!-- c -->\n\n{% include x.html %}\n\n\xf0\x9f\x8e\x89 :tada:\n"
@@ -193,7 +200,7 @@ def test_a_post_of_only_a_video_says_so(caplog):
     assert [(p.kind, p.text) for p in post.paragraphs] == [
         ("title", "The talk"),
         ("paragraph", "Watch the talk."),
-        ("added", ScriptOptions().media_cue),
+        ("added", ScriptOptions.from_config().media_cue),
     ]
     assert "v.md" in caplog.text and "no prose" in caplog.text
 
@@ -272,7 +279,7 @@ BLOCK = st.one_of(
 # "Intro." first: a post that starts with '---' is front matter, tested elsewhere.
 POST = st.lists(BLOCK, min_size=1, max_size=6).map(lambda b: "Intro.\n\n" + "\n\n".join(b))
 OPTIONS = st.builds(
-    ScriptOptions,
+    ScriptOptions.from_config,
     code_blocks=st.sampled_from(["skip", "note"]),
     urls=st.sampled_from(["domain", "drop"]),
     footnotes=st.sampled_from(["drop", "end"]),

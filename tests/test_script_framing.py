@@ -14,7 +14,7 @@ from kokoro_narrate import frontmatter
 from kokoro_narrate.script import ScriptOptions, first_paragraph, parse_post
 
 REPO = Path(__file__).resolve().parent.parent
-FRAMED = ScriptOptions(
+FRAMED = ScriptOptions.from_config(
     intro="This is an audio version of {title} by {author}.", outro="Thanks for listening."
 )
 

@@ -58,7 +58,7 @@ def site(tmp_path, monkeypatch):
     for path in [*files.values(), f"results/snippets/{POST}/x"]:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
     info = narration.build_narration(
-        pieces, SR, narration.Pauses(), -16.0, -1.5, files["wav"], files["timing"]
+        pieces, SR, narration.Pauses.from_config(), -16.0, -1.5, files["wav"], files["timing"]
     )
     chapters = captions.chapters(info)
     tags = encode.Tags("A year of bread", chapters=tuple(chapters))

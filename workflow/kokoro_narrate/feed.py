@@ -45,10 +45,11 @@ class Channel:
     description: str
     language: str
     self_url: str  # where this feed is served
+    explicit: bool
+    # None: the tag is left out (config feed.*; the defaults are in the schema)
     author: str | None = None
     image: str | None = None  # square artwork URL, 1400-3000 px, as Apple asks
     category: str | None = None
-    explicit: bool = False
     owner_email: str | None = None
 
 
@@ -154,7 +155,7 @@ def episode(
     front, _ = read(data, str(source))
     title = front.title or next((p["text"] for p in timing["pieces"] if p["kind"] == "title"), post)
     description = front.description or first_paragraph(
-        data, str(source), options or ScriptOptions()
+        data, str(source), options or ScriptOptions.from_config()
     )
     return Episode(
         guid=f"kokoro-narrate:{voice}:{post}",

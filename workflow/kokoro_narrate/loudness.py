@@ -569,9 +569,7 @@ def pcm16_grid(audio: np.ndarray) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def normalize(
-    audio: np.ndarray, sr: int, target_lufs: float = -16.0, ceiling_dbtp: float = -1.5
-) -> np.ndarray:
+def normalize(audio: np.ndarray, sr: int, target_lufs: float, ceiling_dbtp: float) -> np.ndarray:
     """Return float32 audio at target_lufs (within 0.1 LU) with true peak <= ceiling_dbtp.
 
     Gain to the target, then the limiter on true peak; the limiter lowers the loudness a little,
@@ -581,7 +579,7 @@ def normalize(
 
 
 def normalize_pcm16(
-    audio: np.ndarray, sr: int, target_lufs: float = -16.0, ceiling_dbtp: float = -1.5
+    audio: np.ndarray, sr: int, target_lufs: float, ceiling_dbtp: float
 ) -> tuple[np.ndarray, Measurement]:
     """normalize() for a 16-bit file: the float32 samples are on the 16-bit grid (pcm16_grid), the
     promise holds for them, and the Measurement is measure() of them, which is what a 16-bit WAV

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from . import alignment
+from . import alignment, defaults
 from .loudness import CHUNK, normalize_pcm16
 from .phonemes import SENTENCE_END
 
@@ -51,10 +51,15 @@ class Pauses:
     paragraph sounds unsplit with sentence_ms = 500, and a paragraph break needs clearly more.
     """
 
-    paragraph_ms: int = 800
-    heading_ms: int = 1000  # after a heading (and before one)
-    sentence_ms: int = 500  # between pieces of one paragraph that was split to fit the model window
-    edge_ms: int = 300  # silence at the start and the end of the narration
+    paragraph_ms: int
+    heading_ms: int  # after a heading (and before one)
+    sentence_ms: int  # between pieces of one paragraph that was split to fit the model window
+    edge_ms: int  # silence at the start and the end of the narration
+
+    @classmethod
+    def from_config(cls, pauses: dict | None = None, **overrides) -> Pauses:
+        """Config `pauses` (default: the schema's defaults, the only place they are written)."""
+        return cls(**{**defaults.section("pauses"), **(pauses or {}), **overrides})
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from kokoro_narrate import frontmatter
+from kokoro_narrate import defaults, frontmatter
 from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import normalize, replace_urls, site_name, url_domain
 
@@ -70,21 +70,27 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class ScriptOptions:
-    code_blocks: str = "skip"  # "skip" | "note"
-    code_note: str = "A code sample follows in the post."
-    table_note: str = "A table follows in the post."
-    math_note: str = "An equation follows in the post."
-    cues: bool = True  # a short line after a sentence that leads into a skipped block
-    code_cue: str = "The code is in the post."
-    table_cue: str = "The table is in the post."
-    math_cue: str = "The equation is in the post."
-    image_cue: str = "The picture is in the post."
-    media_cue: str = "The embedded media is in the post."
-    urls: str = "site"  # "site" (said as the site's name; "domain" is its older name) | "drop"
-    footnotes: str = "drop"  # "drop" | "end"
-    image_alt: bool = False  # announce captions and alt text as "Figure: ..."
-    intro: str = ""  # said first, before the title; {title} and {author} are the post's
-    outro: str = ""  # said last, after a longer pause
+    # the defaults, and what each option means, are in the config schema (config `script`)
+    code_blocks: str  # "skip" | "note"
+    code_note: str
+    table_note: str
+    math_note: str
+    cues: bool  # a short line after a sentence that leads into a skipped block
+    code_cue: str
+    table_cue: str
+    math_cue: str
+    image_cue: str
+    media_cue: str
+    urls: str  # "site" (said as the site's name; "domain" is its older name) | "drop"
+    footnotes: str  # "drop" | "end"
+    image_alt: bool  # announce captions and alt text as "Figure: ..."
+    intro: str  # said first, before the title; {title} and {author} are the post's
+    outro: str  # said last, after a longer pause
+
+    @classmethod
+    def from_config(cls, options: dict | None = None, **overrides) -> "ScriptOptions":
+        """Config `script` (default: the schema's defaults, the only place they are written)."""
+        return cls(**{**defaults.section("script"), **(options or {}), **overrides})
 
     def check(self) -> None:
         for name, allowed in (
@@ -1062,7 +1068,7 @@ def parse_post(
     data: bytes,
     path: str,
     lang: str = "en",
-    options: ScriptOptions = ScriptOptions(),
+    options: ScriptOptions | None = None,
     keep: frozenset = frozenset(),
     author: str | None = None,
 ) -> Post:
@@ -1071,6 +1077,7 @@ def parse_post(
     `keep` holds the user lexicon's words: the normalizer leaves them as written ("500px") so the
     phonemes stage finds them. `author` names the writer in the intro when the front matter has
     no `author`."""
+    options = options or ScriptOptions.from_config()
     options.check()
     front, text = frontmatter.read(data, path)
     for warning in front.warnings:
@@ -1218,9 +1225,10 @@ def _same(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
-def first_paragraph(data: bytes, path: str, options: ScriptOptions = ScriptOptions()) -> str | None:
+def first_paragraph(data: bytes, path: str, options: ScriptOptions | None = None) -> str | None:
     """The post's first paragraph of prose as written (markup gone, numbers not spelled out), for
     a feed or a player to show when the front matter has no description; None if it has none."""
+    options = options or ScriptOptions.from_config()
     front, text = frontmatter.read(data, path)
     body = "\n" * front.body_start + "\n".join(text.split("\n")[front.body_start :])
     if Path(path).suffix.lower() == ".txt":

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import defaults
 from .digests import file_digest
 from .frontmatter import SPEED_RANGE, PostError, read
 from .voices import LANGS, POST_LANGS, Voice, VoiceError, local_file, resolve_voices
@@ -224,15 +225,17 @@ def _plan_post(path: str, by_id: dict) -> tuple[dict, str]:
 
 
 def load(config: dict, memo_dir=None) -> Settings:
-    """The build plan for a validated config. `memo_dir` keeps the digests of model files."""
+    """The build plan for a config (missing keys take the schema's defaults, as validate gives
+    them). `memo_dir` keeps the digests of model files."""
+    config = defaults.with_defaults(config)
     _check_numbers(config)
     low, high = SPEED_RANGE
-    if not low <= config.get("speed", 1.0) <= high:
+    if not low <= config["speed"] <= high:
         raise ConfigError(f"config speed is {config['speed']}; it must be from {low} to {high}.")
-    _check_cache_dir(config.get("cache_dir", "results/cache/chunks"))
-    model = config.get("model", {})
+    _check_cache_dir(config["cache_dir"])
+    model = config["model"]
     try:
-        voices = resolve_voices(config["voices"], config.get("blends", {}), model.get("voices_dir"))
+        voices = resolve_voices(config["voices"], config["blends"], model["voices_dir"])
     except VoiceError as err:
         raise ConfigError(str(err)) from None
     by_id = {v.id: v for v in voices}
@@ -246,7 +249,7 @@ def load(config: dict, memo_dir=None) -> Settings:
     for path in paths:
         claimed.setdefault(post_id(path), []).append(path)
 
-    default_lang = config.get("lang", "en")
+    default_lang = config["lang"]
     posts: dict[str, Post] = {}
     skipped: dict[str, str] = {}
     for pid, owners in claimed.items():
@@ -280,7 +283,7 @@ def load(config: dict, memo_dir=None) -> Settings:
                 f"{' or '.join(LANGS[c] for c in POST_LANGS[lang])}"
             )
             continue
-        speed = meta.get("speed") or float(config.get("speed", 1.0))
+        speed = meta.get("speed") or float(config["speed"])
         posts[pid] = Post(
             id=pid,
             path=path,
@@ -306,7 +309,7 @@ def _model_files(config: dict, settings: Settings, memo_dir) -> dict[str, str]:
     They go into the synthesis jobs' params, so replacing one (even by a copy that keeps the old
     modification time) reruns exactly the jobs that read it.
     """
-    model = config.get("model", {})
+    model = config["model"]
     files = [model.get(key) for key in ("weights", "config") if model.get(key)]
     for voice_id in settings.voices:
         files += settings.voice_files(voice_id, model.get("voices_dir"))
