@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CORES ?= 1
 
-.PHONY: narrate test lint setup
+.PHONY: narrate test lint setup config-readme
 
 setup: $(VENV)/.installed
 
@@ -20,5 +20,15 @@ narrate: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
+# Every linter runs, and the target fails if any of them failed.
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/snakefmt --check Snakefile workflow/rules && $(VENV)/bin/snakemake --lint
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules || status=1; \
+	$(VENV)/bin/snakemake --lint || status=1; \
+	exit $$status
+
+# config/README.md from workflow/schemas/config.schema.yaml (tests/test_config_readme.py compares)
+config-readme: $(VENV)/.installed
+	$(PY) tools/config_readme.py

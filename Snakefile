@@ -1,11 +1,15 @@
 # kokoro-narrate: Markdown posts in corpus/ -> narration scripts -> phonemes -> synthesized
-# chunks -> loudness-normalized narrations -> manifest and voice matrix. See README.md.
+# chunks -> loudness-normalized narrations -> manifest and voice matrix, and for publishing: web
+# encodes, captions and chapters, HTML snippets and a podcast feed. See README.md.
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -15,6 +19,10 @@ include: "workflow/rules/synthesis.smk"
 include: "workflow/rules/narration.smk"
 include: "workflow/rules/manifest.smk"
 include: "workflow/rules/matrix.smk"
+include: "workflow/rules/encode.smk"
+include: "workflow/rules/captions.smk"
+include: "workflow/rules/snippet.smk"
+include: "workflow/rules/feed.smk"
 include: "workflow/rules/cache.smk"
 include: "workflow/rules/clean.smk"
 
@@ -29,6 +37,10 @@ rule all:
         "results/oov.csv",
         "results/matrix.csv",
         "results/matrix.html",
+        all_encodes,
+        all_captions,
+        all_snippets,
+        all_feeds,
 
 
 onerror:

@@ -11,7 +11,8 @@ seeded as the engine seeds it, cut after --plain-seconds, and (b) with BatchedKo
 budget, and prints for each: chunks, seconds of audio, wall seconds, times real time, ms a chunk,
 peak GPU memory. Then: a sample of chunks synthesized alone against the same chunks inside the
 full batched run (bitwise equal, or the largest difference), batched against KModel on the
-chunks both made, and optionally the bf16 mode. Both sides run fp32 without TF32.
+chunks both made, and optionally the bf16 mode. Both sides run with deterministic cuDNN and
+torch's default TF32 settings (on for convolutions), as the pipeline runs them.
 
 On the GPU machine, which has no kokoro, loguru or misaki: kokoro and loguru as wheels, misaki
 replaced by stand-ins (KModel never calls it), the model from bench/gpu_model.py.
@@ -162,7 +163,7 @@ def run(args) -> None:
     # (a) the plain loop first, cut at --plain-seconds: its rate is the number to compare, and
     # what it made is KModel's side of the comparison below
     if device.type == "cuda":
-        deterministic_cuda()  # fp32 without TF32 for both sides, as BatchedKokoro sets it
+        deterministic_cuda()  # for both sides, as BatchedKokoro sets it
     plain(items[:2])  # warm-up
     deadline = time.monotonic() + args.plain_seconds
     slow, t = [], time.monotonic()
@@ -181,7 +182,7 @@ def run(args) -> None:
         if runs and left() < 2.5 * first_seconds:
             print(f"max_frames {budget} skipped: out of time", flush=True)
             continue
-        batched = BatchedKokoro(model, max_frames=budget)  # sets fp32, no TF32: for KModel too
+        batched = BatchedKokoro(model, max_frames=budget)  # deterministic cuDNN, for KModel too
         batched.synthesize(items[:2])  # warm-up: kernels, cuDNN heuristics, allocator
         out, seconds, peak = timed(batched.synthesize, items)
         report(f"batched fp32 {budget}", out, seconds, peak)

@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--text", action="store_true", help="KPipeline over the scripts' text")
+    parser.add_argument("--seconds", type=float, help="stop after this long (a rate is enough)")
     args = parser.parse_args()
 
     import torch
@@ -47,7 +48,8 @@ def main() -> None:
 
         KModel = import_kokoro()  # noqa: N806
     config = yaml.safe_load((args.workdir / "config" / "config.yaml").read_text())
-    model_files = config["model"]
+    # paths in the config are relative to the build folder
+    model_files = {k: str(args.workdir / v) for k, v in config["model"].items() if v}
     model = KModel(
         repo_id="hexgrad/Kokoro-82M", config=model_files["config"], model=model_files["weights"]
     )
@@ -69,6 +71,8 @@ def main() -> None:
                 for result in pipeline(text, voice=voice_path):
                     if result.audio is not None:
                         made += len(result.audio) / 24000
+            if args.seconds and time.monotonic() - start > args.seconds:
+                break
     else:
         pack = torch.load(voice_path, weights_only=True).to(args.device)
         folder = args.workdir / "results" / "phonemes" / args.lang
@@ -78,8 +82,13 @@ def main() -> None:
                 with torch.inference_mode():
                     audio = model(ps, pack[len(ps) - 1], 1.0)
                 made += len(audio) / 24000
-    print(f"loop: {made:.1f} s of audio in {time.monotonic() - start:.1f} s after start-up")
-    print(f"audio_s {made:.3f}")
+                if args.seconds and time.monotonic() - start > args.seconds:
+                    break
+            if args.seconds and time.monotonic() - start > args.seconds:
+                break
+    synth = time.monotonic() - start
+    print(f"loop: {made:.1f} s of audio in {synth:.1f} s after start-up")
+    print(f"audio_s {made:.3f} synth_s {synth:.3f}")
 
 
 if __name__ == "__main__":

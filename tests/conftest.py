@@ -93,13 +93,15 @@ def write_config(workdir: Path, tiny_model: Path, **overrides) -> Path:
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True, snakefile: Path = REPO / "Snakefile"
+) -> subprocess.CompletedProcess:
     # targets and flags first: --configfile and --resources take several values each
     cmd = [
         *SNAKEMAKE,
         *args,
         "--snakefile",
-        str(REPO / "Snakefile"),
+        str(snakefile),
         "--directory",
         str(workdir),
         "--configfile",

@@ -139,6 +139,17 @@ def test_a_folder_that_is_not_a_cache_is_refused(tmp_path):
     assert (folder / "ab" / "holiday.json").exists() and (folder / "notes.txt").exists()
 
 
+def test_a_cache_another_build_is_making_is_opened(tmp_path):
+    """Two builds sharing a new cache_dir start together: the second finds the first's marker
+    still a temporary file (or already written) and opens the cache, not refuses it."""
+    root = tmp_path / "shared"
+    root.mkdir()
+    (root / f".{MARKER}.k3j9.tmp").write_text("")  # the other build, between write and rename
+    (root / "g2p").mkdir()
+    ChunkCache(root).put("ab" * 32, entry())
+    assert ChunkCache(root).get("ab" * 32) is not None
+
+
 def test_an_old_cache_without_marker_is_adopted(tmp_path):
     cache = ChunkCache(tmp_path / "c")
     cache.put("ab" * 32, entry())

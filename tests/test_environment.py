@@ -1,6 +1,7 @@
 """The pip route and the conda route install the same versions."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -28,11 +29,37 @@ def test_environment_yml_pins_equal_requirements():
     assert len(pip_pins) >= 15
 
 
-def test_rule_environment_pins_equal_runtime_requirements():
+RULE_ENV = REPO / "workflow/envs/kokoro-narrate.yaml"
+
+
+def rule_env_pip() -> list[str]:
+    env = yaml.safe_load(RULE_ENV.read_text())
+    return next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+
+
+def test_rule_environment_pins_equal_runtime_requirements_but_snakemake():
     runtime = pins((REPO / "requirements.txt").read_text().splitlines())
-    env = yaml.safe_load((REPO / "workflow/envs/kokoro-narrate.yaml").read_text())
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert pins(pip_section) == runtime
+    assert "snakemake" in runtime  # the user's environment runs it
+    del runtime["snakemake"]
+    assert pins(rule_env_pip()) == runtime
+
+
+def test_rule_environment_has_no_second_snakemake():
+    env = yaml.safe_load(RULE_ENV.read_text())
+    names = [d for d in env["dependencies"] if isinstance(d, str)] + rule_env_pip()
+    assert not [n for n in names if n.lower().startswith("snakemake")]
+
+
+def test_rule_environment_installs_this_checkout():
+    """Snakemake hands conda a copy of the file, <workdir>/.snakemake/conda/<hash>.yaml, and conda
+    runs pip in the copy's folder: the editable path must name the checkout from there (the
+    README runs snakemake from the checkout) and from the file's own folder."""
+    (path,) = [line.split(maxsplit=1)[1] for line in rule_env_pip() if line.startswith("-e ")]
+    for pip_cwd in (REPO / ".snakemake" / "conda", RULE_ENV.parent):
+        target = (pip_cwd / path).resolve()
+        assert target == REPO, (pip_cwd, path)
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "kokoro-narrate"
 
 
 def test_every_requirement_is_pinned_exactly():
@@ -46,7 +73,9 @@ def test_every_requirement_is_pinned_exactly():
 def test_installed_versions_match_pins():
     from importlib.metadata import PackageNotFoundError, version
 
-    pip_pins = pins((REPO / "requirements.txt").read_text().splitlines())
+    pip_pins = {}
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        pip_pins.update(pins((REPO / name).read_text().splitlines()))
     for name, pinned in pip_pins.items():
         dist = name.split("[")[0]
         try:

@@ -130,3 +130,35 @@ def test_formula_cells_are_neutralized(tmp_path):
     manifest.write_manifest(manifest.build_manifest(rows), tmp_path / "m.csv")
     titles = pd.read_csv(tmp_path / "m.csv", keep_default_na=False).title.tolist()
     assert titles == ['\'=HYPERLINK("http://x")', "'-16 LUFS, explained", "'@home", "Plain"]
+
+
+def test_encodes_get_their_paths_sizes_and_loudness(narration, tmp_path):
+    root, wav, timing, synthesized, phonemes = narration
+    encodes = root / "results/encodes/post"
+    encodes.mkdir(parents=True)
+    (encodes / "af_heart_post.mp3").write_bytes(b"m" * 1000)
+    (encodes / "af_heart_post.mp3.json").write_text(
+        json.dumps({"lufs": -16.04, "true_peak_dbtp": -1.789})
+    )
+    (encodes / "af_heart_post.opus").write_bytes(b"o" * 500)  # no measurement: not listed
+    pair = {
+        "post": "post",
+        "title": "T",
+        "voice": "af_heart",
+        "lang": "a",
+        "speed": 1.0,
+        "files": {"wav": wav, "timing": timing, "synthesized": synthesized, "phonemes": phonemes},
+        "logs": [],
+    }
+    files = {"mp3": encodes / "af_heart_post.mp3", "opus": encodes / "af_heart_post.opus"}
+    (row,) = manifest.rows(
+        [pair], [], root=root, encodes=[{"post": "post", "voice": "af_heart", "files": files}]
+    )
+    assert row["mp3_path"] == "results/encodes/post/af_heart_post.mp3"
+    assert (row["mp3_bytes"], row["mp3_lufs"], row["mp3_true_peak_dbtp"]) == (1000, -16.04, -1.79)
+    assert "opus_path" not in row
+    table = manifest.build_manifest([row])
+    assert list(table.columns) == manifest.COLUMNS and table.mp3_bytes.dtype == "Int64"
+    manifest.write_manifest(table, tmp_path / "m.csv")
+    back = pd.read_csv(tmp_path / "m.csv")
+    assert back.mp3_path[0] == row["mp3_path"] and back.opus_path.isna().all()

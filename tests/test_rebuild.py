@@ -90,19 +90,23 @@ def test_touch_or_fresh_checkout_runs_nothing(project):
 
 def test_config_changes_rerun_exactly_the_affected_jobs(project, tiny_model):
     base = ["af_heart", "bm_george"]
+    tables = {"manifest": 1, "matrix": 1, "all": 1}
+
+    def published(narrations):  # what every new narration brings with it
+        return {"encode": 2 * narrations, "captions": narrations, "snippet": narrations}
+
     cases = [
         (
             {"voices": [*base, "af_sky"]},
-            {"synthesis": 2, "narration": 2, "manifest": 1, "matrix": 1, "all": 1},
+            {"synthesis": 2, "narration": 2, **published(2), **tables},
         ),
         # bm_george was the only British voice: results/oov.csv loses the British phonemes
-        ({"voices": ["af_heart"]}, {"manifest": 1, "oov": 1, "matrix": 1, "all": 1}),
-        ({"speed": 1.1}, {"synthesis": 4, "narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
-        (
-            {"loudness": {"target_lufs": -18}},
-            {"narration": 4, "manifest": 1, "matrix": 1, "all": 1},
-        ),
-        ({"pauses": {"paragraph_ms": 900}}, {"narration": 4, "manifest": 1, "matrix": 1, "all": 1}),
+        ({"voices": ["af_heart"]}, {"oov": 1, **tables}),
+        ({"speed": 1.1}, {"synthesis": 4, "narration": 4, **published(4), **tables}),
+        ({"loudness": {"target_lufs": -18}}, {"narration": 4, **published(4), **tables}),
+        ({"pauses": {"paragraph_ms": 900}}, {"narration": 4, **published(4), **tables}),
+        ({"encode": {"mp3_kbps": 96}}, {"encode": 4, "snippet": 4, **tables}),
+        ({"feed": {"base_url": "https://example.com/a/"}}, {"feed": 1, "snippet": 4, "all": 1}),
     ]
     try:
         for change, expected in cases:
@@ -150,7 +154,7 @@ def test_cache_prune_keeps_what_the_build_references(project):
     cache = ChunkCache(project / "results/cache/chunks")
     stale = "5a" * 32  # e.g. the chunk of a paragraph since edited
     cache.put(stale, Entry(np.zeros(2400, np.float32), [4]))
-    for path in (project / "results/cache/chunks").glob("5a/*"):
+    for path in (project / "results/cache/chunks").glob("??/*"):
         os.utime(path, (0, 0))  # written long ago: prune spares what is younger than an hour
     before = cache.keys()
     snakemake(project, "cache_prune")
@@ -162,3 +166,31 @@ def test_cache_prune_keeps_what_the_build_references(project):
     assert cache.keys() == referenced and stale in before - referenced
     assert "pruned" in (project / "logs/cache/prune.log").read_text()
     assert planned(project) == {}  # nothing the build needs was removed
+
+
+def test_an_upgrade_reruns_the_stages_whose_version_changed_and_no_other(project, tmp_path):
+    """A new release of the package with a fixed narration stage: its jobs rerun (and what reads
+    their outputs), not the stages before it. The release is a copy of this checkout (dates kept,
+    as an upgrade keeps the rule scripts' dates when they did not change) with one version bumped.
+    """
+    release = tmp_path / "release"
+    release.mkdir()
+    for name in ("Snakefile", "workflow", "profiles"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, release / name, symlinks=True)
+        else:
+            shutil.copy2(REPO / name, release / name)
+    versions = release / "workflow/kokoro_narrate/__init__.py"
+    text = versions.read_text()
+    bumped = re.sub(r'"narration": (\d+)', lambda m: f'"narration": {int(m.group(1)) + 1}', text)
+    assert bumped != text
+    versions.write_text(bumped)
+    dry = snakemake(project, "--dry-run", snakefile=release / "Snakefile").stdout
+    table = dry.split("Job stats:", 1)[1]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", table, re.M))
+    assert {k: int(v) for k, v in counts.items() if k != "total"} == {
+        "narration": 4,
+        "manifest": 1,
+        "matrix": 1,
+        "all": 1,
+    }

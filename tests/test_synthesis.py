@@ -135,13 +135,20 @@ def test_first_job_with_a_miss_fills_the_cache_for_the_whole_build(tiny_model, t
     assert engine._model is None and all(c.cached for c in theirs)
 
 
-def test_a_damaged_entry_is_made_again_by_the_job_that_needs_it(tiny_model, tmp_path, voice):
+def test_a_lost_entry_is_made_again_by_the_job_that_needs_it(tiny_model, tmp_path, voice):
     _, first = run(tiny_model, tmp_path, CHUNKS, voice)
-    damaged = next(tmp_path.glob(f"{first[1].key[:2]}/{first[1].key}.f32"))
-    damaged.write_bytes(damaged.read_bytes()[:-40])
+    lost = first[1].key
+    next(tmp_path.glob(f"{lost[:2]}/{lost}.json")).unlink()  # its metadata gone: not in the cache
     _, again = run(tiny_model, tmp_path, CHUNKS, voice)
     assert [c.samples for c in again] == [c.samples for c in first]
-    assert ChunkCache(tmp_path).get(first[1].key) is not None
+    assert not again[1].cached and ChunkCache(tmp_path).get(lost) is not None
+
+
+def test_a_job_whose_chunks_are_cached_reads_no_audio(tiny_model, tmp_path, voice, monkeypatch):
+    run(tiny_model, tmp_path, CHUNKS, voice)
+    monkeypatch.setattr(ChunkCache, "get", lambda *a: pytest.fail("audio read"))
+    _, again = run(tiny_model, tmp_path, CHUNKS, voice)
+    assert all(c.cached for c in again)
 
 
 def test_identity_needs_no_torch_and_names_the_mode(tiny_model, tmp_path):

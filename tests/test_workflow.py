@@ -139,9 +139,14 @@ def test_report_holds_manifest_plot_and_matrix(built):
     import zipfile
 
     snakemake(built, "--report", "report.zip")
-    names = zipfile.ZipFile(built / "report.zip").namelist()
+    report = zipfile.ZipFile(built / "report.zip")
+    names = report.namelist()
     for wanted in ("/manifest.csv", "/matrix.csv", "/index.html", "/plot.svg"):
         assert any(n.endswith(wanted) for n in names), (wanted, names)
+    # the global caption (workflow/report/workflow.rst), rendered with the config
+    (page,) = [n for n in names if n.endswith("/report.html")]
+    text = report.read(page).decode("utf-8")
+    assert "content-addressed cache" in text and "-16 LUFS" in text
 
 
 def test_bad_post_fails_alone_and_says_where(tmp_path, tiny_model):

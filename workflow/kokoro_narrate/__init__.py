@@ -1,8 +1,9 @@
 """kokoro-narrate: blog posts in, loudness-normalized Kokoro narration out.
 
-One module per pipeline stage (script, phonemes, synthesis, narration, manifest, matrix), plus the
-pieces they share: settings (validated config), voices, engine (the Kokoro model behind a small
-interface), cache (content-addressed chunks), loudness and normalize.
+One module per pipeline stage (script, phonemes, synthesis, narration, manifest, matrix, and the
+publishing stages encode, captions, snippet and feed), plus the pieces they share: settings
+(validated config), voices, engine (the Kokoro model behind a small interface), cache
+(content-addressed chunks), loudness, normalize and alignment (word times from Kokoro's durations).
 """
 
 __version__ = "0.1.0"
@@ -39,9 +40,13 @@ def log_to_file(path) -> None:
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
     "script": 3,
-    "phonemes": 3,
+    "phonemes": 4,
     "synthesis": 2,
-    "narration": 2,
-    "manifest": 2,
+    "narration": 4,
+    "manifest": 3,
     "matrix": 2,
+    "encode": 1,
+    "captions": 1,
+    "snippet": 1,
+    "feed": 1,
 }

@@ -76,9 +76,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _looks_like_cache(root: Path) -> bool:
-    """A folder made by an earlier version (no marker yet): only ??/<key>.f32|.json inside."""
+    """A folder made by an earlier version (no marker yet): only ??/<key>.f32|.json inside, or
+    one being made by another build right now (its marker still a temporary file)."""
     for child in root.iterdir():
         if child.name in (".digests", "projects", "g2p") and child.is_dir():
+            continue
+        if child.name.startswith(f".{MARKER}.") and child.name.endswith(".tmp"):
             continue
         if not (child.is_dir() and re.fullmatch(r"[0-9a-f]{2}", child.name)):
             return False
@@ -100,7 +103,12 @@ class ChunkCache:
             return
         if self.root.exists() and not self.root.is_dir():
             raise CacheError(f"cache_dir {self.root} is a file; point cache_dir at a folder.")
-        if self.root.is_dir() and any(self.root.iterdir()) and not _looks_like_cache(self.root):
+        if (
+            self.root.is_dir()
+            and any(self.root.iterdir())
+            and not _looks_like_cache(self.root)
+            and not marker.is_file()  # another build may have made the cache meanwhile
+        ):
             raise CacheError(
                 f"cache_dir {self.root} is not a kokoro-narrate chunk cache (it holds other files "
                 f"and no {MARKER}); point cache_dir at a new or empty folder."
@@ -135,6 +143,14 @@ class ChunkCache:
             self.remove(key)
             return None
         return Entry(np.frombuffer(data, dtype="<f4").astype(np.float32), list(meta["frames"]))
+
+    def samples(self, key: str) -> int | None:
+        """An entry's sample count from its metadata alone (no audio read): what a job that only
+        lists chunks needs. The audio is checked by whoever reads it."""
+        try:
+            return int(json.loads(self._paths(key)[1].read_text())["samples"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def put(self, key: str, entry: Entry) -> None:
         audio_path, meta_path = self._paths(key)

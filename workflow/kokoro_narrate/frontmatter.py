@@ -13,7 +13,8 @@ Two rules keep one post from hurting the build:
   permalink, ...) are never looked at. A key the pipeline uses but cannot read is an error of that
   post when the value decides what is built (``voices``, ``speed``, ``skip``, ``lang``), and a
   warning naming file, line and key when it only describes the post (``date``, ``title``,
-  ``description``): the post still builds. YAML timestamps are read as text, so ``date:
+  ``description``; ``author`` is read where it can be and left out where not): the post still
+  builds. YAML timestamps are read as text, so ``date:
   2014-02-29`` is a warning, never a crash of the YAML loader.
 """
 
@@ -70,6 +71,18 @@ class FrontMatter:
     def description(self) -> str | None:
         """`description`, else Jekyll's `excerpt`: what a feed or a player says about the post."""
         return _text(self.values.get("description")) or _text(self.values.get("excerpt"))
+
+    @property
+    def author(self) -> str | None:
+        """`author` as a name: text, a Jekyll author mapping's `name`, or a list of either
+        ("Ana and Ben"); None when it says none of these."""
+        value = self.values.get("author", self.values.get("authors"))
+        value = value if isinstance(value, list) else [value]
+        names = [_text(v.get("name") if isinstance(v, dict) else v) for v in value]
+        names = [n for n in names if n]
+        if not names:
+            return None
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     @property
     def lang(self) -> str | None:

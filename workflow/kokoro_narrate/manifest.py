@@ -7,6 +7,9 @@ also writes it when a run fails (`onerror`), so it never describes files that ar
 
 It holds no wall-clock values (run timings go to benchmarks/ and the logs), and its paths are
 relative to the repository root, so the same build gives the same bytes wherever the repo lives.
+Each web encode of a narrated pair (MP3, Opus) has its path, size in bytes, and the loudness and
+true peak measured on the decoded file by the encode stage (the measurement JSON beside it); the
+voice matrix plays `opus_path`, then `mp3_path`, then `path`.
 Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
 """
 
@@ -40,7 +43,16 @@ COLUMNS = [
     "oov_words",
     "path",
     "sha256",
+    "mp3_path",
+    "mp3_bytes",
+    "mp3_lufs",
+    "mp3_true_peak_dbtp",
+    "opus_path",
+    "opus_bytes",
+    "opus_lufs",
+    "opus_true_peak_dbtp",
 ]
+ENCODE_CODECS = ("mp3", "opus")
 
 
 def sha256_file(path) -> str:
@@ -91,6 +103,26 @@ def manifest_row(
     }
 
 
+def encode_columns(files: dict[str, str], root=".") -> dict:
+    """The manifest cells of a narration's encodes ({codec: path}): each one that is on disk with
+    its measurement beside it (path + ".json")."""
+    cells = {}
+    for codec, path in files.items():
+        measured = Path(str(path) + ".json")
+        if codec not in ENCODE_CODECS or not Path(path).is_file() or not measured.is_file():
+            continue
+        info = json.loads(measured.read_text(encoding="utf-8"))
+        cells[f"{codec}_path"] = _relative(path, root)
+        cells[f"{codec}_bytes"] = Path(path).stat().st_size
+        cells[f"{codec}_lufs"] = round(info["lufs"], 2)
+        cells[f"{codec}_true_peak_dbtp"] = round(info["true_peak_dbtp"], 2)
+    return cells
+
+
+def _relative(path, root) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
+
+
 def skipped_row(post: str, voice: str, why: str) -> dict:
     return {"post": post, "title": "", "voice": voice, "status": f"skipped: {why}"}
 
@@ -135,14 +167,23 @@ def pair_row(pair: dict, root=".") -> dict:
     return row
 
 
-def rows(pairs: list[dict], skipped: list, root=".") -> list[dict]:
-    return [pair_row(p, root) for p in pairs] + [skipped_row(*s) for s in skipped]
+def rows(pairs: list[dict], skipped: list, root=".", encodes: list[dict] = ()) -> list[dict]:
+    """Every pair's row and every skipped combination's; `encodes` lists, per post and voice,
+    the encode files ({"post", "voice", "files": {codec: path}}) whose cells a narrated row gets."""
+    found = {(e["post"], e["voice"]): e["files"] for e in encodes}
+    out = []
+    for pair in pairs:
+        row = pair_row(pair, root)
+        if row["status"] == "narrated":
+            row.update(encode_columns(found.get((pair["post"], pair["voice"]), {}), root))
+        out.append(row)
+    return out + [skipped_row(*s) for s in skipped]
 
 
 def build_manifest(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
     # counts stay integers (3083, not 3083.0) next to the empty cells of skipped rows
-    for column in ("paragraphs", "chunks", "words", "oov_words"):
+    for column in ("paragraphs", "chunks", "words", "oov_words", "mp3_bytes", "opus_bytes"):
         table[column] = table[column].astype("Int64")
     return table.sort_values(["post", "voice"], kind="stable").reset_index(drop=True)
 
@@ -160,7 +201,7 @@ def _inert(value):
 def write_manifest(table: pd.DataFrame, path) -> None:
     """CSV, written to a temporary name and renamed."""
     table = table.copy()
-    for column in ("post", "title", "voice", "status", "lang", "path"):
+    for column in ("post", "title", "voice", "status", "lang", "path", "mp3_path", "opus_path"):
         table[column] = table[column].map(_inert)
     tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
     table.to_csv(tmp, index=False, lineterminator="\n")

@@ -3,12 +3,12 @@
 Reads ``results/manifest.csv`` (one row per post x voice, columns in ``kokoro_narrate.manifest``)
 and the timing JSON next to every narration WAV, and writes:
 
-* ``<out_dir>/index.html``: posts as rows, voices as columns, rendered from
-  ``workflow/report/matrix.html.j2``. A narrated cell has an ``<audio controls preload="metadata">``
-  player, the narration's duration, words per minute and loudness, and links to the full
-  narration. Every other cell says why it has no player: the manifest's status (``skipped: ...`` or
-  ``failed: ... (see logs/...)``), ``missing`` when a narrated row's WAV is not on disk, or ``not
-  narrated`` when the manifest has no row for the pair.
+* ``<out_dir>/index.html``: posts as rows, voices as columns, rendered from the packaged
+  template ``matrix.html.j2`` (beside this module). A narrated cell has an ``<audio controls
+  preload="metadata">`` player, the narration's duration, words per minute and loudness, and links
+  to the full narration. Every other cell says why it has no player: the manifest's status
+  (``skipped: ...`` or ``failed: ... (see logs/...)``), ``missing`` when a narrated row's WAV is not
+  on disk, or ``not narrated`` when the manifest has no row for the pair.
 * ``<out_dir>/excerpts/<post>/<voice>_<post>.wav``: in excerpt mode, the first ``excerpt_s``
   seconds of every narration, cut at a pause (the end of the last spoken piece that ends within
   ``excerpt_s``; at least the first piece) with a short fade-out, so ten voices do not mean ten
@@ -36,6 +36,7 @@ import os
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -60,8 +61,8 @@ FADE_S = 0.08
 NARRATED = "narrated"
 #: what a cell says when the manifest has no row for its post and voice
 NOT_NARRATED = "not narrated: post language differs"
-#: the page template, beside the report captions
-TEMPLATE = Path(__file__).resolve().parents[1] / "report" / "matrix.html.j2"
+#: the page template, package data beside this module (so an installed package has it too)
+TEMPLATE = "matrix.html.j2"
 
 # Tableau 10: distinct, colour-blind-friendly enough, and fixed (voice i gets colour i mod 10).
 PALETTE = (
@@ -383,14 +384,18 @@ def render_page(page: Page, page_dir: str | os.PathLike) -> str:
         return urllib.parse.quote(Path(rel).as_posix(), safe="/")
 
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE.parent),
+        loader=jinja2.FunctionLoader(_packaged_template),
         autoescape=True,  # every string from the manifest is text, never markup
         undefined=jinja2.StrictUndefined,  # a misspelt field fails the build, not the page
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return environment.get_template(TEMPLATE.name).render(page=page, href=href)
+    return environment.get_template(TEMPLATE).render(page=page, href=href)
+
+
+def _packaged_template(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------- plot

@@ -4,6 +4,13 @@ Kokoro pads every chunk with silence (and a little noise floor) of varying lengt
 trimmed to their speech plus a small fixed margin and joined with explicit pauses. Positions are
 counted in integer samples all the way through, so the timing JSON (what captions and chapters are
 built on) never drifts from the audio.
+
+The rule the timing JSON keeps: every position is a whole sample of the written narration, and
+each piece (one chunk) says where its kept audio is in the narration (kept_start_sample,
+kept_end_sample) and which sample of the chunk lands at kept_start_sample (chunk_offset_sample), so
+chunk sample c is narration sample kept_start_sample + c - chunk_offset_sample. Word times
+(`words`, from Kokoro's durations through alignment.py) are chunk positions moved by that rule and
+kept inside the kept audio; seconds, where given, are derived from samples.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .loudness import measure, normalize
+from . import alignment
+from .loudness import CHUNK, normalize_pcm16
+from .phonemes import SENTENCE_END
 
 # trim analysis: RMS of non-overlapping 10 ms frames, in dBFS
 TRIM_FRAME_S = 0.010
@@ -52,16 +61,24 @@ class Pauses:
 class Piece:
     audio: np.ndarray  # float32 mono, as Kokoro made it
     paragraph: str  # paragraph id, e.g. "p0003"
-    kind: str  # "title", "heading", "paragraph", "list_item", "quote", "code_note"
+    kind: str  # "title", "heading", "paragraph", "list_item", "quote", "figure", "added"
     pause_before: bool = False  # a horizontal rule: at least a heading's pause before this piece
+    chunk: int = 0  # index of this chunk within its paragraph
+    text: str = ""  # the words it says (the script's)
+    phonemes: str = ""
+    frames: tuple[int, ...] = ()  # Kokoro's predicted frames per input token
+    spans: tuple[tuple[int, ...], ...] = ()  # the phonemes stage's word spans (Chunk.spans)
 
 
-def pieces_from_cache(chunks: list[dict], cache, repair=None) -> list[Piece]:
+def pieces_from_cache(chunks: list[dict], cache, repair=None, phonemes=()) -> list[Piece]:
     """The synthesis stage's chunk list, with each chunk's audio read back from the cache.
 
     A chunk the cache has lost (damaged, pruned, deleted) is handed to `repair(records)`, which
     synthesizes it again under the same key, so a narration never fails for want of a chunk.
+    `phonemes` is the phonemes stage's chunks (phonemes.Chunk) of the same post: their word spans
+    go with the pieces whose phonemes they describe.
     """
+    spans = {(c.paragraph, c.chunk, c.phonemes): c.spans for c in phonemes}
     entries = {chunk["key"]: cache.get(chunk["key"]) for chunk in chunks}
     lost = [c for c in chunks if entries[c["key"]] is None]
     if lost:
@@ -82,7 +99,22 @@ def pieces_from_cache(chunks: list[dict], cache, repair=None) -> list[Piece]:
                 "it with: snakemake --cores 1 --resources gpu=1 --forcerun synthesis"
             )
         pieces.append(
-            Piece(entry.audio, chunk["paragraph"], chunk["kind"], chunk.get("pause_before", False))
+            Piece(
+                entry.audio,
+                chunk["paragraph"],
+                chunk["kind"],
+                chunk.get("pause_before", False),
+                chunk=chunk["chunk"],
+                text=chunk["text"],
+                phonemes=chunk["phonemes"],
+                frames=tuple(entry.frames),
+                spans=tuple(
+                    map(
+                        tuple,
+                        spans.get((chunk["paragraph"], chunk["chunk"], chunk["phonemes"]), ()),
+                    )
+                ),
+            )
         )
     return pieces
 
@@ -105,19 +137,37 @@ def speech_bounds(audio: np.ndarray, sr: int) -> tuple[int, int] | None:
     frame (and after the last one) the bound moves to the first (last) sample above the
     threshold amplitude, so a clean onset is located exactly.
     """
-    x = np.abs(np.asarray(audio, dtype=np.float64))
-    hop = max(1, round(TRIM_FRAME_S * sr))
-    loud = np.flatnonzero(frame_levels_db(x, sr) > TRIM_THRESHOLD_DB)
-    if loud.size == 0:
+    first, last = _edge_loud_frame(audio, sr, from_end=False), _edge_loud_frame(audio, sr, True)
+    if first is None:
         return None
+    x = np.asarray(audio)
+    hop = max(1, round(TRIM_FRAME_S * sr))
     level = 10.0 ** (TRIM_THRESHOLD_DB / 20.0)
-    lo = max(0, (loud[0] - 1) * hop)
-    above = np.flatnonzero(x[lo : (loud[0] + 1) * hop] > level)
-    start = lo + int(above[0]) if above.size else loud[0] * hop
-    hi = min(x.size, (loud[-1] + 2) * hop)
-    above = np.flatnonzero(x[loud[-1] * hop : hi] > level)
-    end = loud[-1] * hop + int(above[-1]) + 1 if above.size else min(x.size, (loud[-1] + 1) * hop)
+    lo = max(0, (first - 1) * hop)
+    above = np.flatnonzero(np.abs(np.asarray(x[lo : (first + 1) * hop], np.float64)) > level)
+    start = lo + int(above[0]) if above.size else first * hop
+    hi = min(x.size, (last + 2) * hop)
+    above = np.flatnonzero(np.abs(np.asarray(x[last * hop : hi], np.float64)) > level)
+    end = last * hop + int(above[-1]) + 1 if above.size else min(x.size, (last + 1) * hop)
     return start, end
+
+
+def _edge_loud_frame(audio: np.ndarray, sr: int, from_end: bool) -> int | None:
+    """The first (or last) frame louder than the threshold, measuring frames from that end in
+    growing steps, each as frame_levels_db measures it: a chunk's speech starts within a second
+    of its edges, so the frames in between (most of the chunk) need no measuring."""
+    hop = max(1, round(TRIM_FRAME_S * sr))
+    frames, done, step = -(-len(audio) // hop), 0, 32
+    while done < frames:
+        take = min(step, frames - done)
+        lo = frames - done - take if from_end else done
+        loud = np.flatnonzero(
+            frame_levels_db(audio[lo * hop : (lo + take) * hop], sr) > TRIM_THRESHOLD_DB
+        )
+        if loud.size:
+            return lo + int(loud[-1] if from_end else loud[0])
+        done, step = done + take, step * 2
+    return None
 
 
 def trim(audio: np.ndarray, sr: int) -> tuple[int, int]:
@@ -153,13 +203,17 @@ def _fade(segment: np.ndarray, n: int) -> None:
     segment[segment.size - n :] *= ramp[::-1]
 
 
-def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, list[dict]]:
+def assemble(
+    pieces: list[Piece], sr: int, pauses: Pauses, vocab=None
+) -> tuple[np.ndarray, list[dict]]:
     """Join trimmed pieces with pauses; return the audio and one timing dict per piece.
 
     The timing of a piece is its speech (trim margins excluded), so the distance from one piece's
     end_s to the next one's start_s is exactly the configured pause, and the first start_s and the
     distance from the last end_s to the end of the audio are exactly edge_ms. The margins are taken
-    out of the pause, not added to it.
+    out of the pause, not added to it. Each timing also places the kept audio and the piece's words
+    (see the module docstring); `vocab` is alignment.vocab_loader's, for phonemes Kokoro reads only
+    in part.
     """
     if not pieces:
         raise ValueError("nothing to assemble: no pieces")
@@ -198,39 +252,78 @@ def assemble(pieces: list[Piece], sr: int, pauses: Pauses) -> tuple[np.ndarray, 
         _fade(segment, fade)
         out.append(segment)
         start = pos + leads[i]
-        timings.append(
-            {
-                "paragraph": p.paragraph,
-                "kind": p.kind,
-                # integer sample positions are the truth; seconds are derived from them
-                "start_sample": int(start),
-                "end_sample": int(start + e - s),
-                "start_s": start / sr,
-                "end_s": (start + e - s) / sr,
-            }
-        )
+        timing = {
+            "paragraph": p.paragraph,
+            "chunk": p.chunk,
+            "kind": p.kind,
+            "text": p.text,
+            # integer sample positions are the truth; seconds are derived from them
+            "start_sample": int(start),
+            "end_sample": int(start + e - s),
+            "start_s": start / sr,
+            "end_s": (start + e - s) / sr,
+            "kept_start_sample": int(pos),
+            "kept_end_sample": int(pos + segment.size),
+            "chunk_offset_sample": int(s - leads[i]),
+        }
+        timing["word_timing"], timing["words"] = _words(p, timing, vocab)
+        timings.append(timing)
         pos += segment.size
     out.append(np.zeros(gaps[-1] - tails[-1], np.float32))
     return np.concatenate(out), timings
 
 
+def _words(piece: Piece, timing: dict, vocab) -> tuple[str, list[dict]]:
+    """("word", the piece's words) where the phonemes stage gave word spans, ("sentence", its
+    sentences) where only the sentence marks line up, else ("none", []); each with its place in
+    the text (char_start, char_end) and its samples in the narration, inside the kept audio."""
+    level, spans = "word", piece.spans
+    if not spans:
+        level, spans = (
+            "sentence",
+            alignment.sentence_spans(piece.text, piece.phonemes, SENTENCE_END),
+        )
+    placed = alignment.span_samples(piece.phonemes, piece.frames, spans, vocab) if spans else []
+    if not placed:
+        return "none", []
+    lo, hi = timing["kept_start_sample"], timing["kept_end_sample"]
+    shift = lo - timing["chunk_offset_sample"]
+    words = []
+    for char_start, char_end, first, last in placed:
+        start = min(max(first + shift, lo), hi)
+        words.append(
+            {
+                "text": piece.text[char_start:char_end],
+                "char_start": char_start,
+                "char_end": char_end,
+                "start_sample": start,
+                "end_sample": max(start, min(max(last + shift, lo), hi)),
+            }
+        )
+    return level, words
+
+
 def write_wav(path, audio: np.ndarray, sr: int) -> None:
     """Write 16-bit PCM mono WAV: plain rounding (no dither, so deterministic), never clipped."""
-    x = np.asarray(audio, dtype=np.float64)
-    if x.ndim != 1:
-        raise ValueError(f"expected mono audio (1-D array), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("audio contains NaN or infinity")
-    # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
-    q = np.rint(x * 32768.0)
-    peak = np.abs(q).max(initial=0.0)
+    audio = np.asarray(audio)
+    if audio.ndim != 1:
+        raise ValueError(f"expected mono audio (1-D array), got shape {audio.shape}")
+    q, peak = np.empty(audio.size, np.int16), 0.0
+    for start in range(0, audio.size, CHUNK):  # in cache-sized steps, as loudness sweeps
+        x = np.asarray(audio[start : start + CHUNK], dtype=np.float64)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("audio contains NaN or infinity")
+        # libsndfile reads PCM_16 back as q / 32768, so scale by the same factor
+        step = np.rint(x * 32768.0)
+        peak = max(peak, np.abs(step).max(initial=0.0))
+        q[start : start + CHUNK] = step if peak < 32767 else 0
     if peak >= 32767:
         raise ValueError(
             f"refusing to write clipped audio: peak {20 * np.log10(peak / 32768):.2f} dBFS "
             "reaches full scale (normalize it first)"
         )
     with _replacing(path) as tmp:
-        sf.write(str(tmp), q.astype(np.int16), sr, subtype="PCM_16", format="WAV")
+        sf.write(str(tmp), q, sr, subtype="PCM_16", format="WAV")
 
 
 @contextmanager
@@ -255,16 +348,16 @@ def build_narration(
     ceiling_dbtp: float,
     wav_path,
     timing_path,
+    vocab=None,
 ) -> dict:
     """Stage entry point: assemble, normalize, write the WAV, measure what was written, write
     the timing JSON, and return the same dict."""
-    audio, timings = assemble(pieces, sr, pauses)
-    audio = normalize(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    audio, timings = assemble(pieces, sr, pauses, vocab)
+    # measure the file, not the float array: this is what listeners get. normalize_pcm16 rounds
+    # the samples as write_wav does and measures those, so reading the file back is not needed
+    audio, m = normalize_pcm16(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     write_wav(wav_path, audio, sr)
-
-    # measure the file, not the float array: this is what listeners get
-    written, written_sr = sf.read(str(wav_path), dtype="float64")
-    m = measure(written, written_sr)
+    written, written_sr = audio, sr
     info = {
         "sample_rate": written_sr,
         "samples": int(written.size),

@@ -7,6 +7,11 @@ longer than Kokoro's window) between words. Nothing is ever truncated.
 Words misaki does not know go through espeak-ng; each chunk lists them (``oov``), `oov_table`
 counts them over a build (results/oov.csv) and `say` reads one word or sentence the way a post
 would be read, to try a lexicon entry.
+
+For English voices each chunk also records where every word of its text is in its phonemes
+(``spans``), from misaki's tokens, which carry their phonemes and the whitespace after them. The
+narration stage maps them through Kokoro's predicted durations to word times (alignment.py), which
+captions are built on. The phonemes are the same with or without the spans.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from kokoro_narrate import lexicon as lexicons
@@ -52,6 +58,37 @@ class Chunk:
     words: int
     oov: list[str] = field(default_factory=list)  # words that went through the espeak fallback
     pause_before: bool = False  # a horizontal rule stood before this paragraph
+    # one [text start, text end, phonemes start, phonemes end] per word of `text` (character
+    # offsets, ends exclusive); empty where the G2P gives no tokens (espeak-ng, ja, zh)
+    spans: list[list[int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Text, its phonemes, and where each word of the text is in the phonemes (Chunk.spans)."""
+
+    text: str
+    phonemes: str
+    spans: tuple[tuple[int, int, int, int], ...] = ()
+
+    def __add__(self, other: Reading) -> Reading:
+        """Two readings joined by a space in both text and phonemes, as the chunker joins them."""
+        dt, dp = len(self.text) + 1, len(self.phonemes) + 1
+        moved = tuple((a + dt, b + dt, c + dp, d + dp) for a, b, c, d in other.spans)
+        return Reading(
+            f"{self.text} {other.text}", f"{self.phonemes} {other.phonemes}", self.spans + moved
+        )
+
+    def part(self, text: tuple[int, int], phonemes: tuple[int, int], said: str) -> Reading:
+        """The words inside text[slice] and phonemes[slice], as a reading of `said` (the words
+        of that slice of the text); spans that cross the cut are dropped."""
+        t0, p0 = text[0], phonemes[0]
+        spans = tuple(
+            (a - t0, b - t0, c - p0, d - p0)
+            for a, b, c, d in self.spans
+            if t0 <= a and b <= text[1] and p0 <= c and d <= phonemes[1]
+        )
+        return Reading(said, self.phonemes[phonemes[0] : phonemes[1]], spans)
 
 
 def count_words(text: str) -> int:
@@ -189,15 +226,91 @@ class G2P:
         return self.lexicon.apply(text, inline_phonemes=self.lang in ENGLISH)
 
     def __call__(self, text: str) -> tuple[str, list[str]]:
+        reading, oov = self.read(text)
+        return reading.phonemes, oov
+
+    def read(self, text: str) -> tuple[Reading, list[str]]:
+        """`text`'s phonemes and word spans, and the words that went through espeak-ng."""
         self._oov = []
-        text = self._apply_lexicon(text)
+        said = self._apply_lexicon(text)
+        spans: tuple = ()
         if self.lang in ENGLISH:
-            phonemes, _ = self._g2p(text)
+            phonemes, tokens = self._g2p(said)
+            phonemes = _tidy(phonemes or "")
+            spans = _word_spans(text, tokens, phonemes, self._g2p.unk)
         else:  # espeak-ng and misaki ja/zh have no inline phonemes: phonemize around the entries
-            said = (p if p is not None else self._g2p(t)[0] for t, p in self.lexicon.split(text))
-            phonemes = re.sub(r" +(?=[,.!?;:])", "", " ".join(p or "" for p in said))
-        phonemes = re.sub(r"\s+", " ", (phonemes or "").replace("❓", "")).strip()
-        return phonemes, sorted(set(self._oov))
+            parts = (p if p is not None else self._g2p(t)[0] for t, p in self.lexicon.split(said))
+            phonemes = _tidy(re.sub(r" +(?=[,.!?;:])", "", " ".join(p or "" for p in parts)))
+        return Reading(text, phonemes, spans), sorted(set(self._oov))
+
+
+def _tidy(phonemes: str) -> str:
+    """What Kokoro is given: misaki's unknown-word mark dropped, whitespace runs one space."""
+    return re.sub(r"\s+", " ", phonemes.replace("❓", "")).strip()
+
+
+def _tidy_positions(raw: str) -> list[int]:
+    """For each position of `raw` (and its end), the position it has in `_tidy(raw)`."""
+    where, kept, space = [], 0, False
+    for ch in raw:
+        if ch == "❓" or re.match(r"\s", ch):
+            space = space or (ch != "❓" and kept > 0)
+            where.append(kept)
+            continue
+        kept += space
+        space = False
+        where.append(kept)
+        kept += 1
+    where.append(kept)
+    return where
+
+
+def _word_key(word: str) -> str:
+    return word.casefold().replace("’", "'")
+
+
+def _text_words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every word of `text`: a run without spaces, cut to its first and last
+    letter or digit ("(twice)..." is "twice", "don't" stays whole)."""
+    words = []
+    for m in re.finditer(r"\S+", text):
+        letters = [i for i, ch in enumerate(m.group()) if ch.isalnum()]
+        if letters:
+            words.append((m.start() + letters[0], m.start() + letters[-1] + 1))
+    return words
+
+
+def _word_spans(text: str, tokens, phonemes: str, unk: str) -> tuple:
+    """Where each word of `text` is in `phonemes`, from misaki's tokens.
+
+    misaki's phonemes are each token's phonemes and whitespace, in order: that gives each token's
+    place, which `_tidy` then moves. The tokens' words are matched to the text's words in order
+    (difflib): a lexicon respelling ("Nginx" said as "engine x") or a word misaki split is one
+    span over the tokens it became; text words that no token says get no span.
+    """
+    raw, places = "", []
+    for token in tokens:
+        said = token.phonemes if token.phonemes is not None else unk
+        if token.text and re.search(r"\w", token.text) and said:
+            places.append((len(raw), len(raw) + len(said), _word_key(token.text)))
+        raw += said + (token.whitespace or "")
+    if _tidy(raw) != phonemes:  # not misaki's usual output: better no spans than wrong ones
+        log.debug("misaki's tokens do not spell its phonemes; no word spans for %r", text)
+        return ()
+    where = _tidy_positions(raw)
+    said = [(where[a], where[b], key) for a, b, key in places if where[b] > where[a]]
+    written = _text_words(text)
+    matcher = SequenceMatcher(
+        None, [_word_key(text[a:b]) for a, b in written], [k for _, _, k in said], autojunk=False
+    )
+    spans = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            pairs = zip(range(i1, i2), range(j1, j2), strict=True)
+            spans += [(*written[i], *said[j][:2]) for i, j in pairs]
+        elif op == "replace":
+            spans.append((written[i1][0], written[i2 - 1][1], said[j1][0], said[j2 - 1][1]))
+    return tuple(spans)
 
 
 def _english_g2p(british: bool, fallback):
@@ -242,58 +355,80 @@ def _optional_g2p(module: str, cls: str):
         ) from err
 
 
-def _pack(pieces: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
-    """Greedily join consecutive (text, phonemes) pieces while the phonemes stay within limit."""
-    packed: list[tuple[str, str]] = []
-    for text, phonemes in pieces:
-        if packed and len(packed[-1][1]) + 1 + len(phonemes) <= limit:
-            last_text, last_ps = packed[-1]
-            packed[-1] = (f"{last_text} {text}", f"{last_ps} {phonemes}")
+def _pack(pieces: list[Reading], limit: int) -> list[Reading]:
+    """Greedily join consecutive readings while the phonemes stay within limit."""
+    packed: list[Reading] = []
+    for piece in pieces:
+        if packed and len(packed[-1].phonemes) + 1 + len(piece.phonemes) <= limit:
+            packed[-1] = packed[-1] + piece
         else:
-            packed.append((text, phonemes))
+            packed.append(piece)
     return packed
 
 
-def _split_words(text: str, phonemes: str, limit: int) -> list[tuple[str, str]]:
+def _split_words(clause: Reading, limit: int) -> list[Reading]:
     """Last resort for a run-on clause: cut between phoneme words, keeping the words aligned."""
-    words, ps_words = text.split(), phonemes.split()
+    words = list(re.finditer(r"\S+", clause.text))
+    ps_words = list(re.finditer(r"\S+", clause.phonemes))
     if len(words) != len(ps_words):  # misaki merged or split tokens: keep the text whole
-        words = [text] + [""] * (len(ps_words) - 1)
-    pieces = [(w, p) for w, p in zip(words, ps_words, strict=True)]
-    return [(t.strip(), p) for t, p in _pack(pieces, limit)]
+        first = Reading(clause.text, ps_words[0].group()) if ps_words else clause
+        rest = [Reading("", p.group()) for p in ps_words[1:]]
+        return [Reading(r.text.strip(), r.phonemes) for r in _pack([first, *rest], limit)]
+    pieces, at = [], 0
+    pairs = zip(words, ps_words, strict=True)
+    for group in _pack([Reading(w.group(), p.group()) for w, p in pairs], limit):
+        n = len(group.text.split())
+        first, last = at, at + n - 1
+        pieces.append(
+            clause.part(
+                (words[first].start(), words[last].end()),
+                (ps_words[first].start(), ps_words[last].end()),
+                group.text,
+            )
+        )
+        at += n
+    return pieces
 
 
-def chunk_paragraph(text: str, g2p: G2P, target: int, window: int = KOKORO_WINDOW):
-    """(text, phonemes, oov) pieces of one paragraph, each within `target` where sentences allow
-    and always within `window`."""
-    phonemes, oov = g2p(text)
-    if len(phonemes) <= target:
-        return [(text, phonemes)], oov
+def read_paragraph(
+    text: str, g2p: G2P, target: int, window: int = KOKORO_WINDOW
+) -> tuple[list[Reading], list[str]]:
+    """The readings (chunks) of one paragraph, each within `target` phonemes where sentences
+    allow and always within `window`, and the words that went through espeak-ng."""
+    whole, oov = g2p.read(text)
+    if len(whole.phonemes) <= target:
+        return [whole], oov
 
-    pieces: list[tuple[str, str]] = []
+    pieces: list[Reading] = []
     for sentence in SENTENCE_END.split(text):
-        ps, more = g2p(sentence)
+        reading, more = g2p.read(sentence)
         oov += more
-        if len(ps) <= target:
-            pieces.append((sentence, ps))
+        if len(reading.phonemes) <= target:
+            pieces.append(reading)
             continue
         clauses = []
         for clause in CLAUSE_END.split(sentence):
-            cps, more = g2p(clause)
+            said, more = g2p.read(clause)
             oov += more
-            clauses.extend(
-                _split_words(clause, cps, window) if len(cps) > window else [(clause, cps)]
-            )
+            clauses.extend(_split_words(said, window) if len(said.phonemes) > window else [said])
         pieces.extend(_pack(clauses, target))
-    return _pack([p for p in pieces if p[1]], target), sorted(set(oov))
+    return _pack([p for p in pieces if p.phonemes], target), sorted(set(oov))
+
+
+def chunk_paragraph(text: str, g2p: G2P, target: int, window: int = KOKORO_WINDOW):
+    """(text, phonemes) pieces of one paragraph, each within `target` where sentences allow
+    and always within `window`, and the words that went through espeak-ng."""
+    readings, oov = read_paragraph(text, g2p, target, window)
+    return [(r.text, r.phonemes) for r in readings], oov
 
 
 def phonemize_paragraph(text: str, g2p: G2P, target: int) -> dict:
-    """What the phonemes stage keeps of one paragraph: its pieces (text, phonemes), the words that
-    went through espeak-ng, and those with no pronunciation at all."""
-    pieces, oov = chunk_paragraph(text, g2p, target)
+    """What the phonemes stage keeps of one paragraph: its pieces (text, phonemes, word spans),
+    the words that went through espeak-ng, and those with no pronunciation at all."""
+    readings, oov = read_paragraph(text, g2p, target)
     dropped = [w for w in oov if not g2p(w)[0]]
-    return {"pieces": [[t, p] for t, p in pieces if p], "oov": list(oov), "dropped": dropped}
+    pieces = [[r.text, r.phonemes, [list(s) for s in r.spans]] for r in readings if r.phonemes]
+    return {"pieces": pieces, "oov": list(oov), "dropped": dropped}
 
 
 class ParagraphCache:
@@ -305,7 +440,7 @@ class ParagraphCache:
     Entries live in the chunk cache's folder, under g2p/, written atomically like chunks.
     """
 
-    FORMAT = 1
+    FORMAT = 2  # 2: pieces carry their word spans
 
     def __init__(self, root, identity: dict):
         self.root = Path(root)
@@ -410,7 +545,8 @@ def phonemize_script(
     chunks: list[Chunk] = []
     for para in paragraphs:
         result = phonemize(para["text"])
-        pieces, oov = [tuple(p) for p in result["pieces"]], result["oov"]
+        readings = [Reading(t, p, tuple(map(tuple, spans))) for t, p, spans in result["pieces"]]
+        oov = result["oov"]
         if result["dropped"]:
             log.warning(
                 "paragraph %s: %s would not be spoken at all (no pronunciation); add them to "
@@ -418,7 +554,7 @@ def phonemize_script(
                 para["id"],
                 ", ".join(result["dropped"]),
             )
-        if not pieces:
+        if not readings:
             log.warning(
                 "paragraph %s has no speakable phonemes and is skipped: %r",
                 para["id"],
@@ -427,18 +563,19 @@ def phonemize_script(
             continue
         if oov:
             log.info("paragraph %s: espeak fallback for %s", para["id"], ", ".join(oov))
-        for n, (text, ps) in enumerate(pieces):
+        for n, reading in enumerate(readings):
             chunks.append(
                 Chunk(
                     paragraph=para["id"],
                     chunk=n,
-                    chunks_in_paragraph=len(pieces),
+                    chunks_in_paragraph=len(readings),
                     kind=para["kind"],
-                    text=text,
-                    phonemes=ps,
-                    words=count_words(text),
-                    oov=[w for w in oov if w in text] if len(pieces) > 1 else oov,
+                    text=reading.text,
+                    phonemes=reading.phonemes,
+                    words=count_words(reading.text),
+                    oov=[w for w in oov if w in reading.text] if len(readings) > 1 else oov,
                     pause_before=bool(para.get("pause_before")) and n == 0,
+                    spans=[list(span) for span in reading.spans],
                 )
             )
     return chunks

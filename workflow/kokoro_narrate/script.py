@@ -20,8 +20,10 @@ Kinds:
     added      a line the narration adds to what the author wrote: the note said in place of a
                code block, table or equation (code_blocks="note"), the cue after a sentence that
                leads into a skipped block ("Here is the code:" -> "The code is in the post."),
-               "Links to GitHub and the Python docs." for a run of bare links. Captions and
-               transcripts can tell these lines from the author's words by their kind.
+               "Links to GitHub and the Python docs." for a run of bare links, and the spoken
+               intro and outro (`intro`, `outro`: "This is an audio version of {title} by
+               {author}."). Captions and transcripts can tell these lines from the author's words
+               by their kind.
 
 A horizontal rule is not a paragraph (every paragraph has words): it sets `pause_before` on the
 paragraph after it. The first footnote read at the end also gets `pause_before`.
@@ -36,6 +38,7 @@ import json
 import logging
 import os
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +83,8 @@ class ScriptOptions:
     urls: str = "site"  # "site" (said as the site's name; "domain" is its older name) | "drop"
     footnotes: str = "drop"  # "drop" | "end"
     image_alt: bool = False  # announce captions and alt text as "Figure: ..."
+    intro: str = ""  # said first, before the title; {title} and {author} are the post's
+    outro: str = ""  # said last, after a longer pause
 
     def check(self) -> None:
         for name, allowed in (
@@ -1059,11 +1064,13 @@ def parse_post(
     lang: str = "en",
     options: ScriptOptions = ScriptOptions(),
     keep: frozenset = frozenset(),
+    author: str | None = None,
 ) -> Post:
     """Parse one post (Markdown, MDX or plain text, by its suffix) into its narration script.
 
     `keep` holds the user lexicon's words: the normalizer leaves them as written ("500px") so the
-    phonemes stage finds them."""
+    phonemes stage finds them. `author` names the writer in the intro when the front matter has
+    no `author`."""
     options.check()
     front, text = frontmatter.read(data, path)
     for warning in front.warnings:
@@ -1102,6 +1109,8 @@ def parse_post(
     if options.footnotes == "end":
         for n, (parts, line) in enumerate((f for f in footnotes if f[0]), 1):
             items.append(Item("paragraph", f"Footnote {n}. " + " ".join(parts), line, None, n == 1))
+    if items:
+        _frame(items, options, {"title": title, "author": front.author or author}, path)
 
     paragraphs = _speak(items, body.split("\n"), path, post_lang or lang, keep)
     if not skip and not only_blocks and all(p.kind in ("title", "added") for p in paragraphs):
@@ -1111,6 +1120,31 @@ def parse_post(
             "add some prose, or set 'skip: true' in the front matter"
         )
     return Post(Path(path).stem, title, post_lang, skip, paragraphs)
+
+
+def _frame(items: list[Item], options: ScriptOptions, fields: dict, path) -> None:
+    """The intro first and the outro last, as lines the narration adds (kind "added"), the outro
+    after a longer pause. A line that names a field the post lacks (no title, no author) is left
+    out, with a warning that says where to give it."""
+    for template, first in ((options.intro, True), (options.outro, False)):
+        if not template:
+            continue
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        missing = [name for name in names if not fields.get(name)]
+        if missing:
+            log.warning(
+                "%s: the line %r is not said: the post has no %s (set it in the front matter%s)",
+                path,
+                template,
+                " and no ".join(missing),
+                ", or the config's author" if "author" in missing else "",
+            )
+            continue
+        text = template.format_map({name: fields[name] for name in names})
+        if first:
+            items.insert(0, Item("added", text, items[0].line))
+        else:
+            items.append(Item("added", text, items[-1].line, None, pause_before=True))
 
 
 def _only_blocks(items: list[Item], front, block: str, options: ScriptOptions, path) -> bool:
@@ -1182,6 +1216,24 @@ def _same(a: str, b: str) -> bool:
         return re.sub(r"\W+", " ", s).strip().casefold()
 
     return key(a) == key(b)
+
+
+def first_paragraph(data: bytes, path: str, options: ScriptOptions = ScriptOptions()) -> str | None:
+    """The post's first paragraph of prose as written (markup gone, numbers not spelled out), for
+    a feed or a player to show when the front matter has no description; None if it has none."""
+    front, text = frontmatter.read(data, path)
+    body = "\n" * front.body_start + "\n".join(text.split("\n")[front.body_start :])
+    if Path(path).suffix.lower() == ".txt":
+        items = _plain_text(body, options)
+        title = front.title or _plain_title(items)
+        if title and items and _same(items[0].text, title):
+            items = items[1:]  # the title line, as parse_post reads it
+    else:
+        markdown, numbers, _ = _prepare(body, path, Path(path).suffix.lower())
+        items = _walk(markdown, numbers, options).items
+    found = next((i for i in items if i.kind == "paragraph"), None)
+    found = found or next((i for i in items if i.kind in AUTHOR_KINDS), None)
+    return " ".join(found.text.split()) if found else None
 
 
 # -- JSON Lines ---------------------------------------------------------------------------------

@@ -156,18 +156,17 @@ def synthesize_post(
         # overlap) are taken in as they appear: go round until a round finds nothing new.
         while prefill(build(), engine, cache):
             pass
+    # The audio itself is checked (size, sha256) when narration reads it, and a damaged entry is
+    # made again there; here the metadata's sample count is enough, so a job whose chunks are all
+    # cached reads no audio.
+    samples = {key: cache.samples(key) for key in dict.fromkeys(keys)}
+    lost = {k: (c, work) for k, c in zip(keys, work.chunks, strict=True) if samples[k] is None}
+    if lost:
+        fill(lost, engine, cache)  # chunks the prefill could not see, or damaged metadata
+        samples.update({key: cache.samples(key) for key in lost})
     results = []
-    for attempt in range(2):
-        entries = {key: cache.get(key) for key in dict.fromkeys(keys)}
-        lost = {k: (c, work) for k, c in zip(keys, work.chunks, strict=True) if entries[k] is None}
-        if not lost:
-            break
-        if attempt:
-            raise RuntimeError(f"{len(lost)} chunks vanished from the cache as they were written")
-        fill(lost, engine, cache)  # damaged entries, or chunks the prefill could not see
     for chunk, key in zip(work.chunks, keys, strict=True):
-        entry = entries[key]
-        duration = len(entry.audio) / engine.sample_rate
+        duration = samples[key] / engine.sample_rate
         results.append(
             SynthesizedChunk(
                 paragraph=chunk.paragraph,
@@ -178,7 +177,7 @@ def synthesize_post(
                 words=chunk.words,
                 phonemes=chunk.phonemes,
                 key=key,
-                samples=len(entry.audio),
+                samples=samples[key],
                 duration_s=round(duration, 6),
                 wpm=round(chunk.words / duration * 60, 2) if duration else 0.0,
                 cached=key not in missing,

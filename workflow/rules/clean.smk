@@ -10,7 +10,7 @@ rule clean:
     conda:
         "../envs/kokoro-narrate.yaml"
     params:
-        declared=declared_outputs,
+        declared=all_declared_outputs,
         delete=config["clean"] == "remove",
     script:
         "../scripts/clean.py"

@@ -121,6 +121,15 @@ def pair_params(wildcards):
     return PAIR_TABLE[wildcards.post, wildcards.voice][1]
 
 
+def pair_phonemes(wildcards):
+    """The phonemes the pair was synthesized from (the narration times its words with them)."""
+    return PAIR_TABLE[wildcards.post, wildcards.voice][0]["phonemes"]
+
+
+def post_lang(wildcards):
+    return SCRIPT_TABLE[wildcards.post][1]["lang"]
+
+
 def voice_files(wildcards):
     """Local .pt files of a voice (the say target's inputs)."""
     return SETTINGS.voice_files(wildcards.voice, VOICES_DIR)
@@ -244,7 +253,7 @@ def describe_failures():
     path = "results/manifest.csv"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     pairs = manifest_pairs()
-    rows = manifest.rows(pairs, manifest_skipped())
+    rows = manifest.rows(pairs, manifest_skipped(), encodes=manifest_encodes())
     manifest.write_manifest(manifest.build_manifest(rows), path)
     kept = [
         pair["files"][key]
@@ -273,3 +282,185 @@ def describe_failures():
         f"kokoro-narrate: {path} and the voice matrix rewritten around the failures: "
         f"{failed} narration(s) failed; their rows name the log"
     )
+
+
+# -- Publishing: web encodes, captions, snippets and the podcast feed (rules encode, captions,
+# snippet, feed). Kept in functions of their own, apart from the narration's above.
+
+ENCODE_CODECS = [codec for codec in ("mp3", "opus") if config["encode"][codec]]
+# the MIME type each encode is served as (a feed enclosure takes the bare type)
+ENCLOSURE_TYPES = {"mp3": "audio/mpeg", "opus": "audio/ogg", "wav": "audio/wav"}
+
+
+def encode_file(post, voice, codec):
+    return f"results/encodes/{post}/{voice}_{post}.{codec}"
+
+
+def caption_files(post, voice):
+    stem = f"results/captions/{post}/{voice}_{post}"
+    return {
+        "vtt": f"{stem}.vtt",
+        "srt": f"{stem}.srt",
+        "chapters": f"{stem}.chapters.vtt",
+    }
+
+
+def snippet_file(post, voice):
+    return f"results/snippets/{post}/{voice}_{post}.html"
+
+
+def feed_voices():
+    """The voices with a feed: config feed.voices, default the first configured voice."""
+    wanted = config["feed"]["voices"] or list(SETTINGS.voices)[:1]
+    unknown = [v for v in wanted if v not in SETTINGS.voices]
+    if unknown:
+        raise WorkflowError(
+            f"kokoro-narrate: config feed.voices names {', '.join(unknown)}, which are not "
+            f"configured voices ({', '.join(SETTINGS.voices)}); fix feed.voices"
+        )
+    return wanted
+
+
+def all_encodes(wildcards=None):
+    """Every enabled web encode and its measurement beside it."""
+    return [
+        path
+        for post, voice in PAIRS
+        for codec in ENCODE_CODECS
+        for path in (
+            encode_file(post, voice, codec),
+            encode_file(post, voice, codec) + ".json",
+        )
+    ]
+
+
+def all_captions(wildcards=None):
+    return [
+        path for post, voice in PAIRS for path in caption_files(post, voice).values()
+    ]
+
+
+def all_snippets(wildcards=None):
+    return [snippet_file(post, voice) for post, voice in PAIRS]
+
+
+def all_feeds(wildcards=None):
+    """results/feed/{voice}.xml for each feed voice, once feed.base_url is set."""
+    if not config["feed"]["base_url"]:
+        return []
+    return [f"results/feed/{voice}.xml" for voice in feed_voices()]
+
+
+def post_title(wildcards):
+    """The post's front matter title, or "" (the script's title is used then)."""
+    return SETTINGS.posts[wildcards.post].title or ""
+
+
+def encode_kbps(wildcards):
+    return config["encode"][f"{wildcards.codec}_kbps"]
+
+
+def encode_tags(wildcards):
+    """What every encode's tags say beyond the post itself."""
+    return {"album": config["feed"]["title"], "author": config["author"] or ""}
+
+
+def pair_encodes(wildcards):
+    """The enabled encodes of one narration, best first (what a player tries first)."""
+    return {
+        codec: encode_file(wildcards.post, wildcards.voice, codec)
+        for codec in ("opus", "mp3")
+        if codec in ENCODE_CODECS
+    }
+
+
+def snippet_inputs(wildcards):
+    wav = narration_wav(wildcards.post, wildcards.voice)
+    return {
+        "timing": wav.removesuffix(".wav") + ".json",
+        "wav": wav,
+        **pair_encodes(wildcards),
+        **caption_files(wildcards.post, wildcards.voice),
+    }
+
+
+def feed_items(wildcards):
+    """One item per post the voice narrates: its files, and the enclosure (MP3, else Opus,
+    else the WAV master)."""
+    items = []
+    for post, voice in PAIRS:
+        if voice != wildcards.voice:
+            continue
+        codec = next((c for c in ("mp3", "opus") if c in ENCODE_CODECS), "wav")
+        wav = narration_wav(post, voice)
+        items.append(
+            {
+                "post": post,
+                "source": SETTINGS.posts[post].path,
+                "enclosure": wav if codec == "wav" else encode_file(post, voice, codec),
+                "type": ENCLOSURE_TYPES[codec],
+                "timing": wav.removesuffix(".wav") + ".json",
+            }
+        )
+    return items
+
+
+def feed_inputs(wildcards):
+    items = feed_items(wildcards)
+    return {
+        "enclosures": [item["enclosure"] for item in items],
+        "timings": [item["timing"] for item in items],
+        "sources": [item["source"] for item in items if Path(item["source"]).is_file()],
+    }
+
+
+def feed_channel(wildcards):
+    feed = config["feed"]
+    base = (feed["base_url"] or "").rstrip("/")
+    return {
+        "title": feed["title"],
+        "link": feed["link"] or base,
+        "description": feed["description"],
+        "language": SETTINGS.voice(wildcards.voice).lang,
+        "self_url": f"{base}/feed/{wildcards.voice}.xml",
+        "author": config["author"],
+        "image": feed["image"],
+        "category": feed["category"],
+        "explicit": feed["explicit"],
+        "owner_email": feed["owner_email"],
+    }
+
+
+def manifest_encodes(wildcards=None):
+    """(post, voice) -> {codec: encode path} of every narration, for the manifest's columns."""
+    return [
+        {
+            "post": post,
+            "voice": voice,
+            "files": {
+                codec: encode_file(post, voice, codec) for codec in ENCODE_CODECS
+            },
+        }
+        for post, voice in PAIRS
+    ]
+
+
+def publish_declared_outputs():
+    """(pattern, wildcard tuples) of the publishing outputs, for `clean`."""
+    post_voice = sorted(PAIRS)
+    voices = sorted((v,) for v in {v for _, v in PAIRS})
+    return [
+        ("results/encodes/{post}/{voice}_{post}.{ext}", post_voice),
+        ("logs/encode/{post}/{voice}.{ext}", post_voice),
+        ("benchmarks/encode/{post}/{voice}.{ext}", post_voice),
+        ("results/captions/{post}/{voice}_{post}.{ext}", post_voice),
+        ("logs/captions/{post}/{voice}.log", post_voice),
+        ("results/snippets/{post}/{voice}_{post}.html", post_voice),
+        ("logs/snippet/{post}/{voice}.log", post_voice),
+        ("results/feed/{voice}.xml", voices),
+        ("logs/feed/{voice}.log", voices),
+    ]
+
+
+def all_declared_outputs(wildcards=None):
+    return declared_outputs() + publish_declared_outputs()

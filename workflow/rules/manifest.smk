@@ -3,6 +3,7 @@ rule manifest:
     input:
         wavs=all_narrations,
         timings=all_timings,
+        encodes=all_encodes,
     output:
         report(
             "results/manifest.csv",
@@ -18,6 +19,7 @@ rule manifest:
     params:
         pairs=manifest_pairs,
         skipped=manifest_skipped,
+        encodes=manifest_encodes,
         cache_dir=config["cache_dir"],
         version=STAGE_VERSIONS["manifest"],
     script:

@@ -4,7 +4,8 @@ rule narration:
     Outputs are update(): the previous narration stays until the new one is complete, and a
     failed job gets it back."""
     input:
-        "results/synthesis/{voice}/{post}.jsonl",
+        synthesized="results/synthesis/{voice}/{post}.jsonl",
+        phonemes=pair_phonemes,
     output:
         wav=update("results/narrations/{post}/{voice}_{post}.wav"),
         timing=update("results/narrations/{post}/{voice}_{post}.json"),

@@ -15,6 +15,7 @@ rule script:
     params:
         post=script_params,
         options=config["script"],
+        author=config["author"],
         version=STAGE_VERSIONS["script"],
     script:
         "../scripts/script.py"

@@ -1,5 +1,5 @@
 # Rule script: thin on purpose; the logic is kokoro_narrate.narration.
-from kokoro_narrate import log_to_file, narration, settings, synthesis
+from kokoro_narrate import alignment, log_to_file, narration, phonemes, settings, synthesis
 from kokoro_narrate.cache import ChunkCache
 from kokoro_narrate.engine import SAMPLE_RATE
 
@@ -19,7 +19,10 @@ def repair(lost):
 
 
 pieces = narration.pieces_from_cache(
-    synthesis.read_synthesized(snakemake.input[0]), cache, repair=repair
+    synthesis.read_synthesized(snakemake.input.synthesized),
+    cache,
+    repair=repair,
+    phonemes=phonemes.read_chunks(snakemake.input.phonemes),
 )
 narration.build_narration(
     pieces,
@@ -29,4 +32,5 @@ narration.build_narration(
     ceiling_dbtp=snakemake.params.loudness["true_peak_dbtp"],
     wav_path=snakemake.output.wav,
     timing_path=snakemake.output.timing,
+    vocab=alignment.vocab_loader(snakemake.params.engine["model"]),
 )

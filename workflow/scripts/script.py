@@ -15,5 +15,6 @@ post = script.parse_post(
     lang=snakemake.params.post["lang"],
     options=script.ScriptOptions(**snakemake.params.options),
     keep=frozenset(lexicon),
+    author=snakemake.params.author,
 )
 script.write_script(post.paragraphs, snakemake.output[0])

@@ -1,28 +1,33 @@
 # Rule script: thin on purpose; the logic is kokoro_narrate.synthesis.
-from functools import partial
-
-from kokoro_narrate import log_to_file, phonemes, settings, synthesis
+from kokoro_narrate import log_to_file, phonemes, settings, synthesis, voices
 from kokoro_narrate.cache import ChunkCache
 
 log_to_file(snakemake.log[0])
-memo_dir = snakemake.params.memo_dir
-# the whole build's plan, for the prefill; read from the config (not a param or an input), so that
-# adding a post elsewhere never reruns this job
-plan = settings.load(snakemake.config, memo_dir=memo_dir)
-voice_work = synthesis.voice_work_for(snakemake.params.engine["model"], plan.voices, memo_dir)
-digest, load_pack = voice_work(snakemake.wildcards.voice)
-work = synthesis.Work(
-    phonemes.read_chunks(snakemake.input.phonemes),
-    digest,
-    snakemake.params.pair["speed"],
-    load_pack,
+memo_dir, model = snakemake.params.memo_dir, snakemake.params.engine["model"]
+pair = snakemake.params.pair
+voice = voices.Voice(
+    pair["voice"]["id"], pair["voice"]["lang"], tuple(map(tuple, pair["voice"]["components"]))
 )
-build = None
-if snakemake.params.prefill:
+digest, load_pack = synthesis.voice_work_for(model, {voice.id: voice}, memo_dir)(voice.id)
+work = synthesis.Work(
+    phonemes.read_chunks(snakemake.input.phonemes), digest, pair["speed"], load_pack
+)
+
+
+def build():
+    """Every narration of the build (for the prefill): planned from the config, not from params or
+    inputs, so adding a post elsewhere never reruns this job."""
+    plan = settings.load(snakemake.config, memo_dir=memo_dir)
     folder = snakemake.params.phonemes_dir
-    build = partial(
-        synthesis.build_work, plan, lambda post, lang: f"{folder}/{lang}/{post}.jsonl", voice_work
-    )
+    path = lambda post, lang: f"{folder}/{lang}/{post}.jsonl"  # noqa: E731
+    return synthesis.build_work(plan, path, synthesis.voice_work_for(model, plan.voices, memo_dir))
+
+
 engine = synthesis.open_engine(snakemake.params.engine, snakemake.threads, memo_dir)
-chunks = synthesis.synthesize_post(work, engine, ChunkCache(snakemake.params.cache_dir), build)
+chunks = synthesis.synthesize_post(
+    work,
+    engine,
+    ChunkCache(snakemake.params.cache_dir),
+    build if snakemake.params.prefill else None,
+)
 synthesis.write_synthesized(chunks, snakemake.output[0])

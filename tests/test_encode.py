@@ -1,0 +1,175 @@
+"""Web encodes: bitrates, loudness and true peak by ffmpeg's meter, tags read back with mutagen, and
+the same bytes from the same master."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+import soundfile as sf
+from ebur128 import measure as ffmpeg_measure
+from ebur128 import require_ffmpeg
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+from mutagen.ogg import OggPage
+from mutagen.oggopus import OggOpus
+
+from kokoro_narrate import encode
+from kokoro_narrate.captions import Chapter
+from kokoro_narrate.loudness import normalize
+from kokoro_narrate.narration import write_wav
+
+SR = 24_000
+TARGET, CEILING = -16.0, -1.5
+
+
+def speechlike(seconds: float = 12.0, seed: int = 5) -> np.ndarray:
+    """Voiced syllables (harmonics of a gliding pitch, shaped by a formant-like envelope), noise
+    bursts and plosives, with pauses: peaky like speech (the limiter works at -16 LUFS under
+    -1.5 dBTP), where lossy encoders overshoot."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    f0 = 110 + 25 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / SR
+    voiced = sum(
+        np.sin(k * phase + rng.uniform(0, 2 * np.pi))
+        * (np.exp(-((k * 110 - 700) ** 2) / 4e5) + 0.3 / k)
+        for k in range(1, 40)
+    )
+    noise = rng.normal(0, 0.3, t.size) * (np.sin(2 * np.pi * 2.1 * t) > 0.85)
+    syllables = (np.sin(2 * np.pi * 3.3 * t) > -0.2) * (np.sin(2 * np.pi * 0.25 * t) > -0.6)
+    plosives = rng.normal(0, 1.5, t.size) * (np.sin(2 * np.pi * 2.5 * t) > 0.998)
+    return ((voiced * syllables + noise + plosives) * 0.2).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory):
+    path = tmp_path_factory.mktemp("master") / "af_heart_post.wav"
+    write_wav(path, normalize(speechlike(), SR, TARGET, CEILING), SR)
+    return path
+
+
+TAGS = encode.Tags(
+    title="Bread & <salt>: a year",
+    artist="Ana Ruiz",
+    album="Narrated posts",
+    date="2024-01-14",
+    chapters=(Chapter(0, 4 * SR, "A year of bread"), Chapter(4 * SR, 12 * SR, "Part two")),
+)
+
+
+@pytest.fixture(scope="module")
+def encodes(master, tmp_path_factory):
+    out = tmp_path_factory.mktemp("encodes")
+    found = {}
+    for codec, kbps in (("mp3", 64), ("opus", 32)):
+        path = out / f"af_heart_post.{codec}"
+        found[codec] = (path, encode.encode(master, path, codec, kbps, TARGET, CEILING, TAGS))
+    return found
+
+
+def test_compression_levels_give_the_bitrates_asked_for(encodes):
+    assert MP3(encodes["mp3"][0]).info.bitrate == 64000
+    assert MP3(encodes["mp3"][0]).info.sample_rate == SR
+    assert encode.mp3_compression(64, SR) == pytest.approx((160 - 64.5) / 152)
+    size = encodes["opus"][0].stat().st_size * 8 / 12.0
+    assert 20_000 < size < 40_000  # VBR around its 32 kbps target
+    with pytest.raises(ValueError):
+        encode.mp3_compression(320, SR)  # MPEG-2 stops at 160
+
+
+@pytest.mark.parametrize("codec", ["wav", "mp3", "opus"])
+def test_loudness_and_true_peak_by_ffmpeg(master, encodes, codec):
+    require_ffmpeg()
+    path = master if codec == "wav" else encodes[codec][0]
+    lufs, peak = ffmpeg_measure(path)
+    assert abs(lufs - TARGET) <= 0.5, (codec, lufs)
+    assert peak <= CEILING, (codec, peak)
+    if codec != "wav":  # and our own meter agrees with what the stage recorded
+        info = encodes[codec][1]
+        assert abs(info["lufs"] - TARGET) <= encode.LOUDNESS_TOLERANCE_LU
+        assert info["true_peak_dbtp"] <= CEILING - encode.PEAK_MARGIN_DB
+        assert info["bytes"] == path.stat().st_size
+
+
+def test_the_master_is_left_as_it_is(master, encodes):
+    before = hashlib.sha256(master.read_bytes()).hexdigest()
+    encode.encode(master, master.with_suffix(".again.mp3"), "mp3", 64, TARGET, CEILING, TAGS)
+    assert hashlib.sha256(master.read_bytes()).hexdigest() == before
+
+
+def test_id3_frames_read_back(encodes):
+    tags = ID3(encodes["mp3"][0])
+    assert tags.version == (2, 3, 0)
+    assert str(tags["TIT2"]) == "Bread & <salt>: a year"
+    assert str(tags["TPE1"]) == "Ana Ruiz" and str(tags["TALB"]) == "Narrated posts"
+    assert str(tags["TDRC"]) == "2024-01-14"
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chapters] == [
+        (0, 4000, "A year of bread"),
+        (4000, 12000, "Part two"),
+    ]
+    (toc,) = tags.getall("CTOC")
+    assert toc.child_element_ids == [c.element_id for c in chapters]
+
+
+def test_opus_comments_read_back(encodes):
+    opus = OggOpus(encodes["opus"][0])
+    assert opus.tags["TITLE"] == ["Bread & <salt>: a year"]
+    assert opus.tags["ARTIST"] == ["Ana Ruiz"] and opus.tags["DATE"] == ["2024-01-14"]
+    assert opus.tags["CHAPTER002"] == ["00:00:04.000"]
+    assert opus.tags["CHAPTER002NAME"] == ["Part two"]
+    assert opus.info.length == pytest.approx(12.0, abs=0.01)
+
+
+def test_encodes_decode_to_the_master_length(master, encodes):
+    """Nothing added or cut (the encoders' delay and padding are undone by the decoders); the
+    Opus file plays at 48 kHz, as every Opus decoder does."""
+    seconds = sf.info(str(master)).duration
+    rates = {"mp3": SR, "opus": 48_000}
+    for codec, (path, info) in encodes.items():
+        decoded, sr = sf.read(str(path))
+        assert sr == rates[codec] and decoded.size == round(seconds * sr)
+        assert info["duration_s"] == pytest.approx(seconds, abs=1e-6)
+
+
+def test_same_master_same_bytes(master, encodes, tmp_path):
+    """LAME, libopus and mutagen write nothing random; libsndfile's random Ogg serial is replaced
+    by one derived from the file name, so the same output name gets the same bytes."""
+    for codec, (first, _) in encodes.items():
+        again = tmp_path / first.name
+        encode.encode(master, again, codec, 64 if codec == "mp3" else 32, TARGET, CEILING, TAGS)
+        assert again.read_bytes() == first.read_bytes(), codec
+    with open(encodes["opus"][0], "rb") as stream:
+        page = OggPage(stream)
+    assert page.serial == encode.stream_serial("af_heart_post.opus")
+
+
+def test_post_tags_from_front_matter(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text("---\ntitle: Bread\nauthor: {name: Ana}\ndate: 2024-02-03\n---\n\nHi.\n")
+    timing = {
+        "sample_rate": SR,
+        "samples": 10 * SR,
+        "pieces": [
+            {
+                "paragraph": "p0001",
+                "kind": "title",
+                "text": "Bread",
+                "start_sample": SR // 4,
+                "end_sample": SR,
+                "words": [],
+            }
+        ],
+    }
+    tags = encode.post_tags(timing, post, title="Bread", album="Narrated", author="Config")
+    assert (tags.title, tags.artist, tags.album, tags.date) == (
+        "Bread",
+        "Ana",
+        "Narrated",
+        "2024-02-03",
+    )
+    assert [c.title for c in tags.chapters] == ["Bread"]
+    bare = encode.post_tags(timing, None, title="", album="", author="Config")
+    assert (bare.title, bare.artist, bare.album, bare.date) == ("Bread", "Config", None, None)

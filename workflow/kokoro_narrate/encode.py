@@ -1,0 +1,315 @@
+"""Web encodes of a narration: MP3 and Opus in Ogg, beside the WAV master, tagged and measured.
+
+Both are written by libsndfile through soundfile (its wheels carry LAME and libopus), tagged with
+mutagen: the MP3 gets ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a
+CTOC), the Opus file the same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps
+Kokoro's 24 kHz (MPEG-2 Layer III); the Opus file is made from a 48 kHz copy, the rate every Opus
+decoder plays at (see CODECS).
+
+Loudness. Lossy encoders change peaks (a band-limited, re-synthesized waveform overshoots the
+original by a dB or more), and a low bitrate can shift the loudness a little. So each encode is
+made from a copy of the master limited further under the ceiling (`HEADROOM_DB`, by codec), then
+decoded and measured; while its true peak is above `ceiling - PEAK_MARGIN_DB` or its loudness is
+more than `LOUDNESS_TOLERANCE_LU` off the target, the copy is made again with the headroom and the
+aim corrected by what was measured. The master WAV is never touched.
+
+Reproducibility: same master, same settings, same software -> same bytes. LAME and mutagen write
+no time or random value. libsndfile gives an Ogg stream a serial number from the clock (its
+psf_rand_int32), so the serial is rewritten afterwards with mutagen's Ogg page writer (which also
+recomputes each page's checksum) to one derived from the output's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from . import loudness
+from .captions import Chapter
+from .loudness import normalize
+
+
+@dataclass(frozen=True)
+class Codec:
+    name: str
+    format: str  # libsndfile major format
+    subtype: str
+    suffix: str
+    mime: str  # what an HTML <source> or a feed enclosure says it is
+    rate: int | None = None  # the sample rate players decode it at; None: the master's
+
+
+CODECS = {
+    "mp3": Codec("mp3", "MP3", "MPEG_LAYER_III", ".mp3", "audio/mpeg"),
+    # Opus decoders (browsers, ffmpeg) play at 48 kHz, whatever rate went in, and a 48 kHz decode
+    # peaks up to 0.5 dB higher than libsndfile's 24 kHz one of the same file: so the encode is
+    # made from a 48 kHz copy, and decoded and measured at 48 kHz, as listeners get it
+    "opus": Codec("opus", "OGG", "OPUS", ".opus", 'audio/ogg; codecs="opus"', rate=48000),
+}
+
+# How far under the ceiling the copy each encode is made from is limited, to begin with. Measured
+# on real Kokoro speech (bench/publish.py prints the headroom each encode needed): MP3 at 64 kbps
+# and Opus at 32 kbps overshoot the limited master by up to about 0.6 dB true peak.
+HEADROOM_DB = {"mp3": 0.8, "opus": 0.8}
+# an encode's true peak must stay this far under the ceiling by our meter, for meters that
+# oversample more finely (ffmpeg's ebur128 reads up to about 0.05 dB higher)
+PEAK_MARGIN_DB = 0.15
+# the promise is 0.5 LU; aim well inside it
+LOUDNESS_TOLERANCE_LU = 0.2
+MAX_TRIES = 6
+
+
+class EncodeError(RuntimeError):
+    """An encode that cannot meet the loudness target under the ceiling."""
+
+
+@dataclass(frozen=True)
+class Tags:
+    title: str
+    artist: str | None = None
+    album: str | None = None
+    date: str | None = None  # ISO date, YYYY-MM-DD
+    chapters: tuple[Chapter, ...] = field(default_factory=tuple)  # in samples of the master
+
+
+def mp3_compression(kbps: int, sr: int) -> float:
+    """libsndfile's compression level for a constant MP3 bitrate.
+
+    libsndfile (src/mpeg_l3_encode.c) turns a level c in [0, 1] into int(high - c * (high - low))
+    kbps, with (low, high) (32, 320) for MPEG-1 rates (>= 32 kHz), (8, 160) for MPEG-2 (>= 16 kHz)
+    and (8, 64) below. Half a kbps of slack keeps the truncation on `kbps`.
+    """
+    low, high = (32, 320) if sr >= 32000 else (8, 160) if sr >= 16000 else (8, 64)
+    if not low <= kbps <= high:
+        raise ValueError(f"an MP3 at {sr} Hz takes {low} to {high} kbps, not {kbps}")
+    return (high - kbps - 0.5) / (high - low)
+
+
+def opus_compression(kbps: int, channels: int = 1) -> float:
+    """libsndfile's compression level for an Opus target bitrate: src/ogg_opus.c sets
+    int((1 - c) * 250000 + 6000) * channels bits per second."""
+    per_channel = kbps * 1000 / channels
+    if not 6000 <= per_channel <= 256000:
+        raise ValueError(f"Opus takes 6 to 256 kbps per channel, not {kbps}")
+    return 1.0 - (per_channel - 6000 + 0.5) / 250000
+
+
+def _write_audio(path: Path, audio: np.ndarray, sr: int, codec: Codec, kbps: int) -> None:
+    if codec.name == "mp3":
+        level, mode = mp3_compression(kbps, sr), "CONSTANT"
+    else:
+        level, mode = opus_compression(kbps), None  # libsndfile's Opus is VBR only
+    sf.write(
+        str(path),
+        audio.astype(np.float32),
+        sr,
+        format=codec.format,
+        subtype=codec.subtype,
+        compression_level=level,
+        bitrate_mode=mode,
+    )
+
+
+def _decoded(path: Path) -> tuple[np.ndarray, int]:
+    audio, sr = sf.read(str(path), dtype="float64", always_2d=False)
+    return audio, sr
+
+
+@dataclass(frozen=True)
+class Measured:
+    lufs: float
+    true_peak_dbtp: float
+
+
+def measure(audio: np.ndarray, sr: int) -> Measured:
+    """Loudness, and the true peak at 192 kHz, where BS.1770 puts it (4x of 48 kHz) and where
+    ffmpeg's ebur128 filter measures it. loudness.true_peak_dbtp oversamples 4x, which at
+    Kokoro's 24 kHz is 96 kHz: on bright audio it reads up to 0.1-0.2 dB under ffmpeg (the tiny
+    test model's noise-like output: -1.61 against ffmpeg's -1.40), so the audio is upsampled to
+    48 kHz first."""
+    factor = max(1, round(48000 / sr))
+    bright = resample_poly(audio, factor, 1) if factor > 1 else audio
+    return Measured(loudness.measure(audio, sr).lufs, loudness.true_peak_dbtp(bright, sr * factor))
+
+
+def tag_mp3(path, tags: Tags) -> None:
+    """ID3v2.3 (what podcast apps and iTunes read best): TIT2, TPE1, TALB, the date (TYER and
+    TDAT in v2.3) and one CHAP per chapter under a top-level, ordered CTOC."""
+    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags
+
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text=[tags.title]))
+    if tags.artist:
+        id3.add(TPE1(encoding=3, text=[tags.artist]))
+    if tags.album:
+        id3.add(TALB(encoding=3, text=[tags.album]))
+    if tags.date:
+        id3.add(TDRC(encoding=3, text=[tags.date]))
+    ids = [f"chp{n}" for n in range(len(tags.chapters))]
+    for element, chapter in zip(ids, tags.chapters, strict=True):
+        id3.add(
+            CHAP(
+                element_id=element,
+                start_time=chapter.start,
+                end_time=chapter.end,
+                start_offset=0xFFFFFFFF,  # "not used": times, not byte offsets
+                end_offset=0xFFFFFFFF,
+                sub_frames=[TIT2(encoding=3, text=[chapter.title])],
+            )
+        )
+    if ids:
+        id3.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=["Chapters"])],
+            )
+        )
+    id3.save(str(path), v2_version=3)
+
+
+def tag_opus(path, tags: Tags, serial: int) -> None:
+    """Vorbis comments (TITLE, ARTIST, ALBUM, DATE, CHAPTERnnn and CHAPTERnnnNAME), then every
+    Ogg page's stream serial set to `serial` (see the module docstring)."""
+    from mutagen.ogg import OggPage
+    from mutagen.oggopus import OggOpus
+
+    opus = OggOpus(str(path))
+    opus.tags["TITLE"] = [tags.title]
+    for key, value in (("ARTIST", tags.artist), ("ALBUM", tags.album), ("DATE", tags.date)):
+        if value:
+            opus.tags[key] = [value]
+    for n, chapter in enumerate(tags.chapters, 1):
+        opus.tags[f"CHAPTER{n:03d}"] = [_clock(chapter.start)]
+        opus.tags[f"CHAPTER{n:03d}NAME"] = [chapter.title]
+    opus.save()
+    pages = []
+    with open(path, "rb") as stream:
+        while True:
+            try:
+                pages.append(OggPage(stream))
+            except EOFError:
+                break
+    for page in pages:
+        page.serial = serial
+    Path(path).write_bytes(b"".join(page.write() for page in pages))
+
+
+def _clock(ms: int) -> str:
+    h, rest = divmod(int(ms), 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def post_tags(timing: dict, source, title: str, album: str, author: str) -> Tags:
+    """The tags of one narration: its post's title (front matter, else the script's, else the
+    post file's name), author (front matter, else `author`), date, `album` and its chapters."""
+    from .captions import chapters
+    from .frontmatter import read
+
+    front = None
+    if source:
+        front, _ = read(Path(source).read_bytes(), str(source))
+    spoken = next((p["text"] for p in timing["pieces"] if p["kind"] == "title"), None)
+    title = title or spoken or (Path(source).stem if source else "Narration")
+    return Tags(
+        title=title,
+        artist=(front.author if front else None) or author or None,
+        album=album or None,
+        date=front.date.isoformat() if front and front.date else None,
+        chapters=tuple(chapters(timing, title)),
+    )
+
+
+def write_measurement(measured: dict, path) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(measured, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def stream_serial(name: str) -> int:
+    """A serial number of 31 bits from a name: the same file always gets the same one."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big") & 0x7FFFFFFF
+
+
+def encode(
+    wav_path,
+    out_path,
+    codec: str,
+    kbps: int,
+    target_lufs: float,
+    ceiling_dbtp: float,
+    tags: Tags,
+) -> dict:
+    """Stage entry point: one encode of the master at `wav_path`, tagged, at the loudness target
+    and under the ceiling once decoded; returns what was measured on the written file."""
+    spec = CODECS[codec]
+    master, sr = sf.read(str(wav_path), dtype="float64", always_2d=False)
+    master_sr = sr  # the chapters are in samples of the master
+    if spec.rate and spec.rate != sr:
+        rate = spec.rate
+        master = resample_poly(master, rate // math.gcd(rate, sr), sr // math.gcd(rate, sr))
+        sr = rate
+    out = Path(out_path)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp{spec.suffix}")
+    headroom, aim, tries = HEADROOM_DB[codec], target_lufs, 0
+    try:
+        while True:
+            tries += 1
+            source = normalize(master, sr, target_lufs=aim, ceiling_dbtp=ceiling_dbtp - headroom)
+            _write_audio(tmp, source, sr, spec, kbps)
+            got = measure(*_decoded(tmp))
+            over = got.true_peak_dbtp - (ceiling_dbtp - PEAK_MARGIN_DB)
+            off = got.lufs - target_lufs
+            if over <= 0 and abs(off) <= LOUDNESS_TOLERANCE_LU:
+                break
+            if tries == MAX_TRIES:
+                raise EncodeError(
+                    f"{spec.name} encode of {wav_path} did not reach {target_lufs} LUFS under "
+                    f"{ceiling_dbtp} dBTP in {MAX_TRIES} tries (last: {got.lufs:.2f} LUFS, "
+                    f"{got.true_peak_dbtp:.2f} dBTP)"
+                )
+            # the overshoot and the loudness error are nearly constant in the gain: correct both
+            headroom += max(over, 0.0) + (0.05 if over > 0 else 0.0)
+            aim -= off
+        millis = Tags(
+            tags.title,
+            tags.artist,
+            tags.album,
+            tags.date,
+            tuple(
+                Chapter(round(c.start * 1000 / master_sr), round(c.end * 1000 / master_sr), c.title)
+                for c in tags.chapters
+            ),
+        )
+        if codec == "mp3":
+            tag_mp3(tmp, millis)
+        else:
+            tag_opus(tmp, millis, stream_serial(out.name))
+        decoded, decoded_sr = _decoded(tmp)
+        got = measure(decoded, decoded_sr)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {
+        "codec": codec,
+        "mime": spec.mime,
+        "kbps": kbps,
+        "bytes": out.stat().st_size,
+        "duration_s": round(decoded.size / decoded_sr, 6),
+        "lufs": round(got.lufs, 3),
+        "true_peak_dbtp": round(got.true_peak_dbtp, 3),
+        "headroom_db": round(headroom, 3),
+        "tries": tries,
+    }
