@@ -41,13 +41,15 @@ class ModelMissing(RuntimeError):
     """The weights, config or a voice are neither local nor downloadable."""
 
 
-# kokoro's KModel.MODEL_NAMES, repeated here so that finding the weights never imports kokoro
-# (which imports transformers: seconds a cached job need not spend)
 # the batched forward's canonical shapes (batched.py); bump with them, so the key changes
 BATCH_SCHEME = 1
 
+# config synthesis.cpu_engine: kokoro's KModel in torch (the reference), or its decoder in
+# onnxruntime (onnx_decoder)
 CPU_ENGINES = ("kmodel", "onnx")
 
+# kokoro's KModel.MODEL_NAMES, repeated here so that finding the weights never imports kokoro
+# (which imports transformers: seconds a cached job need not spend)
 MODEL_NAMES = {
     "hexgrad/Kokoro-82M": "kokoro-v1_0.pth",
     "hexgrad/Kokoro-82M-v1.1-zh": "kokoro-v1_1-zh.pth",
@@ -65,15 +67,6 @@ class Request:
 class Engine(Protocol):
     sample_rate: int
     identity: str
-
-    def onnx_path(self) -> Path:
-        """Where the decoder's ONNX export lives: beside the device memo, one file per weights,
-        config, kokoro, torch and export scheme, so every job after the first finds it."""
-        from .onnx_decoder import EXPORT_SCHEME, OPSET
-
-        key = _digest({**self._model_identity, "scheme": EXPORT_SCHEME, "opset": OPSET})
-        folder = Path(self.memo_dir) if self.memo_dir else Path(tempfile.gettempdir())
-        return folder / "onnx" / f"kokoro-decoder-{key[:16]}.onnx"
 
     def synthesize_many(self, requests: list[Request]) -> list[Entry]: ...
 
@@ -244,7 +237,9 @@ class KokoroEngine:
         cpu_engine: str = "kmodel",
     ):
         if cpu_engine not in CPU_ENGINES:
-            raise ValueError(f"cpu_engine {cpu_engine!r}: expected one of {', '.join(CPU_ENGINES)}")
+            raise ValueError(
+                f"synthesis.cpu_engine {cpu_engine!r}: expected one of {', '.join(CPU_ENGINES)}"
+            )
         self.repo_id = model.repo_id
         self.config_path, self.weights_path = locate_weights(model)
         self.threads = threads
@@ -252,8 +247,13 @@ class KokoroEngine:
         self.batched = self.device.startswith("cuda")
         self.dtype = dtype if self.batched else "float32"
         self.batch_frames = batch_frames
+        # the GPU has one engine; cpu_engine chooses among the CPU's
         self.cpu_engine = "kmodel" if self.batched else cpu_engine
         self.memo_dir = memo_dir
+        if self.cpu_engine == "onnx":
+            from .onnx_decoder import check_installed
+
+            check_installed()  # before the identity: it names onnxruntime's version
         if self.batched and not batch_frames:
             raise ValueError("a GPU engine needs batch_frames (config synthesis.batch_frames)")
         config_digest = hashlib.sha256(
@@ -283,7 +283,7 @@ class KokoroEngine:
 
             return (
                 f"single-onnx{EXPORT_SCHEME} {self.device} threads{self.threads} "
-                f"onnxruntime{_package_version('onnxruntime')}"
+                f"onnxruntime{_package_version('onnxruntime')} onnx{_package_version('onnx')}"
             )
         if not self.batched:
             return f"single {self.device} threads{self.threads}"
@@ -303,12 +303,9 @@ class KokoroEngine:
         model = KModel(repo_id=self.repo_id, config=self.config_path, model=self.weights_path)
         self._model = model.to(device).eval()
         if self.cpu_engine == "onnx":
-            from .onnx_decoder import export_decoder, onnx_decoder
+            from .onnx_decoder import load_or_export
 
-            path = self.onnx_path()
-            if not path.exists():
-                export_decoder(self._model, path)
-            self._model.decoder = onnx_decoder(self._model.decoder.generator, path, self.threads)
+            self._model.decoder = load_or_export(self._model, self.onnx_path(), self.threads)
         if self.batched:
             from .batched import BatchedKokoro
 
@@ -325,10 +322,19 @@ class KokoroEngine:
 
     def onnx_path(self) -> Path:
         """Where the decoder's ONNX export lives: beside the device memo, one file per weights,
-        config, kokoro, torch and export scheme, so every job after the first finds it."""
+        config, kokoro, torch, onnx, device kind and export scheme, so every job after the first
+        on a machine finds it, and no job finds one another of these made."""
         from .onnx_decoder import EXPORT_SCHEME, OPSET
 
-        key = _digest({**self._model_identity, "scheme": EXPORT_SCHEME, "opset": OPSET})
+        key = _digest(
+            {
+                **self._model_identity,
+                "onnx": _package_version("onnx"),
+                "device": self.device,
+                "scheme": EXPORT_SCHEME,
+                "opset": OPSET,
+            }
+        )
         folder = Path(self.memo_dir) if self.memo_dir else Path(tempfile.gettempdir())
         return folder / "onnx" / f"kokoro-decoder-{key[:16]}.onnx"
 

@@ -12,16 +12,23 @@ KModel's order, and the STFT's phase is that of bins whose magnitude is often ~0
 anywhere else (onnxruntime's sin and atan2, a DFT by convolution) it moved the sound 6.5 dB of
 log-spectral distance from KModel's, more than another seed does; made here, 0.001 dB.
 
-The export: the decoder is traced once per weights, kokoro, torch and export scheme, on a short
-chunk, with the harmonic spectrum as two more inputs and every time axis dynamic. torch.istft,
-which ONNX cannot express, becomes the same inverse as convolutions (ExportSTFT). The file is
-written atomically into a folder kept across runs, so only the first job on a machine pays for it.
+The export: the decoder is traced once per weights, kokoro, torch, onnx, device kind and export
+scheme (`KokoroEngine.onnx_path`), on a short chunk, with the harmonic spectrum as two more inputs
+and every time axis dynamic. torch.istft, which ONNX cannot express, becomes the same inverse as
+convolutions (ExportSTFT). The file is written atomically (a temporary file, then a rename) into a
+folder kept across runs, so only the first job on a machine pays for it and no job reads half of
+one. ONNX files are protobuf: loading one runs no pickled code.
+
+Needs `onnxruntime` (runs the decoder) and `onnx` (torch.onnx.export writes with it); neither is a
+dependency of the package: `pip install -e '.[onnx]'` from a checkout installs both.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -37,6 +44,24 @@ OPSET = 17
 INPUTS = ("asr", "f0_curve", "noise_curve", "style", "magnitude", "phase")
 # the tokens the export traces: any short chunk does, the time axes are dynamic
 TRACE_PHONEMES = "hˈɛloʊ wˈɜːld, ðɪs ɪz ɐ tˈɛst."
+# what cpu_engine onnx imports beyond the package's own dependencies
+PACKAGES = ("onnxruntime", "onnx")
+
+
+class OnnxMissing(RuntimeError):
+    """cpu_engine onnx was asked for in an environment without onnxruntime or onnx."""
+
+
+def check_installed() -> None:
+    """Raise OnnxMissing, saying what to install, unless every one of PACKAGES can be imported
+    (found without importing them: a job whose chunks are all cached never does)."""
+    missing = [name for name in PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise OnnxMissing(
+            f"synthesis.cpu_engine onnx needs {' and '.join(missing)}, which this environment "
+            "lacks: pip install onnxruntime onnx (requirements-dev.txt pins the tested versions; "
+            "from a checkout, pip install -e '.[onnx]'), or set synthesis.cpu_engine: kmodel"
+        )
 
 
 def export_stft(n_fft: int, hop: int):
@@ -152,7 +177,11 @@ def export_decoder(model, path: Path) -> float:
         inputs = (asr, f0_curve, noise_curve, decoder_style, magnitude, phase)
         difference = float((module(*inputs) - reference).abs().max())
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # a temporary file of its own in the same folder, then a rename: another job exporting at
+        # the same time (on this host or another sharing the folder) never sees half a file
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(handle)
+        tmp = Path(name)
         try:
             torch.onnx.export(
                 module,
@@ -181,6 +210,18 @@ def export_decoder(model, path: Path) -> float:
         difference,
     )
     return difference
+
+
+def load_or_export(model, path: Path, threads: int):
+    """The decoder to put in KModel `model`'s place, from the export at `path`; exported first
+    when there is none, or when the file there does not load (written by something else)."""
+    if path.is_file():
+        try:
+            return onnx_decoder(model.decoder.generator, path, threads)
+        except Exception as err:  # onnxruntime raises its own types for a file it cannot read
+            log.warning("the decoder export %s does not load (%s): exporting it again", path, err)
+    export_decoder(model, path)
+    return onnx_decoder(model.decoder.generator, path, threads)
 
 
 def session(path: Path, threads: int):
