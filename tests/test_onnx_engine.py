@@ -1,17 +1,24 @@
 """cpu_engine onnx (KModel with its decoder in onnxruntime) against cpu_engine kmodel, on the tiny
 model: the same durations, the same samples to float rounding at every length, seeded per chunk,
-its own cache keys, and an export made once."""
+its own cache keys, an export made once and written whole, and a clear error without onnxruntime."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from kokoro_narrate import onnx_decoder
 from kokoro_narrate.engine import KokoroEngine, ModelSettings, Request
 
 pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+REPO = Path(__file__).resolve().parent.parent
 
 X = "ɐ kˈæt"  # 8 tokens: shorter than the chunk the export traces
 W = "ðə kwˈɪk bɹˈaʊn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ"  # 49 tokens: longer
@@ -84,7 +91,9 @@ def test_same_sound_as_kmodel_at_every_length(kmodel, onnx, pack, speed):
 def test_seeded_per_chunk_and_reproducible(onnx, pack):
     together = onnx.synthesize_many(requests(pack, X, W))
     (alone,) = onnx.synthesize_many(requests(pack, W))
-    assert np.array_equal(alone.audio, together[1].audio)
+    assert alone.audio.tobytes() == together[1].audio.tobytes()
+    (again,) = onnx.synthesize_many(requests(pack, W))
+    assert again.audio.tobytes() == alone.audio.tobytes() and again.frames == alone.frames
     other_seed = Request(W, pack, 1.0, seed=7)
     assert not np.array_equal(onnx.synthesize_many([other_seed])[0].audio, alone.audio)
 
@@ -99,18 +108,80 @@ def test_mode_names_the_engine(kmodel, onnx, settings, memo):
 
 def test_export_is_made_once(onnx, settings, memo, pack, monkeypatch):
     (made,) = onnx.synthesize_many(requests(pack, X))
-    assert onnx.onnx_path().is_file()
+    path = onnx.onnx_path()
+    assert path.is_file() and path.is_relative_to(memo)
+    written = path.stat().st_mtime_ns
 
     def no_second_export(*args):
         raise AssertionError("exported again")
 
     monkeypatch.setattr(onnx_decoder, "export_decoder", no_second_export)
     again = KokoroEngine(settings, device="cpu", threads=1, memo_dir=memo, cpu_engine="onnx")
-    assert again.onnx_path() == onnx.onnx_path()
+    assert again.onnx_path() == path
     (remade,) = again.synthesize_many(requests(pack, X))
-    assert np.array_equal(remade.audio, made.audio)
+    assert remade.audio.tobytes() == made.audio.tobytes()
+    assert path.stat().st_mtime_ns == written
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_export_path_names_the_export_scheme(onnx, monkeypatch):
+    path = onnx.onnx_path()
+    monkeypatch.setattr(onnx_decoder, "EXPORT_SCHEME", onnx_decoder.EXPORT_SCHEME + 1)
+    assert onnx.onnx_path() != path and onnx.onnx_path().parent == path.parent
+
+
+def test_a_failed_export_leaves_no_file(settings, tmp_path, pack, monkeypatch):
+    """The export is written to a temporary file and renamed: a job that dies while writing leaves
+    nothing another job could take for an export."""
+
+    def dies_while_writing(module, inputs, f, **kwargs):
+        Path(f).write_bytes(b"half an export")
+        raise RuntimeError("killed while writing")
+
+    monkeypatch.setattr(torch.onnx, "export", dies_while_writing)
+    engine = KokoroEngine(settings, device="cpu", threads=1, memo_dir=tmp_path, cpu_engine="onnx")
+    with pytest.raises(RuntimeError, match="killed while writing"):
+        engine.synthesize_many(requests(pack, X))
+    assert list(engine.onnx_path().parent.iterdir()) == []
+
+
+def test_an_export_that_does_not_load_is_made_again(onnx, settings, tmp_path, pack):
+    engine = KokoroEngine(settings, device="cpu", threads=1, memo_dir=tmp_path, cpu_engine="onnx")
+    engine.onnx_path().parent.mkdir(parents=True)
+    engine.onnx_path().write_bytes(b"not an ONNX model")
+    (made,) = engine.synthesize_many(requests(pack, X))
+    (reference,) = onnx.synthesize_many(requests(pack, X))
+    assert made.audio.tobytes() == reference.audio.tobytes()
+    assert engine.onnx_path().read_bytes() == onnx.onnx_path().read_bytes()
+
+
+@pytest.mark.parametrize("missing", ["onnxruntime", "onnx"])
+def test_without_the_packages_it_says_what_to_install(settings, memo, monkeypatch, missing):
+    monkeypatch.setitem(sys.modules, missing, None)  # `import` raises, find_spec finds nothing
+    with pytest.raises(onnx_decoder.OnnxMissing) as raised:
+        KokoroEngine(settings, device="cpu", threads=1, memo_dir=memo, cpu_engine="onnx")
+    message = str(raised.value)
+    assert f"needs {missing}," in message and "pip install onnxruntime onnx" in message
+    assert "synthesis.cpu_engine: kmodel" in message
+    # the reference engine needs neither
+    KokoroEngine(settings, device="cpu", threads=1, memo_dir=memo)
 
 
 def test_unknown_cpu_engine_is_refused(settings, memo):
-    with pytest.raises(ValueError, match="cpu_engine"):
+    with pytest.raises(ValueError, match="synthesis.cpu_engine 'tensorrt': expected one of"):
         KokoroEngine(settings, device="cpu", memo_dir=memo, cpu_engine="tensorrt")
+
+
+def test_the_config_schema_defaults_to_kmodel_and_refuses_others():
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    schema = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    validate(config, schema)
+    assert config["synthesis"]["cpu_engine"] == "kmodel"
+    config["synthesis"]["cpu_engine"] = "onnx"
+    validate(config, schema)
+    config["synthesis"]["cpu_engine"] = "tensorrt"
+    with pytest.raises(WorkflowError, match="'tensorrt' is not one of"):
+        validate(config, schema)
