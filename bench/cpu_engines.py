@@ -256,7 +256,7 @@ def with_decoder(model, decoder):
 
 
 class CompiledCandidate(KModelCandidate):
-    """KModel with its decoder (90% of the CPU time: the generator's convolutions and the
+    """KModel with its decoder (most of the CPU time: the generator's convolutions and the
     elementwise work between them) through torch.compile(dynamic=True); the rest stays eager.
     "compile" leaves the harmonic source and its STFT to eager torch (harmonic_spectrum says
     why); "compile_all" compiles them too. Each loads its own KModel: the exclusions are set on

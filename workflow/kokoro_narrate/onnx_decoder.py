@@ -1,8 +1,8 @@
 """KModel's decoder in onnxruntime: the CPU engine `synthesis.cpu_engine: onnx`.
 
-The decoder (the iSTFTNet generator's convolutions and the elementwise work between them) is 90%
-of a chunk's CPU time. onnxruntime runs it in about a quarter less CPU time than torch, start-up
-included, and its samples are KModel's to float rounding (bench/cpu_engines.py has the numbers).
+The decoder (the iSTFTNet generator's convolutions and the elementwise work between them) is most
+of a chunk's CPU time. With it in onnxruntime a chunk takes about a quarter less CPU time than in
+KModel, and its samples are KModel's to float rounding (bench/cpu_engines.py prints both).
 
 What stays in torch, and why. KModel runs as it is, from phonemes to durations, F0 and features;
 only its `decoder` is replaced. Inside the decoder, the generator's harmonic source and the STFT
