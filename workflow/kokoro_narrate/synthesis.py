@@ -223,7 +223,8 @@ def read_synthesized(path) -> list[dict]:
 
 
 def open_engine(params: dict, threads: int, memo_dir) -> Engine:
-    """The engine the config describes (`params`: model, device, dtype, batch_frames)."""
+    """The engine the config describes (`params`: model, device, dtype, batch_frames,
+    cpu_engine)."""
     from .engine import KokoroEngine, ModelSettings
 
     return KokoroEngine(
@@ -233,6 +234,7 @@ def open_engine(params: dict, threads: int, memo_dir) -> Engine:
         memo_dir=memo_dir,
         dtype=params["dtype"],
         batch_frames=params["batch_frames"],
+        cpu_engine=params["cpu_engine"],
     )
 
 

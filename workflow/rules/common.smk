@@ -47,6 +47,7 @@ ENGINE = {
     "device": config["device"],
     "dtype": config["synthesis"]["dtype"],
     "batch_frames": config["synthesis"]["batch_frames"],
+    "cpu_engine": config["synthesis"]["cpu_engine"],
 }
 
 
