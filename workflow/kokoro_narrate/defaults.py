@@ -2,17 +2,18 @@
 
 workflow/schemas/config.schema.yaml is the one place a default is written: Snakemake fills a
 config from it (snakemake.utils.validate), and the package reads the same file for callers that
-pass no config (tests, benchmarks, the option classes' `from_config`). The package is installed
-from its checkout (`pip install -e .`, the rule env's `-e ../..`), so the schema sits beside it.
+pass no config (tests, benchmarks, the option classes' `from_config`). The package reaches it as
+package data: kokoro_narrate/config.schema.yaml is a link to it in the checkout, and a copy of it
+in a built wheel.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-from pathlib import Path
+from importlib import resources
 
-SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+SCHEMA_FILE = "config.schema.yaml"
 
 
 def _filled(schema: dict):
@@ -31,14 +32,8 @@ def _filled(schema: dict):
 def _defaults() -> dict:
     import yaml
 
-    try:
-        schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise RuntimeError(
-            f"the config schema {SCHEMA} is missing ({err.strerror}); install kokoro_narrate "
-            "from its checkout (pip install -e .), where the schema sits beside the package"
-        ) from None
-    return _filled(schema)
+    schema = resources.files("kokoro_narrate").joinpath(SCHEMA_FILE)
+    return _filled(yaml.safe_load(schema.read_text(encoding="utf-8")))
 
 
 def config_defaults() -> dict:
