@@ -171,3 +171,26 @@ def test_identity_needs_no_torch_and_names_the_mode(tiny_model, tmp_path):
     assert first_torch == "True"  # the first run on a host resolves the device once
     assert torch_imported == "False" and mode == first_mode
     assert mode.startswith("single_cpu:") and mode.endswith("_threads3")
+
+
+def test_a_killed_cpu_job_keeps_every_finished_slice(tiny_model, tmp_path, voice):
+    """On the CPU the engine is called a few chunks at a time and each call's chunks are cached at
+    once, so a job killed after an hour of work keeps that hour's chunks."""
+    engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
+    calls = []
+
+    def dies_on_the_second_call(requests):
+        calls.append(len(requests))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # what a kill looks like from inside
+        return real(requests)
+
+    real, engine.synthesize_many = engine.synthesize_many, dies_on_the_second_call
+    chunks = [chunk(n, "hˈɛlO " * n + "wˈɜɹld.") for n in range(20)]  # 20 keys
+    build = work(chunks, voice)
+    keys = synthesis.keys_of(build, engine)
+    cache = ChunkCache(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        synthesis.fill(dict(zip(keys, ((c, build) for c in chunks), strict=True)), engine, cache)
+    assert calls == [synthesis.SLICE["single"]] * 2
+    assert sum(key in cache for key in keys) == synthesis.SLICE["single"]

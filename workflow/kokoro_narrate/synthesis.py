@@ -29,9 +29,11 @@ from .phonemes import Chunk, read_chunks
 
 log = logging.getLogger(__name__)
 
-# Chunks per engine call: the engine buckets them by length inside; slices this size keep the
-# progress log and the cache writes moving (a killed job loses at most one slice).
-SLICE = 256
+# Chunks per engine call. A GPU engine buckets a slice by length and batches it: 256 keeps its
+# batches full. On the CPU chunks go one at a time (about a second of work per second of audio),
+# so a slice of 256 would keep the cache empty for an hour: 8 keeps the cache writes and the
+# progress log moving, and a killed job loses at most one slice.
+SLICE = {"batched": 256, "single": 8}
 
 
 @dataclass
@@ -81,8 +83,9 @@ def fill(
     return the seconds of audio made. Logs progress with an ETA after every slice."""
     todo = sorted(wanted.items(), key=lambda kv: (len(kv[1][0].phonemes), kv[0]))
     start, made_s, done = clock(), 0.0, 0
-    for first in range(0, len(todo), SLICE):
-        part = todo[first : first + SLICE]
+    size = SLICE["batched" if getattr(engine, "batched", False) else "single"]
+    for first in range(0, len(todo), size):
+        part = todo[first : first + size]
         requests = [
             Request(chunk.phonemes, work.load_pack(), work.speed, seed_from_key(key))
             for key, (chunk, work) in part
