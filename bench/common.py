@@ -1,8 +1,12 @@
-"""What the benchmark scripts share: the README's snakemake command and a weights folder."""
+"""What the benchmark scripts (and the tests' loudness checks) share: the README's snakemake
+command, a weights folder, and ffmpeg's loudness meter."""
 
 from __future__ import annotations
 
 import glob
+import math
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -36,3 +40,18 @@ def model_config(folder: Path) -> dict:
         "config": str(folder / "config.json"),
         "voices_dir": str(folder / "voices"),
     }
+
+
+def ffmpeg_ebur128(path, ffmpeg: str = "ffmpeg") -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBTP) of a file as ffmpeg decodes it, by its
+    ebur128 filter: a meter independent of the pipeline's own. The summary prints one decimal; the
+    true peak is the largest of the filter's per-frame metadata (linear, three decimals: about
+    0.01 dB)."""
+    result = subprocess.run(
+        [ffmpeg, "-nostats", "-hide_banner", "-i", str(path), "-af",
+         "ebur128=peak=true:metadata=1,ametadata=mode=print:file=-", "-f", "null", "-"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )  # fmt: skip
+    lufs = float(re.findall(r"^\s*I:\s+(-?[\d.]+) LUFS", result.stderr, re.M)[-1])
+    peaks = [float(v) for v in re.findall(r"lavfi\.r128\.true_peak=([\d.]+)", result.stdout)]
+    return lufs, 20 * math.log10(max(peaks))

@@ -63,8 +63,13 @@ def main() -> None:
         g2p = phonemes.G2P(args.lang)._g2p  # misaki's en.G2P, built without a spaCy download
         import misaki.en
 
-        misaki.en.G2P = lambda **_: g2p
-        pipeline = KPipeline(lang_code=args.lang, repo_id="hexgrad/Kokoro-82M", model=model)
+        # KPipeline builds its own en.G2P (and would download spaCy's model): hand it ours, for
+        # the construction only, since en.G2P's own methods look the class up by that name
+        en_g2p, misaki.en.G2P = misaki.en.G2P, lambda **_: g2p
+        try:
+            pipeline = KPipeline(lang_code=args.lang, repo_id="hexgrad/Kokoro-82M", model=model)
+        finally:
+            misaki.en.G2P = en_g2p
         for script in sorted((args.workdir / "results" / "scripts").glob("*.jsonl")):
             for line in script.read_text(encoding="utf-8").splitlines():
                 text = json.loads(line)["text"]

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -34,37 +32,13 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 import yaml
-from common import REPO, model_config, snakemake_command
+from common import REPO, ffmpeg_ebur128, model_config, snakemake_command
 
 from kokoro_narrate import captions
 
 ONSET_DB = -45.0  # a 5 ms frame this loud (RMS, dBFS) is voice: above Kokoro's noise floor
 FRAME_S = 0.005
 CUE_SEARCH_S = 0.15  # look for the onset from this long before the cue's first word
-
-
-def ffmpeg_loudness(path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) by ffmpeg's ebur128 filter (peak from its metadata)."""
-    result = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostats",
-            "-hide_banner",
-            "-i",
-            str(path),
-            "-af",
-            "ebur128=peak=true:metadata=1,ametadata=mode=print:file=-",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    lufs = float(re.findall(r"^\s*I:\s+(-?[\d.]+) LUFS", result.stderr, re.M)[-1])
-    peaks = [float(v) for v in re.findall(r"lavfi\.r128\.true_peak=([\d.]+)", result.stdout)]
-    return lufs, 20 * math.log10(max(peaks))
 
 
 def loud_frames(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -169,7 +143,7 @@ def main() -> None:
             path = workdir / rel
             lufs = peak = float("nan")
             if kind in ("wav", "mp3", "opus"):
-                lufs, peak = ffmpeg_loudness(path)
+                lufs, peak = ffmpeg_ebur128(path)
             rows.append(
                 {
                     "post": row.post,

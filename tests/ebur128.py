@@ -1,5 +1,5 @@
 """Loudness and true peak measured by ffmpeg's ebur128 filter: a meter independent of the
-pipeline's own (pyloudnorm and a 4x oversampled peak), for the tests that check what listeners get.
+pipeline's own (pyloudnorm and an 8x oversampled peak), for the tests that check what listeners get.
 
 Debian's ffmpeg (apt-get install ffmpeg; .ci/run installs it). Tests that need it skip without it,
 except under CI, where its absence fails them.
@@ -7,13 +7,15 @@ except under CI, where its absence fails them.
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import shutil
-import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from common import ffmpeg_ebur128  # noqa: E402
 
 FFMPEG = shutil.which("ffmpeg")
 
@@ -27,29 +29,5 @@ def require_ffmpeg() -> str:
 
 
 def measure(path) -> tuple[float, float]:
-    """(integrated loudness in LUFS, true peak in dBTP) of a file, as ffmpeg decodes it.
-
-    The summary prints one decimal; the true peak is taken from the filter's per-frame metadata
-    (linear, three decimals: about 0.01 dB), the largest of the file."""
-    ffmpeg = require_ffmpeg()
-    result = subprocess.run(
-        [
-            ffmpeg,
-            "-nostats",
-            "-hide_banner",
-            "-i",
-            str(path),
-            "-af",
-            "ebur128=peak=true:metadata=1,ametadata=mode=print:file=-",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    lufs = float(re.findall(r"^\s*I:\s+(-?[\d.]+) LUFS", result.stderr, re.M)[-1])
-    peaks = [float(v) for v in re.findall(r"lavfi\.r128\.true_peak=([\d.]+)", result.stdout)]
-    return lufs, 20 * math.log10(max(peaks))
+    """(integrated loudness in LUFS, true peak in dBTP) of a file, as ffmpeg decodes it."""
+    return ffmpeg_ebur128(path, require_ffmpeg())

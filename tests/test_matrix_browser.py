@@ -14,6 +14,7 @@ the environment variable CI is set, where their absence fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
@@ -109,8 +110,11 @@ def server(request, tmp_path):
         thread.join(timeout=5)
 
 
-@pytest.fixture
-def driver(tmp_path_factory):
+@contextlib.contextmanager
+def headless_chromium(profile: Path, *args: str):
+    """Debian's Chromium through its chromedriver, headless, muted, with nothing fetched from the
+    network (Selenium Manager never runs); `args` add to the command line. Skips (fails in CI)
+    where Selenium or Chromium is missing."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -131,18 +135,25 @@ def driver(tmp_path_factory):
         "--no-first-run",
         "--disable-dev-shm-usage",
         "--mute-audio",
-        "--window-size=1400,900",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        f"--user-data-dir={profile}",
+        *args,
     ):
         options.add_argument(arg)
     # leave any alert open so the test can see it (instead of Selenium dismissing it)
     options.unhandled_prompt_behavior = "ignore"
-    # explicit driver path: Selenium Manager never runs, nothing is downloaded
     browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         yield browser
     finally:
         browser.quit()
+
+
+@pytest.fixture
+def driver(tmp_path_factory):
+    with headless_chromium(
+        tmp_path_factory.mktemp("chromium-profile"), "--window-size=1400,900"
+    ) as browser:
+        yield browser
 
 
 _AUDIO_STATE = """

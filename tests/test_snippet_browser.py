@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pytest
 from test_alignment import SR, fake_chunk
-from test_matrix_browser import CHROMEDRIVER, CHROMIUM, _RecordingHandler, _Server, _unavailable
+from test_matrix_browser import _RecordingHandler, _Server, headless_chromium
 
 from kokoro_narrate import captions, encode, narration, snippet
 
@@ -90,36 +90,10 @@ def site(tmp_path, monkeypatch):
 
 @pytest.fixture
 def driver(tmp_path_factory):
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _unavailable("selenium is not installed (pip install selenium)")
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        if not binary.exists():
-            _unavailable(f"{binary} is missing (apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    browser.set_script_timeout(30)
-    try:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with headless_chromium(profile, "--autoplay-policy=no-user-gesture-required") as browser:
+        browser.set_script_timeout(30)
         yield browser
-    finally:
-        browser.quit()
 
 
 # Loads one URL in a fresh <audio>, plays it (muted) and reports how far it got.
