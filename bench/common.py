@@ -42,6 +42,16 @@ def model_config(folder: Path) -> dict:
     }
 
 
+def voice_entries(specs: list[str]) -> list:
+    """Config `voices` from --voice options: `name`, or `name:lang` for a voice that reads another
+    language (the Japanese voices of the real-weights rebuild reading English)."""
+    entries = []
+    for spec in specs:
+        name, _, lang = spec.partition(":")
+        entries.append({"name": name, "lang": lang} if lang else name)
+    return entries
+
+
 def ffmpeg_ebur128(path, ffmpeg: str = "ffmpeg") -> tuple[float, float]:
     """(integrated loudness in LUFS, true peak in dBTP) of a file as ffmpeg decodes it, by its
     ebur128 filter: a meter independent of the pipeline's own. The summary prints one decimal; the

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from common import REPO, model_config, snakemake_command
+from common import REPO, model_config, snakemake_command, voice_entries
 
 
 def main() -> None:
@@ -38,10 +38,7 @@ def main() -> None:
     if not args.weights_dir:
         sys.exit("give --weights-dir or set KOKORO_NARRATE_REALWEIGHTS")
     weights_dir = Path(args.weights_dir).expanduser().resolve()
-    voices = []
-    for spec in args.voice or ["af_heart"]:
-        name, _, lang = spec.partition(":")
-        voices.append({"name": name, "lang": lang} if lang else name)
+    voices = voice_entries(args.voice or ["af_heart"])
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kokoro-narrate-bench-"))
     (workdir / "config").mkdir(parents=True, exist_ok=True)
