@@ -13,7 +13,12 @@ lost prose          share of prose words not spoken, over all posts and in the w
                     extractor is bench/prose.py, independent of the front end's parser; its rules
                     are in that module's docstring)
 code-like           paragraphs that read like code (bench/prose.py code_like: 30% code signals)
-domains, paths      "github dot com" and "/usr/local/bin" heard in the spoken text
+domains, paths      "github dot com" and "/usr/local/bin" heard in the spoken text: a site read out
+                    where its name should be said, a path read out
+emails              e-mail addresses heard ("jobs at example dot net", "ama AT example dot org": a
+                    domain right after "at"/"AT"/"arroba" with a user part before it). They are
+                    read in full on purpose (a listener needs the address), so they are counted
+                    apart and not in domains
 OOV                 share of words misaki sent through the espeak fallback (English posts only;
                     --no-oov skips the G2P, the slow part), then the 30 most frequent OOV words
 
@@ -102,6 +107,7 @@ class Tally:
     paragraphs: int = 0
     code_like: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     g2p_words: int = 0
     oov_words: collections.Counter = field(default_factory=collections.Counter)
@@ -115,6 +121,7 @@ class Tally:
         self.paragraphs += other.paragraphs
         self.code_like += other.code_like
         self.domains += other.domains
+        self.emails += other.emails
         self.paths += other.paths
         self.g2p_words += other.g2p_words
         self.oov_words += other.oov_words
@@ -165,6 +172,7 @@ def measure_post(path: Path, tally: Tally, g2p: Phonemes | None) -> None:
         if prose.code_like(text):
             tally.code_like.append(f"{path.name}: {text[:100]}")
         tally.domains += prose.spoken_domains(text)
+        tally.emails += prose.spoken_emails(text)
         tally.paths += prose.spoken_paths(text)
     if g2p is not None and lang.startswith("en"):
         g2p.count(post.paragraphs, tally)
@@ -187,7 +195,7 @@ def report(tallies: list[Tally], verbose: bool) -> None:
         total.add(t)
     header = (
         f"{'blog':<12} {'posts':>5} {'failed':>6} {'lost':>7} {'worst post':>30} "
-        f"{'code-like':>9} {'domains':>7} {'paths':>5} {'OOV':>6}"
+        f"{'code-like':>9} {'domains':>7} {'emails':>6} {'paths':>5} {'OOV':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -196,7 +204,7 @@ def report(tallies: list[Tally], verbose: bool) -> None:
         print(
             f"{t.name[:12]:<12} {t.posts:>5} {len(t.failed):>6} "
             f"{_share(t.lost_words, t.prose_words):>7} {worst:>30} {len(t.code_like):>9} "
-            f"{len(t.domains):>7} {len(t.paths):>5} "
+            f"{len(t.domains):>7} {len(t.emails):>6} {len(t.paths):>5} "
             f"{_share(sum(t.oov_words.values()), t.g2p_words):>6}"
         )
     last = tallies[-1] if len(tallies) == 1 else total
@@ -208,6 +216,7 @@ def report(tallies: list[Tally], verbose: bool) -> None:
     if verbose:
         sections += [
             ("domains", collections.Counter(last.domains).most_common(20)),
+            ("emails", collections.Counter(last.emails).most_common(20)),
             ("paths", collections.Counter(last.paths).most_common(20)),
         ]
     for name, items in sections:

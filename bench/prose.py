@@ -205,14 +205,35 @@ _TLDS = (
     "com|org|net|io|dev|edu|gov|co|uk|de|fr|es|it|nl|me|info|app|ai|ly|sh|xyz|ca|au|us|in|jp|"
     "ru|ch|se|no|tv|cc|biz|eu|page|site|blog|tech|cloud"
 )
-_SPOKEN_DOMAIN = re.compile(rf"\b[\w-]+ (?:dot|punto|point|ponto) (?:{_TLDS})\b", re.I)
+# French "point" and Spanish/Italian "punto", Portuguese "ponto" are also ordinary words ("at this
+# point in time", "and point it to", "punto de partida"): after them, a "TLD" that is a common
+# word in these languages is no domain. (Fix: "point in"/"point it" were counted as domains.)
+_WORD_TLDS = "in|it|me|no|us|se|es|de|co|au|ca"
+_DOTS = r"dot|punto|point|ponto"
+_SPOKEN_DOMAIN = re.compile(
+    rf"\b[\w-]+ (?:dot (?:{_TLDS})|(?:punto|point|ponto) (?!(?:{_WORD_TLDS})\b)(?:{_TLDS}))\b",
+    re.I,
+)
+# An e-mail address is read in full on purpose (a listener needs it): a user part, "at" (or
+# "arroba", "arobase", "chiocciola"; "AT" as authors write to hide it), then a spoken domain.
+_SPOKEN_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]+ (?:at|arroba|arobase|chiocciola) (?:[\w-]+ (?:{_DOTS}) )*"
+    rf"{_SPOKEN_DOMAIN.pattern}",
+    re.I,
+)
 _FILE_EXT = "md|py|html|json|ya?ml|txt|sh|rb|java|go|css|xml|toml|cfg|conf|ini|rs|cpp|h"
 _SPOKEN_PATH = re.compile(rf"(?:[\w.~-]*/[\w.~-]+/?)+|\w+\\\w+|\b\w+ dot (?:{_FILE_EXT})\b", re.I)
 
 
 def spoken_domains(text: str) -> list[str]:
-    """Domains read out as words ("github dot com")."""
-    return _SPOKEN_DOMAIN.findall(text)
+    """Domains read out as words ("github dot com"), e-mail addresses (`spoken_emails`) not
+    counted: a domain here is a site read out where its name should have been said."""
+    return _SPOKEN_DOMAIN.findall(_SPOKEN_EMAIL.sub(" ", text))
+
+
+def spoken_emails(text: str) -> list[str]:
+    """E-mail addresses read out ("jobs at example dot net", "ama AT example dot org")."""
+    return _SPOKEN_EMAIL.findall(text)
 
 
 def spoken_paths(text: str) -> list[str]:

@@ -149,3 +149,17 @@ def test_schema_and_options_agree():
     defaults = {k: v["default"] for k, v in keys.items()}
     assert defaults == vars(ScriptOptions.from_config())
     assert set(keys) == {f.name for f in dataclasses.fields(ScriptOptions)}
+
+
+def test_domain_detector_skips_point_as_a_word_and_counts_addresses_apart():
+    assert not prose.spoken_domains("At this point in time we point it at the fixed point in.")
+    assert prose.spoken_domains("read it on ejemplo punto com or notes dot io") == [
+        "ejemplo punto com",
+        "notes dot io",
+    ]
+    said = "Write to crew at harbour dot net or skipper AT mail dot harbour DOT org."
+    assert prose.spoken_emails(said) == [
+        "crew at harbour dot net",
+        "skipper AT mail dot harbour DOT org",
+    ]
+    assert not prose.spoken_domains(said)
