@@ -201,8 +201,10 @@ def lost_words(prose: list[str], spoken: list[str]) -> collections.Counter:
 
 # -- what should never be heard -----------------------------------------------------------------
 
+# Not "sh": "install dot SH" is a shell script's name (a path below), as normalize's own list of
+# TLDs leaves .sh out. (Fix: a script was counted twice, as a path and as a domain.)
 _TLDS = (
-    "com|org|net|io|dev|edu|gov|co|uk|de|fr|es|it|nl|me|info|app|ai|ly|sh|xyz|ca|au|us|in|jp|"
+    "com|org|net|io|dev|edu|gov|co|uk|de|fr|es|it|nl|me|info|app|ai|ly|xyz|ca|au|us|in|jp|"
     "ru|ch|se|no|tv|cc|biz|eu|page|site|blog|tech|cloud"
 )
 # French "point" and Spanish/Italian "punto", Portuguese "ponto" are also ordinary words ("at this
