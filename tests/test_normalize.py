@@ -8,7 +8,14 @@ import re
 import pytest
 
 from kokoro_narrate import normalize as normalize_module
-from kokoro_narrate.normalize import RULES, normalize, replace_urls, site_name
+from kokoro_narrate.normalize import (
+    RULES,
+    leading_domain,
+    normalize,
+    replace_urls,
+    say_paths,
+    site_name,
+)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
@@ -243,6 +250,14 @@ EN = {
         ("www.python.org/downloads", "the Python website"),
         ("Node.js and README.md", "Node JS and README dot MD"),
         ("the os.path module", "the os dot path module"),
+        # a host of the sites table is a site whatever its TLD; a shell script stays a file
+        ("Deploy on now.sh, then run setup.sh.", "Deploy on Zeit Now, then run setup dot SH."),
+        ("Short links from youtu.be", "Short links from YouTube"),
+        # a path that begins with a host says the host's name, not "dot io"
+        (
+            "Pull registry.example.io/team/tool today",
+            "Pull registry example slash team slash tool today",
+        ),
     ],
     "entities and emoji": [
         ("Tom &amp; Jerry", "Tom and Jerry"),
@@ -280,6 +295,8 @@ SITES = [
     ("http://blog.example.co.uk/post", "example"),
     ("https://artsy.github.io/blog/", "artsy"),
     ("https://my-app.herokuapp.com", "my app"),
+    ("https://now.sh", "Zeit Now"),
+    ("https://my-app.now.sh/", "my app"),
     ("https://rust-lang.org", "the Rust website"),
     ("https://rust-lang.dev", "rust lang"),
     ("http://localhost:4000/", "localhost"),
@@ -298,6 +315,29 @@ def test_site_name(url, name):
 def test_site_name_in_other_languages_is_the_name_not_the_english_phrase():
     assert site_name("https://docs.python.org/3/", "es") == "Python"
     assert site_name("https://github.com/x", "fr") == "GitHub"
+
+
+def test_site_name_of_a_host_that_begins_a_name_in_code():
+    assert site_name("kubernetes.io", in_name=True) == "Kubernetes"
+    assert site_name("docs.python.org", in_name=True) == "Python"
+    assert site_name("www.example.com", in_name=True) == "example"
+    assert site_name("crd.tides.example.co.uk", in_name=True) == "crd tides example"
+    assert site_name("my-app.now.sh", in_name=True) == "my app"
+
+
+def test_leading_domain_splits_a_word_that_begins_with_a_host():
+    assert leading_domain("registry.example.io/team/tool:main") == (
+        "registry.example.io",
+        "/team/tool:main",
+    )
+    assert leading_domain("now.sh") == ("now.sh", "")
+    for word in ("os.path", "example.com.csr", "setup.sh", "v1.2"):
+        assert leading_domain(word) is None
+
+
+def test_say_paths_reads_paths_only():
+    assert say_paths("~/.cache/tide.json") == "tilde slash dot cache slash tide dot JSON"
+    assert say_paths("os.path") == "os.path" and say_paths("read/write") == "read/write"
 
 
 def test_replace_urls_for_the_markdown_walk():

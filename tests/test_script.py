@@ -69,6 +69,24 @@ def test_front_matter_fields():
     assert parsed.skip is False
 
 
+def test_inline_code_reads_urls_hosts_and_paths_as_prose_does():
+    md = (
+        "Decode it at [`tokenlab.io`][t] or [`http://checker.example.net/`]"
+        "(http://checker.example.net/).\n\n"
+        "Run `curl https://get.example.org/setup.sh | sh`,"
+        " pull `registry.example.io/harbour/ferry`, set `harbour.example.io/berth.name`,"
+        " keep `logger.info` and `console.info()`,"
+        " edit `~/.config/ferry.toml`.\n\n"
+        "[t]: https://tokenlab.io\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "code.md").paragraphs] == [
+        "Decode it at tokenlab and example.",
+        "Run curl example sh, pull registry example slash harbour slash ferry,"
+        " set harbour example slash berth dot name, keep logger dot info and console dot info,"
+        " edit tilde slash dot config slash ferry dot TOML.",
+    ]
+
+
 def test_headings_and_rules():
     post = parse_post(b"# T\n\nOne.\n\n---\n\n## Two\n\nText.\n\n***\n\nEnd.\n", "r.md")
     got = [(p.kind, p.text, p.level, p.pause_before) for p in post.paragraphs]

@@ -52,7 +52,9 @@ __all__ = [
     "Rule",
     "URL",
     "normalize",
+    "leading_domain",
     "replace_urls",
+    "say_paths",
     "site_name",
     "url_domain",
 ]
@@ -277,6 +279,7 @@ _SITES = {
     "atlassian.net": ("Atlassian", None),
     "atlassian.com": ("Atlassian", None),
     "bit.ly": ("Bitly", "a Bitly link"),
+    "now.sh": ("Zeit Now", None),  # .sh is a shell script's extension, not a prose TLD
 }
 
 # Hosting domains whose subdomain is the site: artsy.github.io is artsy's site, not GitHub's.
@@ -294,6 +297,7 @@ _HOSTED = (
     "glitch.me",
     "fly.dev",
     "onrender.com",
+    "now.sh",
 )
 # Second-level labels under a country code: example.co.uk is "example".
 _SECOND_LEVEL = ("co", "com", "org", "net", "ac", "gov", "edu", "ne", "or")
@@ -310,13 +314,18 @@ def url_domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def site_name(url: str, lang: str = "en") -> str:
+def site_name(url: str, lang: str = "en", *, in_name: bool = False) -> str:
     """What a narrator calls the site a URL (or bare domain) points to.
 
     A site in the table gets its name ("GitHub", "Stack Overflow") or, in English, the phrase a
     narrator would use ("the Python docs"). Any other site is called by its registrable name: the
-    label before the public suffix, hyphens read as spaces ("example" for https://www.example.com/x,
-    "example" for example.co.uk, "artsy" for artsy.github.io, "rust lang" for rust-lang.dev).
+    label before the public suffix, hyphens read as spaces ("example" for
+    https://www.example.com/x, "example" for example.co.uk, "artsy" for artsy.github.io, "rust
+    lang" for rust-lang.dev).
+    in_name=True is for a host that begins a longer name in code (`kubernetes.io/service-account.
+    name`, `apiextensions.k8s.io/v1`): a site in the table is its bare name ("Kubernetes", not
+    "the Kubernetes docs"), and another host keeps the labels before its registrable name, which
+    are part of that name ("apiextensions k8s").
     localhost and loopback addresses are "localhost"; another IP address is read as itself. '' when
     the URL has no host.
     """
@@ -331,14 +340,15 @@ def site_name(url: str, lang: str = "en") -> str:
     for start in range(len(labels) - 1):
         known = _SITES.get(".".join(labels[start:]))
         if known and not (start > 0 and ".".join(labels[start:]) in _HOSTED):
-            name, phrase = known
-            return phrase if lang == "en" and phrase else name
+            name, english = known
+            return english if not in_name and lang == "en" and english else name
     for hosted in _HOSTED:
         if host.endswith("." + hosted):
             return labels[-len(hosted.split(".")) - 1].replace("-", " ")
-    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
-        return labels[-3].replace("-", " ")
-    return (labels[-2] if len(labels) >= 2 else labels[0]).replace("-", " ")
+    if len(labels) == 1:
+        return labels[0].replace("-", " ")
+    end = -2 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else -1
+    return " ".join(labels[0 if in_name else end - 1 : end]).replace("-", " ")
 
 
 def _trim_url(url: str) -> tuple[str, str]:
@@ -455,10 +465,14 @@ _TLDS = (
     "com|org|net|io|dev|app|ai|co|me|info|edu|gov|us|uk|ca|de|fr|jp|eu|ly|fm|tv|gg|xyz|tech"
     "|blog|cloud|page|site|social|se|nl|ch|au|nz|es|ru|cn|br"
 )
+# A host of the sites table (or a subdomain of one) is a site even when its TLD is not in _TLDS:
+# "now.sh" and "my-app.now.sh" are sites, "install.sh" is a file.
+_KNOWN_HOSTS = "|".join(re.escape(h) for h in sorted(_SITES, key=len, reverse=True))
 _DOMAIN = (
-    rf"(?<![\w.@/-])((?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:{_TLDS}))(?![\w-]|\.\w)"
-    r"(/[\w.~%#?=&+/-]*[\w/])?"
+    rf"(?<![\w.@/-])((?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:{_TLDS})|(?:[A-Za-z0-9][A-Za-z0-9-]*\.)*(?i:{_KNOWN_HOSTS}))"
+    r"(?![\w-]|\.\w)(/[\w.~%#?=&+/-]*[\w/])?"
 )
+_LEADING_DOMAIN = re.compile(_DOMAIN)
 
 # How file extensions are said. Letters in capitals are spelled out by misaki ("MD" -> M D); the
 # lexicon says the rest ("JSON" -> jason, "wav" -> wav).
@@ -570,14 +584,35 @@ def _path(m):
     for n, part in enumerate(parts):
         if n:
             words.append("slash")
-        words.append(_say_part(part))
+        if n == 0 and not words and leading_domain(part) == (part, ""):
+            words.append(site_name(part, in_name=True))  # quay.io/team/tool: "quay slash team..."
+        else:
+            words.append(_say_part(part))
     if m.group().endswith("/") and len(m.group()) > 1:
         words.append("slash")
     return " ".join(words)
 
 
+_PATH_RE = re.compile(_PATH)
+
+
+def say_paths(text: str) -> str:
+    """The paths in `text` read out as the "path" rule reads them in prose ("tilde slash dot
+    cache"): for inline code, which is read word by word before the rules run, so that a path
+    sounds the same with or without backticks."""
+    return _PATH_RE.sub(_path, text)
+
+
 def _domain(m, lang):
     return site_name(m.group(1), lang)
+
+
+def leading_domain(word: str) -> tuple[str, str] | None:
+    """(host, the rest) of a word that begins with a domain, as the "domain" rule finds one in
+    prose: `quay.io/metal3-io/manager:main` -> ("quay.io", "/metal3-io/manager:main"); None for
+    a word that does not (`os.path`, `example.com.csr`, `install.sh`)."""
+    m = _LEADING_DOMAIN.match(word)
+    return (m.group(1), word[m.end(1) :]) if m else None
 
 
 def _file_name(m):
@@ -1030,7 +1065,7 @@ RULES: list[Rule] = [
     ),
     rule(
         "path",
-        _PATH,
+        _PATH_RE.pattern,
         _path,
         "it lives in .git/index and ~/.cache",
         "it lives in dot git slash index and tilde slash dot cache",

@@ -49,7 +49,15 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from kokoro_narrate import defaults, frontmatter
 from kokoro_narrate.frontmatter import PostError
-from kokoro_narrate.normalize import normalize, replace_urls, site_name, url_domain
+from kokoro_narrate.normalize import (
+    URL,
+    leading_domain,
+    normalize,
+    replace_urls,
+    say_paths,
+    site_name,
+    url_domain,
+)
 
 log = logging.getLogger(__name__)
 
@@ -728,10 +736,41 @@ def _join_sites(text: str) -> tuple[str, list[str]]:
     return _SITE_RUN.sub(run, text), sites
 
 
-def _code_words(code: str) -> str:
-    """Inline code read as words: `os.path.join()` -> 'os dot path dot join'."""
+# Attribute names that are also TLDs: `logger.info`, `req.app` in code are no sites.
+_ATTRIBUTE_TLDS = ("info", "app", "page", "site", "me", "blog")
+
+
+def _code_domain(word: str) -> str | None:
+    """A code word that begins with a domain, the domain said as the site's bare name (its
+    subdomains kept: `site_name(in_name=True)`) and the rest read as code: `jwt.io` -> 'jwt',
+    `api.example.io/v1` -> 'api example slash v1'; None for any other word."""
+    if "(" in word:  # a call: `console.info()`
+        return None
+    found = leading_domain(word)
+    if not found:
+        return None
+    host, rest = found
+    if host.count(".") == 1 and host.rpartition(".")[2].lower() in _ATTRIBUTE_TLDS and not rest:
+        return None
+    return site_name(host, in_name=True) + (" " + _code_words(rest) if rest.strip("/") else "")
+
+
+def _code_words(code: str, say_url=None) -> str:
+    """Inline code read as words: `os.path.join()` -> 'os dot path dot join'. A URL in it is
+    `say_url(url)` (default: the site's name; the walk passes its mention, as in prose), a path
+    is read as in prose (`say_paths`: `~/.cache` is 'tilde slash dot cache'), and a word that
+    begins with a domain is said with the site's bare name (`_code_domain`)."""
     words = []
     for w in code.split():
+        if URL.match(w):
+            words.append(replace_urls(w, say=say_url))
+            continue
+        if (path := say_paths(w)) != w:
+            words.append(path)  # as in prose: `~/.cache` is "tilde slash dot cache"
+            continue
+        if (site := _code_domain(w)) is not None:
+            words.append(site)
+            continue
         w = re.sub(r"[()]", " ", w.replace("()", ""))  # f(x) -> "f x", f() -> "f"
         w = re.sub(r"^--(?=\w)", "dash dash ", w)
         w = re.sub(r"^-(?=[A-Za-z])", "dash ", w)
@@ -760,6 +799,7 @@ class Inline:
 def _inline(tokens, options: ScriptOptions) -> Inline:
     out, images = [], []
     link_text: list[str] | None = None  # the words of the link being read
+    link_raw: list[str] = []  # ...and its text as written (code spans unconverted)
     href = ""
     hidden = 0
     for t in tokens:
@@ -769,17 +809,19 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
         if hidden:
             continue
         target = out if link_text is None else link_text
+        if link_text is not None and t.type in ("text", "code_inline"):
+            link_raw.append(t.content)
         if t.type == "text":
             target.append(t.content if link_text is not None else _text_urls(t.content, options))
         elif t.type == "link_open":
-            href, link_text = str(t.attrs.get("href", "")), []
+            href, link_text, link_raw = str(t.attrs.get("href", "")), [], []
         elif t.type == "link_close" and link_text is not None:
-            out.append(_link_words("".join(link_text), href, t, options))
+            out.append(_link_words("".join(link_text), "".join(link_raw), href, t, options))
             link_text = None
         elif t.type in ("softbreak", "hardbreak"):
             target.append(" ")
         elif t.type == "code_inline":
-            target.append(_code_words(t.content))
+            target.append(_code_words(t.content, lambda url: _mention(url, options)))
         elif t.type == "math_inline":
             # "$n$" is a word; "$x^2 + 1$" is not something to read from source
             target.append(t.content if _SIMPLE_MATH.fullmatch(t.content) else "")
@@ -798,11 +840,12 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
     return Inline(text, images, sites, raw)
 
 
-def _link_words(text: str, href: str, token, options: ScriptOptions) -> str:
-    """A link's text as written; a link whose text is its URL, as the site's name."""
+def _link_words(text: str, raw: str, href: str, token, options: ScriptOptions) -> str:
+    """A link's words (`text`); a link whose text as written (`raw`, code spans as written:
+    [`example.org`](https://example.org)) is its URL or host, as the site's name."""
     if href.startswith("mailto:"):
         return text  # normalize reads an address as "me at example dot org"
-    shown = text.strip()
+    shown = raw.strip()
     host = url_domain(href) if "://" in href else ""
     said_host = shown.lower().removeprefix("www.")  # [example.org](https://www.example.org)
     if (
