@@ -15,7 +15,9 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
    has a `---|---` row); lines indented by a tab or 4 spaces after a blank line outside a list
    (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); MDX `import` and
    `export` statements (to the line that closes their braces); Pelican `[jtable]` tables;
-   admonition fences (`:::`), horizontal rules and setext underlines.
+   horizontal rules and setext underlines. Of an admonition or fenced div line (`:::note`,
+   `::: {.alert}`, `!!! warning "Title"`) only the title is prose: the marker, the kind or class
+   name and the attribute block are markup.
 4. In the other lines these go: HTML tags, Liquid tags and outputs, Hugo shortcodes, kramdown
    attribute lists (`{: ...}`), images (alt text is not running prose: the front end announces
    or drops it), link targets (the link text stays), bare URLs and autolinks (they are said as a
@@ -152,7 +154,10 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
         elif _DEFINITION.match(line) or _RULE.match(line):
             pass
         elif stripped.startswith(":::") or stripped.startswith("!!!"):
-            current.append(re.sub(r"^[:!]{3}\s*", "", stripped))
+            # An admonition or fenced div marker: the kind or class name and an attribute block
+            # are markup (the front end may say a kind as a label: words it adds); a title after
+            # them is prose. (Fix: `:::{.alert .alert-info}` counted "alert alert info" as prose.)
+            current.append(re.sub(r"^[:!]{3,}\+?\s*(?:\{[^}]*\}|\w+)?", "", stripped))
         else:
             if _LIST.match(line):
                 in_list = True

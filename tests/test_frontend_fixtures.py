@@ -141,6 +141,10 @@ def test_admonitions_keep_their_label():
     assert "Warning: Mind the tide." in texts and "Tip." in texts
     assert any(t.startswith("Note.") for t in texts)
     assert "TOC." not in texts
+    # a fenced div's classes are markup; a Quarto callout is the admonition it names
+    assert "The ferry office closes early on holidays." in texts
+    assert not any("alert" in t.lower() for t in texts)
+    assert "Important." in texts
 
 
 def test_schema_and_options_agree():

@@ -335,15 +335,49 @@ def _pelican_header(text: str) -> tuple[str, str | None]:
 
 # Admonitions: MkDocs `!!! note "Title"` with an indented body, Docusaurus/VuePress `:::note` up
 # to `:::`, GitHub `> [!NOTE]`. The label is read as a short sentence ("Note."), then the body.
+# Pandoc/markdown-it fenced divs share the `:::` fence: `::: {.alert .alert-info}` and `::: name`
+# with a name that is no admonition kind (`::: columns`) are markup, and only their content is
+# read; a Quarto callout (`::: {.callout-tip}`) is the admonition it names.
 _BANG = re.compile(r"^(\s*)[!?]{3}\+?\s*(\w+)(?:\s+\"([^\"]*)\")?\s*$")
 _COLONS = re.compile(r"^ {0,3}:{3,}\s*(\w*)\s*(?:\[(.*)\]|(.*))$")  # not `    :::lang` in code
 _GITHUB_ALERT = re.compile(r"^(\s*(?:>\s*)+)\[!(\w+)\]\s*$")
+# The kinds of Docusaurus, VuePress, MkDocs Material, GitHub and Quarto admonitions.
+_ADMONITIONS = frozenset(
+    [
+        "note",
+        "tip",
+        "info",
+        "warning",
+        "danger",
+        "caution",
+        "important",
+        "hint",
+        "attention",
+        "error",
+        "success",
+        "question",
+        "example",
+        "quote",
+        "abstract",
+        "summary",
+        "bug",
+        "failure",
+        "todo",
+        "seealso",
+        "details",
+    ]
+)
 
 
-def _label(kind: str, title: str | None) -> str:
+def _label(kind: str, title: str | None, fenced_div: bool = False) -> str:
+    """The sentence said for an admonition's first line: "Note.", "Warning: Mind the tide.";
+    '' for a fenced div that names no admonition (`fenced_div`: a `:::` line)."""
     title = (title or "").strip()
     if title.startswith("{"):  # an attribute list (`::: {.callout-note}`), not a title
-        kind, title = kind or re.sub(r"[^a-z]|callout", "", title.lower()) or "note", ""
+        callout = re.search(r"\.callout-(\w+)", title)
+        kind, title = kind or (callout.group(1) if callout else ""), ""
+    if fenced_div and kind.lower() not in _ADMONITIONS and not title:
+        return ""
     if not title:
         return kind.capitalize() + "."
     return _sentence(f"{kind.capitalize()}: {title}" if kind else title)
@@ -363,7 +397,8 @@ def _admonitions(text: str) -> str:
             body_indent = m.group(1) + "    "
         elif m := _COLONS.match(line):
             kind, title = m.group(1), m.group(2) or m.group(3)
-            lines[i] = BREAK + _label(kind, title) + BREAK if kind or title else ""
+            label = _label(kind, title, fenced_div=True) if kind or title else ""
+            lines[i] = BREAK + label + BREAK if label else ""
         elif m := _GITHUB_ALERT.match(line):
             lines[i] = m.group(1) + m.group(2).capitalize() + "."
     return "\n".join(lines)
