@@ -94,12 +94,18 @@ def _front_matter_end(lines: list[str]) -> int:
             if lines[i].rstrip() in ends:
                 return i + 1
         return 0
-    if lines and lines[0].startswith("Title:"):
+    if lines and lines[0].lower().startswith("title:"):  # Pelican's keys are not case-sensitive
         i = 0
         while i < len(lines) and _PELICAN_KEY.match(lines[i]):
             i += 1
         return i
     return 0
+
+
+def _indent(line: str) -> int:
+    """The column of a line's first character."""
+    expanded = line.expandtabs(4)
+    return len(expanded) - len(expanded.lstrip())
 
 
 def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
@@ -111,6 +117,7 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     blocks, current = [], []
     closing = None  # what ends the block we are inside
     in_table = in_list = False
+    list_indent = 0  # the column of the last list item's text
     previous_blank = True
     for line in lines:
         if closing is not None:
@@ -119,7 +126,12 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             continue
         fence = _FENCE.match(line)
         if fence:
-            closing = re.compile("^\\s*" + re.escape(fence.group(1)[0]) * 3)
+            # CommonMark's closing fence: the same character, at least as long, nothing after it,
+            # indented at most 3 columns more than the opening. (Fix: "    ```python" inside a
+            # fence, an example of Markdown, ended the block and its code was counted as prose.)
+            indent = _indent(line)
+            mark = re.escape(fence.group(1)[0])
+            closing = re.compile(f"^[ \\t]{{0,{indent + 3}}}{mark}{{{len(fence.group(1))},}}\\s*$")
             continue
         opened = _BLOCK_OPEN.search(line)
         if opened:
@@ -148,6 +160,10 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             line.startswith(("\t", "    ")) and current == [] and not in_list
         ):
             pass  # indented code
+        elif in_list and current == [] and _indent(line) >= list_indent + 4:
+            # Indented code inside a list item: 4 columns past the item's text after a blank
+            # line, as CommonMark reads it. (Fix: such code was counted as prose.)
+            pass
         elif _MDX_STATEMENT.match(line) and suffix == ".mdx":
             depth = line.count("{") - line.count("}")
             closing = re.compile(r"^\}") if depth > 0 else None
@@ -159,8 +175,8 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             # them is prose. (Fix: `:::{.alert .alert-info}` counted "alert alert info" as prose.)
             current.append(re.sub(r"^[:!]{3,}\+?\s*(?:\{[^}]*\}|\w+)?", "", stripped))
         else:
-            if _LIST.match(line):
-                in_list = True
+            if item := _LIST.match(line):
+                in_list, list_indent = True, len(item.group().expandtabs(4))
             elif not line.startswith((" ", "\t")) and previous_blank:
                 in_list = False
             current.append(line)
