@@ -128,6 +128,9 @@ def test_deep_nesting_is_read_and_reported(caplog):
 
 def test_titles_from_pelican_mdx_and_plain_text():
     assert _parse("pelican.md").title == "Buoys of the northern channel"
+    lowercase = _parse("pelican-lowercase.md")  # Pelican's keys in any case
+    assert lowercase.title == "Mooring lines in winter"
+    assert not any("category" in p.text for p in lowercase.paragraphs)
     assert _parse("post.mdx").title == "Ferries in MDX"
     plain = _parse("plain.txt")
     assert plain.title == "Lighthouse Keeping"

@@ -319,13 +319,14 @@ def _mdx_title(text: str) -> str | None:
     return m.group(2) if m else None
 
 
-# Pelican: `Title: ...` then `Key: value` lines at the top, up to the first blank line.
+# Pelican: `Title: ...` then `Key: value` lines at the top, up to the first blank line. Pelican
+# reads its keys in any case (`title: ...`).
 _PELICAN_KEY = re.compile(r"[A-Za-z][\w-]*:\s")
 
 
 def _pelican_header(text: str) -> tuple[str, str | None]:
     lines = text.split("\n")
-    if not re.match(r"Title:\s*\S", lines[0]):
+    if not re.match(r"Title:\s*\S", lines[0], re.I):
         return text, None
     title, end = lines[0].split(":", 1)[1].strip(), 0
     while end < len(lines) and _PELICAN_KEY.match(lines[end]):
@@ -1024,11 +1025,12 @@ _MISINDENTED = re.compile(r"(?:<(?:div|p|pre|table|figure|img|a)\b|#{1,6}\s+\w)"
 
 
 def _has_sentence_line(code: str) -> bool:
-    """A line of 8+ words that start with a letter, and none of the characters of code."""
+    """A line of 8+ words that start with a letter, and none of the characters of code. An HTML
+    entity is its character (`&#8220;sees&#8221;` is a quoted word, not code's semicolons)."""
     return any(
         not re.search(r"[;{}=<>]", line)
-        and sum(1 for w in line.split() if re.match(r"[*(\"'`]?[A-Za-z]", w)) >= 8
-        for line in code.split("\n")
+        and sum(1 for w in line.split() if re.match(r"[*(\"'`\u201c\u2018]?[A-Za-z]", w)) >= 8
+        for line in html.unescape(code).split("\n")
     )
 
 
