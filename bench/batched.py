@@ -5,6 +5,10 @@
     python bench/batched.py chunks bench/data/corpus-chunks.json
     # anywhere kokoro is: a model folder (config.json, one .pth, voices/*.pt) and the chunks
     python bench/batched.py run MODEL_DIR bench/data/corpus-chunks.json --device cuda
+    # where the time goes: cuDNN settings, budgets, bf16, chunk scheme 1's instance norm, and a
+    # torch.profiler table of the kernels
+    python bench/batched.py profile MODEL_DIR bench/data/corpus-chunks.json --device cuda \
+        --other-frames 16384 --profile-chunks 80 --rows 40
 
 `run` synthesizes the chunks (a) with KModel one at a time, the model loaded once and each chunk
 seeded as the engine seeds it, cut after --plain-seconds, and (b) with BatchedKokoro at each
@@ -258,6 +262,114 @@ def run(args) -> None:
     print(f"total {time.monotonic() - started:.0f} s")
 
 
+def adain_masked_copies(norm, x, s, frames):
+    """batched.adain as chunk scheme 1 had it, for the comparison: a masked copy of x for each
+    statistic, a squared copy, then a scale and a shift in place."""
+    import torch
+
+    with torch.autocast(x.device.type, enabled=False):
+        h = norm.fc(s.float())
+        h = h.view(h.size(0), h.size(1), 1)
+        gamma, beta = torch.chunk(h, chunks=2, dim=1)
+        x = x.float()
+        mean = x.masked_fill(frames.pad, 0).sum(-1, keepdim=True) / frames.count
+        centered = x - mean
+        var = centered.masked_fill(frames.pad, 0).square_().sum(-1, keepdim=True) / frames.count
+        inorm = norm.norm
+        scale = torch.rsqrt(var + inorm.eps)
+        shift = torch.zeros_like(scale)
+        if inorm.affine:
+            scale = scale * inorm.weight[:, None]
+            shift = inorm.bias[:, None]
+        return centered.mul_(scale * (1 + gamma)).add_(shift * (1 + gamma) + beta)
+
+
+def profile(args) -> None:
+    """Where the batched forward spends its time on a device, and what settings would change."""
+    import torch
+    from torch.profiler import ProfilerActivity, record_function
+    from torch.profiler import profile as torch_profile
+
+    KModel = import_kokoro()
+    from kokoro_narrate import batched as module
+    from kokoro_narrate.batched import BatchedKokoro, Item
+
+    device = torch.device(args.device)
+    folder = Path(args.model)
+    (weights,) = glob.glob(str(folder / "*.pth"))
+    torch.manual_seed(0)
+    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(folder / "config.json"), model=weights)
+    model = model.to(device).eval()
+    packs = [torch.load(v, weights_only=True) for v in sorted(glob.glob(str(folder / "voices/*")))]
+    chunks = json.loads(Path(args.chunks).read_text(encoding="utf-8"))[: args.limit or None]
+    items = [
+        Item(c["phonemes"], packs[n % len(packs)][len(c["phonemes"]) - 1], 1.0, 7 + n)
+        for n, c in enumerate(chunks)
+    ]
+    print(
+        f"device {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}; "
+        f"torch {torch.__version__}; {len(items)} chunks",
+        flush=True,
+    )
+    for name in ("_stage1", "_f0n", "_decoder", "_source", "_generator"):
+        method = getattr(BatchedKokoro, name)
+
+        def labelled(self, *a, _method=method, _name=name, **k):
+            with record_function(_name):
+                return _method(self, *a, **k)
+
+        setattr(BatchedKokoro, name, labelled)
+
+    def run(label, engine, repeat=1):
+        engine.synthesize(items[:3])  # warm-up
+        outs = []
+        for _ in range(repeat):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+            t = time.monotonic()
+            outs.append(engine.synthesize(items))
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            report(label, outs[-1], time.monotonic() - t, peak_gb(torch, device))
+        return outs
+
+    plain_adain = module.adain
+    base = run("fp32 deterministic", BatchedKokoro(model, max_frames=args.frames), 2)
+    same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*base, strict=True))
+    print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
+    for frames in args.other_frames:
+        run(f"fp32 deterministic {frames}", BatchedKokoro(model, max_frames=frames))
+    module.adain = adain_masked_copies
+    older = run("fp32 scheme-1 adain", BatchedKokoro(model, max_frames=args.frames))[0]
+    err = [
+        np.abs(a.audio - b.audio).max()
+        for a, b in zip(older, base[0], strict=True)
+        if len(a.audio) == len(b.audio)
+    ]
+    print(f"  vs fp32: max abs diff median {np.median(err):.3g}, max {max(err):.3g}", flush=True)
+    module.adain = plain_adain
+    if device.type == "cuda":
+        engine = BatchedKokoro(model, max_frames=args.frames)
+        torch.backends.cudnn.deterministic = False
+        free = run("fp32 cuDNN free", engine, 2)
+        same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*free, strict=True))
+        print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
+        torch.backends.cudnn.benchmark = True
+        run("fp32 cuDNN benchmark", engine, 2)
+        torch.backends.cudnn.benchmark = False
+        module.deterministic_cuda()
+    run("bf16", BatchedKokoro(model, max_frames=args.frames, bf16=True))
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    engine = BatchedKokoro(model, max_frames=args.frames)
+    with torch_profile(activities=activities) as prof:
+        engine.synthesize(items[: args.profile_chunks])
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    key = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    print(prof.key_averages().table(sort_by=key, row_limit=args.rows, max_name_column_width=40))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -277,7 +389,21 @@ def main() -> None:
     bench.add_argument("--time-limit", type=float, default=1e9, help="skip what would not fit")
     bench.add_argument("--alone", type=int, default=8, help="chunks checked alone vs in batch")
     bench.add_argument("--bf16", action="store_true", help="also the bf16 autocast mode")
+    prof = sub.add_parser("profile", help="settings and a torch.profiler table")
+    prof.add_argument("model")
+    prof.add_argument("chunks")
+    prof.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    prof.add_argument("--limit", type=int, default=0, help="only the first N chunks")
+    prof.add_argument("--frames", type=int, default=8192)
+    prof.add_argument(
+        "--other-frames", type=lambda v: [int(f) for f in v.split(",") if f], default=[]
+    )
+    prof.add_argument("--profile-chunks", type=int, default=60)
+    prof.add_argument("--rows", type=int, default=30)
     args = parser.parse_args()
+    if args.command == "profile":
+        profile(args)
+        return
     if args.command == "chunks":
         make_chunks(args.out, args.target)
     else:

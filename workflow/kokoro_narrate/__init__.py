@@ -41,7 +41,7 @@ def log_to_file(path) -> None:
 STAGE_VERSIONS = {
     "script": 3,
     "phonemes": 4,
-    "synthesis": 2,
+    "synthesis": 3,
     "narration": 4,
     "manifest": 3,
     "matrix": 2,

@@ -42,7 +42,7 @@ class ModelMissing(RuntimeError):
 
 
 # the batched forward's canonical shapes (batched.py); bump with them, so the key changes
-BATCH_SCHEME = 1
+BATCH_SCHEME = 2
 
 # config synthesis.cpu_engine: kokoro's KModel in torch (the reference), or its decoder in
 # onnxruntime (onnx_decoder)
