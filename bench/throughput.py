@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 from common import REPO, model_config, snakemake_command
 
-STAGES = ("script", "phonemes", "synthesis", "narration", "manifest", "oov", "matrix")
+STAGES = ("script", "phonemes", "synthesis", "narration", "encode", "manifest", "oov", "matrix")
 WORDS_PER_HOUR = 10_000  # Kokoro reads plain prose at about 165-180 words a minute
 
 
@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--cpu-engine", default="kmodel", choices=("kmodel", "onnx"))
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--stage", choices=("all", "prepare", "rest"), default="all")
     parser.add_argument("--loop", action="store_true", help="also time the plain loop")
@@ -154,7 +155,7 @@ def main() -> None:
             "voices": [{"name": name, "lang": lang} if lang else name],
             "threads": args.cores,
             "device": args.device,
-            "synthesis": {"dtype": args.dtype},
+            "synthesis": {"dtype": args.dtype, "cpu_engine": args.cpu_engine},
             "model": model,
             "lexicon": "config/lexicon.yaml",
         }
