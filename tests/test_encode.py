@@ -93,6 +93,17 @@ def test_loudness_and_true_peak_by_ffmpeg(master, encodes, codec):
         assert info["bytes"] == path.stat().st_size
 
 
+@pytest.mark.parametrize("codec", ["mp3", "opus"])
+def test_what_is_recorded_is_what_the_tagged_file_decodes_to(encodes, codec):
+    # the stage measures its last encode before tagging: tags must not touch the audio
+    path, info = encodes[codec]
+    audio, sr = sf.read(str(path), dtype="float64", always_2d=False)
+    got = encode.measure(audio, sr)
+    assert round(got.lufs, 3) == info["lufs"]
+    assert round(got.true_peak_dbtp, 3) == info["true_peak_dbtp"]
+    assert round(audio.size / sr, 6) == info["duration_s"]
+
+
 def test_the_master_is_left_as_it_is(master, encodes):
     before = hashlib.sha256(master.read_bytes()).hexdigest()
     encode.encode(master, master.with_suffix(".again.mp3"), "mp3", 64, TARGET, CEILING, TAGS)

@@ -269,7 +269,8 @@ def encode(
             tries += 1
             source = normalize(master, sr, target_lufs=aim, ceiling_dbtp=ceiling_dbtp - headroom)
             _write_audio(tmp, source, sr, spec, kbps)
-            got = measure(*_decoded(tmp))
+            decoded, decoded_sr = _decoded(tmp)
+            got = measure(decoded, decoded_sr)
             over = got.true_peak_dbtp - (ceiling_dbtp - PEAK_MARGIN_DB)
             off = got.lufs - target_lufs
             if over <= 0 and abs(off) <= LOUDNESS_TOLERANCE_LU:
@@ -293,12 +294,12 @@ def encode(
                 for c in tags.chapters
             ),
         )
+        # Tags and the Ogg serial change headers and page checksums, never an audio frame or
+        # packet: what was measured above is what the tagged file decodes to (a test holds it)
         if codec == "mp3":
             tag_mp3(tmp, millis)
         else:
             tag_opus(tmp, millis, stream_serial(out.name))
-        decoded, decoded_sr = _decoded(tmp)
-        got = measure(decoded, decoded_sr)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
