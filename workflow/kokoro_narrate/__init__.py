@@ -39,7 +39,7 @@ def log_to_file(path) -> None:
 # normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
-    "script": 3,
+    "script": 4,
     "phonemes": 4,
     "synthesis": 3,
     "narration": 4,
