@@ -87,6 +87,13 @@ def test_inline_code_reads_urls_hosts_and_paths_as_prose_does():
     ]
 
 
+def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
+    md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
+    assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [
+        "Run the check goal on Build dot java, not tt."
+    ]
+
+
 def test_headings_and_rules():
     post = parse_post(b"# T\n\nOne.\n\n---\n\n## Two\n\nText.\n\n***\n\nEnd.\n", "r.md")
     got = [(p.kind, p.text, p.level, p.pause_before) for p in post.paragraphs]

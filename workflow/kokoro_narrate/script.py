@@ -791,11 +791,18 @@ def _code_domain(word: str) -> str | None:
     return site_name(host, in_name=True) + (" " + _code_words(rest) if rest.strip("/") else "")
 
 
+# Formatting tags that HTML-to-Markdown exports leave inside a code span (`<tt>verify</tt>`): the
+# tags are markup, the words between them are the code.
+_FORMAT_IN_CODE = re.compile(r"<(tt|b|i|u|em|strong|code|kbd|samp|var|span|font)\b[^>]*>(.*?)</\1>")
+
+
 def _code_words(code: str, say_url=None) -> str:
     """Inline code read as words: `os.path.join()` -> 'os dot path dot join'. A URL in it is
     `say_url(url)` (default: the site's name; the walk passes its mention, as in prose), a path
     is read as in prose (`say_paths`: `~/.cache` is 'tilde slash dot cache'), and a word that
     begins with a domain is said with the site's bare name (`_code_domain`)."""
+    while (unwrapped := _FORMAT_IN_CODE.sub(r"\2", code)) != code:
+        code = unwrapped
     words = []
     for w in code.split():
         if URL.match(w):
