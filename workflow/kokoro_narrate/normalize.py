@@ -9,8 +9,11 @@ Sentence punctuation (. , ! ? ; : and the ellipsis) is kept: Kokoro uses it for 
 
 Order. `RULES` is applied top to bottom, and the order is the design: each group turns its
 characters into words before a later, more general group could misread them.
-  1. characters   entities and typographic quotes, so later patterns see plain ASCII.
-  2. web          URLs and e-mail addresses, while their dots, slashes and digits are intact.
+  1. characters   entities and typographic quotes, so later patterns see plain ASCII; bullets
+                  (Home • Blog) become pauses.
+  2. web          URLs, e-mail addresses, credits to a site (ada@github) and media types
+                  (text/html), while their dots, slashes and digits are intact and before the
+                  lexicon's words are set aside.
   3. keys         keyboard symbols such as ⌘, before the emoji group would drop them.
   (then the lexicon's words are set aside, untouched by everything below: see `normalize`)
   4. emoji        pictographs and :shortcodes: are not read.
@@ -372,6 +375,31 @@ def _say_url(m: re.Match[str], lang: str, say: Callable[[str], str] | None = Non
     if words.startswith("the ") and re.search(r"\bthe\s*$", m.string[: m.start()], re.I):
         words = words[4:]  # "see the https://docs.python.org" -> "see the Python docs"
     return words + tail
+
+
+# A media (MIME) type: a registered top-level type, a slash and a subtype ("text/html"), read with
+# the slash said and the subtype's parts said as file extensions are ("application slash JSON").
+_MEDIA_TYPE = (
+    r"(?<![\w/.-])(text|application|image|audio|video|font|multipart|message|model)"
+    r"/([A-Za-z0-9][\w.+-]*[A-Za-z0-9])(?![\w/])"
+)
+
+
+# Words of subtypes that are no file extension: application/x-www-form-urlencoded.
+_MEDIA_WORDS = {".": "dot", "+": "plus", "-": "", "www": "W W W", "urlencoded": "URL encoded"}
+
+
+def _media_type(m):
+    parts = re.split(r"([.+-])", m.group(2))
+    words = [_MEDIA_WORDS.get(p.lower(), _EXTENSIONS.get(p.lower(), p)) for p in parts]
+    return m.group(1) + " slash " + " ".join(w for w in words if w)
+
+
+def _site_word(word: str) -> str:
+    """A site named by its bare name in a credit ("ada@github"): its name when the sites table
+    knows it as a .com ("GitHub", "Stack Overflow"), else the word as written."""
+    known = _SITES.get(word.lower() + ".com")
+    return known[0] if known else word
 
 
 def _email(m, lang):
@@ -980,6 +1008,15 @@ RULES: list[Rule] = [
         'it\'s "fine"',
         scope="all",
     ),
+    rule(
+        "bullet",
+        r"(^|[:;,.!?(])?[ \t]*[•‣◦▪][ \t]*",
+        lambda m: ", " if m.group(1) is None else m.group(1) + " ",
+        "• Fast • Small. Features: • Free",
+        " Fast, Small. Features: Free",
+        scope="all",
+        flags=re.M,
+    ),
     # 2. web
     rule(
         "url",
@@ -997,6 +1034,21 @@ RULES: list[Rule] = [
         "write to me@example.org",
         "write to me at example dot org",
         scope="all",
+    ),
+    rule(
+        "user at a site",
+        r"(?<=\w)@(\w[\w-]*)",
+        lambda m: " at " + _site_word(m.group(1)),
+        "thanks to ada@github and bob@StackOverflow",
+        "thanks to ada at GitHub and bob at Stack Overflow",
+    ),
+    rule(
+        "media type",
+        _MEDIA_TYPE,
+        _media_type,
+        'it returns "text/html", application/vnd.api+json or application/x-www-form-urlencoded',
+        'it returns "text slash HTML", application slash vnd dot api plus JSON or application'
+        " slash x W W W form URL encoded",
     ),
     # 3. keys
     rule(
@@ -1228,11 +1280,18 @@ RULES: list[Rule] = [
     ),
     rule("not equal", r"\s*(?:!=|≠)\s*", " not equal to ", "a != b", "a not equal to b"),
     rule(
+        "strict equals",
+        r"(?<=[\w)'\"])\s*===\s*(?=[\w(\-'\"])",
+        " triple equals ",
+        "if a === b",
+        "if a triple equals b",
+    ),
+    rule(
         "equals",
-        r"(?<=[\w)'\"])\s*==?\s*(?=[\w(\-'\"])",
+        r"(?<=[\w)'\"%])\s*==?\s*(?=[\w(\-'\"$€£])",
         " equals ",
-        "1 + 1 = 2, NAME = 'x'",
-        "1 + 1 equals 2, NAME equals 'x'",
+        "1 + 1 = 2, NAME = 'x', 4=$48, 10%= $3",
+        "1 + 1 equals 2, NAME equals 'x', 4 equals $48, 10% equals $3",
     ),
     rule(
         "less than",
@@ -1359,6 +1418,13 @@ RULES: list[Rule] = [
         "1s and 0s",
         "ones and zeros",
     ),
+    rule(
+        "status code class",
+        r"\b([1-5])xx\b",
+        r"\1 X X",
+        "retry on 5xx, not 4xx",
+        "retry on 5 X X, not 4 X X",
+    ),
     rule("zeros and ones", r"\b0s and 1s\b", "zeros and ones", "0s and 1s", "zeros and ones"),
     # arithmetic
     rule("dimensions", r"\b(\d+)\s?[x×]\s?(\d+)\b", r"\1 by \2", "1920x1080", "1920 by 1080"),
@@ -1470,6 +1536,28 @@ RULES: list[Rule] = [
     rule("sharp", r"\b([CF])#", r"\1 sharp", "C# and F#", "C sharp and F sharp"),
     rule("C plus plus", r"\b([Cc])\+\+", r"\1 plus plus", "C++", "C plus plus"),
     rule("number", r"#(\d)", r"number \1", "#1 fan", "number 1 fan"),
+    # parentheses inside a word: an optional ending or prefix, then one written without a space
+    rule(
+        "optional plural",
+        r"\b([A-Za-z]+)\(s\)",
+        r"\1s",
+        "the value(s) of each pool(s)",
+        "the values of each pools",
+    ),
+    rule(
+        "optional prefix",
+        r"(?<![\w(])\(([A-Za-z]+)\)(?=[A-Za-z])",
+        r"\1",
+        "the (r)evolution of the (Re)Actor",
+        "the revolution of the ReActor",
+    ),
+    rule(
+        "parenthesis against a word",
+        r"(?<=[A-Za-z])\((?=[A-Za-z\"'])|(?<=[A-Za-z])\)(?=[A-Za-z])",
+        lambda m: " (" if m.group() == "(" else ") ",
+        "Java(the language)is fine",
+        "Java (the language) is fine",
+    ),
     rule("ampersand", r"\s*&\s*", " and ", "Tom & Jerry", "Tom and Jerry"),
     rule("plus", r"\s*\+\s*", " plus ", "1 + 1", "1 plus 1"),
     rule("degrees", r"(?<=\d)\s?°", " degrees", "turn 90°", "turn 90 degrees"),
@@ -1481,10 +1569,10 @@ RULES: list[Rule] = [
     rule("dollar sign", r"\$(?!\d)", " ", "$HOME", " HOME"),
     rule(
         "slash between words",
-        r"(?<=\w) / (?=\w)",
+        r"(?<=[\w)\]\"']) / (?=[\w(\[\"'])",
         " slash ",
-        "posts / drawings",
-        "posts slash drawings",
+        "posts / drawings, Section (Row) / Columns",
+        "posts slash drawings, Section (Row) slash Columns",
     ),
     # dashes: em dash and spaced hyphens are a comma pause; hyphenated words stay
     rule(
