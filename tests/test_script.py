@@ -94,6 +94,16 @@ def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     ]
 
 
+def test_mdx_component_named_by_a_member_expression_is_not_read():
+    md = (
+        'Pick a pier:\n\n<Pier.Tabs className="my-4">\n  <Pier.Tab\n'
+        "    className={({ active }) => `px-2 ${active ? 'on' : 'off'}`}\n  >\n    North\n"
+        "  </Pier.Tab>\n</Pier.Tabs>\n\nBoats leave at noon.\n"
+    )
+    texts = [p.text for p in parse_post(md.encode(), "tabs.mdx").paragraphs]
+    assert texts == ["Pick a pier:", "The embedded media is in the post.", "Boats leave at noon."]
+
+
 def test_headings_and_rules():
     post = parse_post(b"# T\n\nOne.\n\n---\n\n## Two\n\nText.\n\n***\n\nEnd.\n", "r.md")
     got = [(p.kind, p.text, p.level, p.pause_before) for p in post.paragraphs]

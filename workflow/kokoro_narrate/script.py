@@ -299,11 +299,25 @@ def _line_pass(text: str, one_line) -> str:
 _MDX_STATEMENT = re.compile(r"(?:import|export)\s")
 
 
+# A JSX element named by a member expression (<Tab.Group ...> up to </Tab.Group>, both at the
+# start of a line) is no HTML to CommonMark, which would read its tags and props as prose. It
+# becomes one empty component (<tab-group />): an interactive part of the page, not read.
+_MDX_MEMBER = re.compile(r"<([A-Z]\w*(?:\.\w+)+)[\s>/]")
+
+
 def _mdx(text: str) -> str:
     lines = text.split("\n")
     depth, inside = 0, False
+    closing = None
     for _, i, line in list(_lines_outside_fences(text)):
-        if inside or _MDX_STATEMENT.match(line):
+        if closing is not None:
+            lines[i] = ""
+            closing = None if line.startswith(closing) else closing
+        elif m := _MDX_MEMBER.match(line):
+            name = m.group(1)
+            closing = None if re.search(rf"</{re.escape(name)}>|/>\s*$", line) else f"</{name}>"
+            lines[i] = "<" + name.replace(".", "-").lower() + " />"
+        elif inside or _MDX_STATEMENT.match(line):
             depth += line.count("{") + line.count("[") - line.count("}") - line.count("]")
             inside = depth > 0
             lines[i] = ""
