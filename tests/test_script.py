@@ -104,6 +104,17 @@ def test_mdx_component_named_by_a_member_expression_is_not_read():
     assert texts == ["Pick a pier:", "The embedded media is in the post.", "Boats leave at noon."]
 
 
+def test_mdx_expression_props_do_not_turn_a_tag_into_text():
+    md = (
+        'See the pier:\n\n<img\n  alt="The north pier"\n  src={pier}\n'
+        '  srcSet={`${pier} 1x, ${pier2x} 2x`}\n  sizes="calc(100vw - 2rem)"\n/>\n\n'
+        "Boats leave at noon, `x={1}` stays code.\n"
+    )
+    texts = [p.text for p in parse_post(md.encode(), "pier.mdx").paragraphs]
+    assert texts[0] == "See the pier:" and texts[-1] == "Boats leave at noon, x= 1 stays code."
+    assert not any("srcSet" in t or "calc" in t for t in texts)
+
+
 def test_headings_and_rules():
     post = parse_post(b"# T\n\nOne.\n\n---\n\n## Two\n\nText.\n\n***\n\nEnd.\n", "r.md")
     got = [(p.kind, p.text, p.level, p.pause_before) for p in post.paragraphs]

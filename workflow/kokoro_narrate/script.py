@@ -321,8 +321,46 @@ def _mdx(text: str) -> str:
             depth += line.count("{") + line.count("[") - line.count("}") - line.count("]")
             inside = depth > 0
             lines[i] = ""
-    text = "\n".join(lines)
+    text = _jsx_props("\n".join(lines))
     return re.sub(r"\{/\*.*?\*/\}", _keep_lines, text, flags=re.S)
+
+
+_JSX_TAG = re.compile(r"<[A-Za-z][\w.-]*(?=[\s/>]|$)")
+
+
+def _jsx_props(text: str) -> str:
+    """JSX expression props (`src={img}`, srcSet={`${a} 2x`}) emptied to `""`, their lines
+    kept: HTML has no braced values, so CommonMark would read the whole tag as text. Only in tags
+    that begin a line outside fenced code, where an MDX element stands."""
+    lines = text.split("\n")
+    starts = {i for _, i, line in _lines_outside_fences(text) if _JSX_TAG.match(line.lstrip())}
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    out, at = [], 0
+    for i in sorted(starts):
+        start = offsets[i] + len(lines[i]) - len(lines[i].lstrip())
+        if start < at:
+            continue
+        j, quote, depth, value = start, None, 0, None
+        while j < len(text):
+            c = text[j]
+            if depth:
+                depth += (c == "{") - (c == "}")
+                if not depth:
+                    out += [text[at:value], '""', "\n" * text.count("\n", value, j)]
+                    at = j + 1
+            elif quote:
+                quote = None if c == quote else quote
+            elif c in "\"'":
+                quote = c
+            elif c == "{" and text[j - 1] == "=":
+                depth, value = 1, j
+            elif c == ">":
+                break
+            j += 1
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _mdx_title(text: str) -> str | None:
