@@ -280,6 +280,11 @@ EN = {
         ("Thanks to kim@github for the fix.", "Thanks to kim at GitHub for the fix."),
         ("Set the flag(s) on the (pre)release.", "Set the flags on the prerelease."),
         ("Skip 4xx errors.", "Skip 4 X X errors."),
+        ("- Ferries run daily.", "Ferries run daily."),
+        (
+            "It sank &lt;sad-face /&gt;. Then &lt;br /&gt; it rose.",
+            "It sank sad face. Then it rose.",
+        ),
         ("$5*2=$10", "five dollars times 2 equals ten dollars"),
     ],
 }

@@ -10,7 +10,8 @@ Sentence punctuation (. , ! ? ; : and the ellipsis) is kept: Kokoro uses it for 
 Order. `RULES` is applied top to bottom, and the order is the design: each group turns its
 characters into words before a later, more general group could misread them.
   1. characters   entities and typographic quotes, so later patterns see plain ASCII; bullets
-                  (Home • Blog) become pauses.
+                  (Home • Blog) become pauses; a tag written as text (&lt;br /&gt;) is dropped,
+                  an empty one (&lt;sad-face /&gt;) read as its name.
   2. web          URLs, e-mail addresses, credits to a site (ada@github) and media types
                   (text/html), while their dots, slashes and digits are intact and before the
                   lexicon's words are set aside.
@@ -1009,6 +1010,14 @@ RULES: list[Rule] = [
         scope="all",
     ),
     rule(
+        "tag written as text",
+        r"<br\s*/?>|<([A-Za-z][\w-]*)\s*/>",
+        lambda m: " " + (m.group(1) or "").replace("-", " ") + " ",
+        "it broke <sad-face /> again<br />today",
+        "it broke  sad face  again  today",
+        scope="all",
+    ),
+    rule(
         "bullet",
         r"(^|[:;,.!?(])?[ \t]*[•‣◦▪][ \t]*",
         lambda m: ", " if m.group(1) is None else m.group(1) + " ",
@@ -1655,7 +1664,14 @@ RULES: list[Rule] = [
     rule("space after parenthesis", r"\( ", "(", "( yes)", "(yes)", scope="all"),
     rule("doubled commas", r",(?:\s*,)+", ",", "wait, , what", "wait, what", scope="all"),
     rule("comma before a stop", r",\s*([.!?;:])", r"\1", "done, .", "done.", scope="all"),
-    rule("leading punctuation", r"^[\s.,;:!?)]+", "", ", and so", "and so", scope="all"),
+    rule(
+        "leading punctuation",
+        r"^(?:[\s.,;:!?)]|-(?=\s))+",
+        "",
+        ", and so; - a dash",
+        "and so; - a dash",
+        scope="all",
+    ),
     rule("trailing space", r"\s+$", "", "done ", "done", scope="all"),
 ]
 
