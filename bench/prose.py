@@ -191,10 +191,29 @@ def _inline_prose(block: str) -> str:
     block = _LINK.sub(lambda m: _link_text(m.group(1) or m.group(2) or ""), block)
     block = re.sub(r"^\s*(?:>\s*)+", "", block, flags=re.M)  # quote markers
     block = re.sub(r"\{/\*.*?\*/\}", " ", block, flags=re.S)  # MDX comments
+    block = _jsx_expressions(block)
     for pattern in _INLINE_DROP[4:]:
         block = pattern.sub(" ", block)
     block = re.sub(r"^\s{0,3}#{1,6}\s", "", block, flags=re.M)
     return html.unescape(block)
+
+
+def _jsx_expressions(block: str) -> str:
+    """JSX attribute values in braces (`className={({ selected }) => `...`}`), balanced and over
+    any number of lines, are code: without this the tag pattern stops at the `>` of `=>` and the
+    class names after it count as prose."""
+    out, at = [], 0
+    for m in re.finditer(r"=\{", block):
+        if m.start() < at:
+            continue
+        depth, end = 0, m.end() - 1
+        for end in range(m.end() - 1, len(block)):
+            depth += {"{": 1, "}": -1}.get(block[end], 0)
+            if depth == 0:
+                break
+        out.append(block[at : m.start()] + '=""')
+        at = end + 1
+    return "".join(out) + block[at:]
 
 
 def _link_text(text: str) -> str:
