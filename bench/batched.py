@@ -79,6 +79,20 @@ def import_kokoro():
     return KModel
 
 
+def load_model(model_dir: str, device):
+    """KModel from a model folder (config.json, one .pth, voices/*.pt) on `device`, and the voice
+    packs, sorted by name."""
+    import torch
+
+    KModel = import_kokoro()
+    folder = Path(model_dir)
+    (weights,) = glob.glob(str(folder / "*.pth"))
+    torch.manual_seed(0)
+    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(folder / "config.json"), model=weights)
+    packs = [torch.load(v, weights_only=True) for v in sorted(glob.glob(str(folder / "voices/*")))]
+    return model.to(device).eval(), packs
+
+
 def peak_gb(torch, device) -> str:
     if device.type != "cuda":
         return "n/a"
@@ -113,8 +127,6 @@ def difference(a: np.ndarray, b: np.ndarray) -> str:
 
 def run(args) -> None:
     import torch
-
-    KModel = import_kokoro()
     import transformers
 
     from kokoro_narrate.batched import BatchedKokoro, Item, deterministic_cuda
@@ -127,12 +139,7 @@ def run(args) -> None:
 
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    folder = Path(args.model)
-    (weights,) = glob.glob(str(folder / "*.pth"))
-    torch.manual_seed(0)
-    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(folder / "config.json"), model=weights)
-    model = model.to(device).eval()
-    packs = [torch.load(v, weights_only=True) for v in sorted(glob.glob(str(folder / "voices/*")))]
+    model, packs = load_model(args.model, device)
     chunks = json.loads(Path(args.chunks).read_text(encoding="utf-8"))
     chunks = (chunks * args.repeat)[: args.limit or None]
     # each chunk a voice and a seed of its own, as a post's chunks in several voices would be
@@ -290,17 +297,11 @@ def profile(args) -> None:
     from torch.profiler import ProfilerActivity, record_function
     from torch.profiler import profile as torch_profile
 
-    KModel = import_kokoro()
     from kokoro_narrate import batched as module
     from kokoro_narrate.batched import BatchedKokoro, Item
 
     device = torch.device(args.device)
-    folder = Path(args.model)
-    (weights,) = glob.glob(str(folder / "*.pth"))
-    torch.manual_seed(0)
-    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(folder / "config.json"), model=weights)
-    model = model.to(device).eval()
-    packs = [torch.load(v, weights_only=True) for v in sorted(glob.glob(str(folder / "voices/*")))]
+    model, packs = load_model(args.model, device)
     chunks = json.loads(Path(args.chunks).read_text(encoding="utf-8"))[: args.limit or None]
     items = [
         Item(c["phonemes"], packs[n % len(packs)][len(c["phonemes"]) - 1], 1.0, 7 + n)
