@@ -104,3 +104,12 @@ def test_kubernetes_asks_for_an_nvidia_gpu_and_stages_through_the_volume(tmp_pat
     assert "gpu_manufacturer=nvidia" in planned["synthesis"]["resources"]
     assert "gpu" not in planned["narration"]["resources"]
     assert "Group job gpu-synthesis" in out
+
+
+def test_synthesis_claims_one_core_on_a_gpu_and_config_threads_on_the_cpu(tmp_path):
+    root = project(tmp_path)
+    for device, threads in (("cuda", None), ("cpu", "2")):
+        out = dry_run(root, "--cores", "4", "--config", f"device={device}")
+        block = re.search(r"rule synthesis:(.*?)\n\n", out, re.S).group(1)
+        found = re.search(r"threads: (\d+)", block)
+        assert (found.group(1) if found else None) == threads, (device, block)

@@ -1,5 +1,6 @@
 import pytest
 
+from kokoro_narrate import settings
 from kokoro_narrate.settings import ConfigError, load
 
 
@@ -182,3 +183,12 @@ def test_config_numbers_and_cache_dir_are_checked_before_any_job(
     post(tmp_path, "a", "Hi.\n")
     with pytest.raises(ConfigError, match=key):
         load({**config(tmp_path), **change})
+
+
+def test_synthesis_claims_one_core_where_a_gpu_does_the_work(monkeypatch):
+    config = {"device": "cuda", "threads": 4}
+    assert settings.synthesis_threads(config) == 1
+    assert settings.synthesis_threads({**config, "device": "cpu"}) == 4
+    for driver, threads in ((True, 1), (False, 4)):
+        monkeypatch.setattr(settings.os.path, "exists", lambda path, d=driver: d)
+        assert settings.synthesis_threads({**config, "device": "auto"}) == threads

@@ -137,6 +137,18 @@ def one_of(names) -> str:
     return pattern(trie) or "(?!)"
 
 
+def synthesis_threads(config: dict) -> int:
+    """Cores a synthesis job claims. On the CPU, config `threads` (torch's thread count). Where
+    synthesis will run on a GPU (device cuda, or auto on a host with NVIDIA's driver), one: the
+    GPU does the work, and a claim of two cores waits behind the one-core jobs (narrations,
+    encodes) until two come free at once, which on a 16-core H100 box left 15-19 s between
+    consecutive synthesis jobs. Decided while planning, so without torch: a host whose driver
+    torch cannot use gets one thread for a CPU synthesis."""
+    device = config["device"]
+    gpu = device == "cuda" or (device == "auto" and os.path.exists("/dev/nvidiactl"))
+    return 1 if gpu else config["threads"]
+
+
 def find_posts(patterns) -> list[str]:
     """Every path the `posts` glob(s) match, sorted; hidden files and folders are left out."""
     patterns = [patterns] if isinstance(patterns, str) else list(patterns)

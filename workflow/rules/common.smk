@@ -41,6 +41,7 @@ LEXICON = [config["lexicon"]] if Path(config["lexicon"]).is_file() else []
 MODEL_FILES = [
     config["model"][k] for k in ("weights", "config") if config["model"].get(k)
 ]
+SYNTHESIS_THREADS = narrate_settings.synthesis_threads(config)
 # what every job that may run the model needs to build it (synthesis, and narration's repairs)
 ENGINE = {
     "model": config["model"],

@@ -15,7 +15,7 @@ rule synthesis:
         "benchmarks/synthesis/{voice}/{post}.tsv"
     conda:
         "../envs/kokoro-narrate.yaml"
-    threads: config["threads"]
+    threads: SYNTHESIS_THREADS
     resources:
         gpu=1,
     params:
