@@ -19,8 +19,9 @@ emails              e-mail addresses heard ("jobs at example dot net", "ama AT e
                     domain right after "at"/"AT"/"arroba" with a user part before it). They are
                     read in full on purpose (a listener needs the address), so they are counted
                     apart and not in domains
-OOV                 share of words misaki sent through the espeak fallback (English posts only;
-                    --no-oov skips the G2P, the slow part), then the 30 most frequent OOV words
+OOV                 share of words misaki sent through the espeak fallback, a hyphenated word once
+                    if any part of it went (English posts only; --no-oov skips the G2P, the slow
+                    part), then the 30 most frequent OOV words
 
 Posts are fetched from local git snapshots: --mirrors DIR holds OWNER+NAME/repo git directories
 (the layout the workplace's fetch tool writes); a repository missing there is cloned from GitHub
@@ -143,7 +144,12 @@ class Phonemes:
             tally.g2p_words += chunk.words
             oov = set(chunk.oov)
             words = (w.strip(".,:;!?\"'()") for w in chunk.text.split())
-            tally.oov_words.update(w for w in words if w in oov)
+            # a hyphenated word is guessed part by part: it counts once, as its unknown parts
+            tally.oov_words.update(
+                "-".join(p for p in w.split("-") if p in oov)
+                for w in words
+                if w in oov or oov.intersection(w.split("-"))
+            )
 
 
 def measure_post(path: Path, tally: Tally, g2p: Phonemes | None) -> None:

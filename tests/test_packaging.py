@@ -120,11 +120,11 @@ def test_snakemake_is_not_a_dependency_of_the_package():
 @pytest.mark.slow
 def test_an_installed_package_finds_its_data(tmp_path):
     """`pip install .` (not editable) into a bare venv: the files the package reads by name (the
-    default lexicon, the matrix page's template, the config schema with the defaults) are in the
-    installed package, byte for byte."""
-    from kokoro_narrate import defaults, lexicon, matrix
+    default lexicon, the pronouncing dictionary's names, the matrix page's template, the config
+    schema with the defaults) are in the installed package, byte for byte."""
+    from kokoro_narrate import defaults, lexicon, matrix, phonemes
 
-    data_files = [lexicon.DEFAULT_FILE, matrix.TEMPLATE, defaults.SCHEMA_FILE]
+    data_files = [lexicon.DEFAULT_FILE, phonemes.NAMES_FILE, matrix.TEMPLATE, defaults.SCHEMA_FILE]
     source = tmp_path / "source"  # the build writes build/ and *.egg-info beside its sources
     shutil.copytree(PACKAGE, source / "workflow" / "kokoro_narrate")
     for name in ("pyproject.toml", "README.md", "LICENSE"):

