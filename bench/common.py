@@ -65,3 +65,35 @@ def ffmpeg_ebur128(path, ffmpeg: str = "ffmpeg") -> tuple[float, float]:
     lufs = float(re.findall(r"^\s*I:\s+(-?[\d.]+) LUFS", result.stderr, re.M)[-1])
     peaks = [float(v) for v in re.findall(r"lavfi\.r128\.true_peak=([\d.]+)", result.stdout)]
     return lufs, 20 * math.log10(max(peaks))
+
+
+def add_asr_arguments(parser) -> None:
+    """The options of a benchmark that scores narrations with ../shared/asr (wer_*.py)."""
+    parser.add_argument("--weights-dir", type=Path, required=True)
+    parser.add_argument("--voice", default="jf_alpha")
+    parser.add_argument("--asr", type=Path, required=True, help="folder of make-asr.sh")
+    parser.add_argument("--wer-script", type=Path, default=REPO.parent / "shared/asr/wer.py")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+
+
+def load_kmodel(weights_dir: Path):
+    """kokoro's KModel from a folder holding config.json and one .pth, for the CPU."""
+    from kokoro import KModel
+
+    weights_dir = weights_dir.expanduser()
+    return KModel(
+        repo_id="hexgrad/Kokoro-82M",
+        config=str(weights_dir / "config.json"),
+        model=next(weights_dir.glob("*.pth")),
+    ).eval()
+
+
+def word_error_rate(args, wav: Path, reference: Path) -> str:
+    """../shared/asr/wer.py on one narration against its script (.jsonl) or text; its output."""
+    result = subprocess.run(
+        [str(args.asr / "venv/bin/python"), str(args.wer_script), str(args.asr / "model"),
+         str(wav), str(reference)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return f"--- {wav.stem}\n{result.stdout.strip()}\n{result.stderr.strip()[-500:]}"

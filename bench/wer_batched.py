@@ -15,30 +15,23 @@ between the engines' chunks, and the word error rate of each narration from ../s
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from common import REPO, add_asr_arguments, load_kmodel, word_error_rate
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "workflow"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("posts", nargs="+", type=Path)
-    parser.add_argument("--weights-dir", type=Path, required=True)
-    parser.add_argument("--voice", default="jf_alpha")
-    parser.add_argument("--asr", type=Path, required=True, help="folder of make-asr.sh")
-    parser.add_argument("--wer-script", type=Path, default=REPO.parent / "shared/asr/wer.py")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path)
+    add_asr_arguments(parser)
     args = parser.parse_args()
 
     import torch
-    from kokoro import KModel
 
     from kokoro_narrate import narration, phonemes, script
     from kokoro_narrate.batched import BatchedKokoro
@@ -49,11 +42,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="kokoro-narrate-wer-"))
     out.mkdir(parents=True, exist_ok=True)
-    weights = next(args.weights_dir.expanduser().glob("*.pth"))
     torch.manual_seed(0)
-    model = KModel(
-        repo_id="hexgrad/Kokoro-82M", config=str(args.weights_dir / "config.json"), model=weights
-    ).eval()
+    model = load_kmodel(args.weights_dir)
     batched = BatchedKokoro(model)
     pack = torch.load(args.weights_dir / "voices" / f"{args.voice}.pt", weights_only=True)
     g2p = phonemes.G2P("a")
@@ -93,12 +83,7 @@ def main() -> None:
             )
             wavs.append((wav, out / f"{post_path.stem}.jsonl"))
     for wav, script_path in wavs:
-        result = subprocess.run(
-            [str(args.asr / "venv/bin/python"), str(args.wer_script), str(args.asr / "model"),
-             str(wav), str(script_path)],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        print(f"--- {wav.name}\n{result.stdout.strip()}\n{result.stderr.strip()[-500:]}")
+        print(word_error_rate(args, wav, script_path))
 
 
 if __name__ == "__main__":

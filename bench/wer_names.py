@@ -17,30 +17,23 @@ but the names' phonemes is the same in both, so the difference is the names'.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from common import REPO, add_asr_arguments, load_kmodel, word_error_rate
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "workflow"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=Path, default=REPO / "bench/data/names-sentences.txt")
-    parser.add_argument("--weights-dir", type=Path, required=True)
-    parser.add_argument("--voice", default="jf_alpha")
-    parser.add_argument("--asr", type=Path, required=True, help="folder of make-asr.sh")
-    parser.add_argument("--wer-script", type=Path, default=REPO.parent / "shared/asr/wer.py")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path)
+    add_asr_arguments(parser)
     args = parser.parse_args()
 
     import torch
-    from kokoro import KModel
 
     from kokoro_narrate import narration, phonemes
     from kokoro_narrate.engine import SAMPLE_RATE
@@ -48,13 +41,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="kokoro-narrate-wer-names-"))
     out.mkdir(parents=True, exist_ok=True)
-    weights_dir = args.weights_dir.expanduser()
-    model = KModel(
-        repo_id="hexgrad/Kokoro-82M",
-        config=str(weights_dir / "config.json"),
-        model=next(weights_dir.glob("*.pth")),
-    ).eval()
-    pack = torch.load(weights_dir / "voices" / f"{args.voice}.pt", weights_only=True)
+    model = load_kmodel(args.weights_dir)
+    voices = args.weights_dir.expanduser() / "voices"
+    pack = torch.load(voices / f"{args.voice}.pt", weights_only=True)
     sentences = [s.strip() for s in args.sentences.read_text(encoding="utf-8").splitlines()]
     sentences = [s for s in sentences if s]
     reference = out / "sentences.txt"
@@ -82,12 +71,7 @@ def main() -> None:
         print(f"{name}: {len(sentences)} sentences, {guessed} words guessed by espeak-ng")
         wavs.append(wav)
     for wav in wavs:
-        result = subprocess.run(
-            [str(args.asr / "venv/bin/python"), str(args.wer_script), str(args.asr / "model"),
-             str(wav), str(reference)],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        print(f"--- {wav.stem}\n{result.stdout.strip()}\n{result.stderr.strip()[-500:]}")
+        print(word_error_rate(args, wav, reference))
 
 
 if __name__ == "__main__":
