@@ -197,7 +197,7 @@ class G2P:
         can be, so only the unknown part ("Verizon") is guessed and logged."""
         said = []
         for part in parts:
-            ps = self._gold(part) or self._named(part) or self._compose(part)
+            ps = self._known(part)
             ps = ps or _PREFIXES.get(part.lower())  # "un-hackable", "non-Heroku"
             if ps is None and part.isupper() and part.isalpha() and len(part) <= 5:
                 ps = self._acronym(part)  # "DNS-based"
@@ -218,6 +218,10 @@ class G2P:
             value = self.lexicon.value(word)
             ps = value.strip("/") if lexicons.is_phonemes(value) else None
         return ps or None
+
+    def _known(self, word: str) -> str | None:
+        """`word` from misaki's dictionary, the lexicon, names.tsv or its known pieces."""
+        return self._gold(word) or self._named(word) or self._compose(word)
 
     def _named(self, word: str) -> str | None:
         """A word of the CMU Pronouncing Dictionary that misaki lacks (names.tsv, American voices):
@@ -244,7 +248,7 @@ class G2P:
         """
         plain = _unaccented(word)
         if plain != word and plain.isascii():  # café, naïve: misaki has them unaccented
-            return self._gold(plain) or self._named(plain) or self._compose(plain)
+            return self._known(plain)
         return _with_ending(word, self._compose_stem, shortest=5)
 
     def _compose_stem(self, word: str) -> str | None:
