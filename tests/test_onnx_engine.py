@@ -15,9 +15,6 @@ import yaml
 from kokoro_narrate import onnx_decoder
 from kokoro_narrate.engine import KokoroEngine, ModelSettings, Request
 
-pytest.importorskip("onnxruntime")
-pytest.importorskip("onnx")
-
 REPO = Path(__file__).resolve().parent.parent
 
 X = "ɐ kˈæt"  # 8 tokens: shorter than the chunk the export traces
@@ -124,6 +121,39 @@ def test_export_is_made_once(onnx, settings, memo, pack, monkeypatch):
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
 
 
+def test_every_convolution_is_exported_in_2d(onnx, pack):
+    """onnxruntime's blocked-layout kernels take 2-D convolutions only: the export makes each of
+    the decoder's Conv1d one."""
+    import onnx as onnx_format
+
+    onnx.synthesize_many(requests(pack, X))
+    graph = onnx_format.load(str(onnx.onnx_path())).graph
+    convs = [node for node in graph.node if node.op_type == "Conv"]
+    assert convs
+    for node in convs:
+        (kernel,) = [a.ints for a in node.attribute if a.name == "kernel_shape"]
+        assert len(kernel) == 2 and kernel[0] == 1, node.name
+
+
+def test_convolutions_as_2d_compute_the_same_and_are_put_back():
+    torch.manual_seed(0)
+    block = torch.nn.Sequential(
+        torch.nn.utils.parametrizations.weight_norm(
+            torch.nn.Conv1d(4, 6, 7, dilation=3, padding=9)
+        ),
+        torch.nn.Conv1d(6, 2, 3, stride=2, padding=1),
+    ).eval()
+    x = torch.randn(1, 4, 50)
+    with torch.no_grad():
+        as_1d = block(x)
+        with onnx_decoder.convolutions_as_2d(block):
+            assert all("forward" in vars(conv) for conv in block)
+            as_2d = block(x)
+    assert as_2d.shape == as_1d.shape
+    assert torch.allclose(as_2d, as_1d, atol=1e-6)
+    assert not any("forward" in vars(conv) for conv in block)
+
+
 def test_export_path_names_the_export_scheme(onnx, monkeypatch):
     path = onnx.onnx_path()
     monkeypatch.setattr(onnx_decoder, "EXPORT_SCHEME", onnx_decoder.EXPORT_SCHEME + 1)
@@ -172,15 +202,15 @@ def test_unknown_cpu_engine_is_refused(settings, memo):
         KokoroEngine(settings, device="cpu", memo_dir=memo, cpu_engine="tensorrt")
 
 
-def test_the_config_schema_defaults_to_kmodel_and_refuses_others():
+def test_the_config_schema_defaults_to_onnx_and_refuses_others():
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
     schema = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     validate(config, schema)
-    assert config["synthesis"]["cpu_engine"] == "kmodel"
-    config["synthesis"]["cpu_engine"] = "onnx"
+    assert config["synthesis"]["cpu_engine"] == "onnx"
+    config["synthesis"]["cpu_engine"] = "kmodel"
     validate(config, schema)
     config["synthesis"]["cpu_engine"] = "tensorrt"
     with pytest.raises(WorkflowError, match="'tensorrt' is not one of"):
