@@ -78,10 +78,13 @@ def add_asr_arguments(parser) -> None:
 
 
 def load_kmodel(weights_dir: Path):
-    """kokoro's KModel from a folder holding config.json and one .pth, for the CPU."""
+    """kokoro's KModel from a folder holding config.json and one .pth, for the CPU; seeded first,
+    as the engine loads it, so any parameter the checkpoint leaves out is the same every run."""
+    import torch
     from kokoro import KModel
 
     weights_dir = weights_dir.expanduser()
+    torch.manual_seed(0)
     return KModel(
         repo_id="hexgrad/Kokoro-82M",
         config=str(weights_dir / "config.json"),

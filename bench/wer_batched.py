@@ -42,7 +42,6 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="kokoro-narrate-wer-"))
     out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
     model = load_kmodel(args.weights_dir)
     batched = BatchedKokoro(model)
     pack = torch.load(args.weights_dir / "voices" / f"{args.voice}.pt", weights_only=True)
