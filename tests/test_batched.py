@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from kokoro_narrate.batched import BatchedKokoro, Item, bucket, rows_for
+from kokoro_narrate.batched import BatchedKokoro, Frames, Item, Pointwise, bucket, rows_for
 
 BUDGET = 64
 X = "ɐ kˈæt"  # 8 tokens, 24 frames: buckets 16 and 32
@@ -175,3 +175,89 @@ def test_buckets():
     edges = sorted({bucket(n, 32) for n in range(1, 5000)})
     assert all(b / a <= 2**0.25 + 32 / a for a, b in zip(edges, edges[1:], strict=False))
     assert rows_for(5000, BUDGET) == 1
+
+
+def padded_inputs(rows=3, channels=8, size=40, lengths=(40, 25, 7)):
+    gen = torch.Generator().manual_seed(5)
+    frames = Frames.of(list(lengths), size, "cpu")
+    x = torch.randn(rows, channels, size, generator=gen) * 3
+    scale = torch.rand(rows, channels, 1, generator=gen) + 0.5
+    shift = torch.randn(rows, channels, 1, generator=gen)
+    alpha = torch.rand(1, channels, 1, generator=gen) + 0.2
+    return x, scale, shift, alpha, frames
+
+
+def test_pointwise_compiled_computes_what_eager_does():
+    """The elementwise passes as torch.compile makes them (C++ here, Triton on a GPU): the same
+    function as eager torch, and zero on every padded frame, as the convolutions after need."""
+    x, scale, shift, alpha, frames = padded_inputs()
+    mean = x.mean(-1, keepdim=True)
+    eager, compiled = Pointwise(), Pointwise(compiled=True)
+    for ops in (eager, compiled):
+        centered = ops.centered(x, mean, frames.pad)
+        outputs = {
+            "centered": centered,
+            "norm_snake": ops.norm_snake(centered, scale, shift, alpha, frames.pad),
+            "norm_leaky": ops.norm_leaky(centered, scale, shift, 0.2, frames.pad),
+            "leaky": ops.leaky(x, 0.1, frames.pad),
+        }
+        for name, out in outputs.items():
+            assert not out.masked_select(frames.pad).any(), name
+        if ops is eager:
+            expected = outputs
+    for name, out in outputs.items():
+        torch.testing.assert_close(out, expected[name], rtol=1e-6, atol=1e-6, msg=name)
+    # the reference formulas themselves, on the valid frames
+    y = centered * scale + shift
+    snake = y + torch.sin(alpha * y) ** 2 / alpha
+    valid = ~frames.pad.expand_as(y)
+    torch.testing.assert_close(outputs["norm_snake"][valid], snake[valid], rtol=1e-5, atol=1e-5)
+    leaky = torch.where(y > 0, y, 0.2 * y)
+    torch.testing.assert_close(outputs["norm_leaky"][valid], leaky[valid], rtol=1e-6, atol=1e-6)
+
+
+def test_fused_samples_do_not_depend_on_the_batch(model, pack, batched):
+    fused = BatchedKokoro(model, max_frames=BUDGET, fused=True)
+    assert fused.mode.startswith(batched.mode) and " fused" in fused.mode
+    x = item(pack, X, seed=7)
+    (first,) = fused.synthesize([x])
+    crowd = fused.synthesize([item(pack, Y, 1.2, 8), x, item(pack, Z, 0.9, 9)])
+    assert crowd[1].frames == first.frames and np.array_equal(crowd[1].audio, first.audio)
+    (eager,) = batched.synthesize([x])
+    assert eager.frames == first.frames
+    assert np.abs(eager.audio - first.audio).max() < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("compile_passes", "triton", "fused"),
+    [(True, True, True), (False, True, False), (True, False, False)],
+)
+def test_a_gpu_engine_compiles_when_it_can_and_says_so(
+    tiny_model, tmp_path, monkeypatch, compile_passes, triton, fused
+):
+    import importlib.util
+
+    from kokoro_narrate import engine as enginelib
+
+    monkeypatch.setattr(enginelib, "device_kind", lambda *a: "cuda:Some GPU")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: (
+            (object() if triton else None) if name == "triton" else real_find_spec(name)
+        ),
+    )
+    settings = enginelib.ModelSettings(
+        weights=str(tiny_model / "tiny-kokoro.pth"),
+        config=str(tiny_model / "config.json"),
+        voices_dir=str(tiny_model / "voices"),
+    )
+    engine = enginelib.KokoroEngine(
+        settings, device="cuda", memo_dir=tmp_path, batch_frames=BUDGET, compile=compile_passes
+    )
+    assert engine.fused is fused
+    assert engine.mode.startswith("batched-v") and (" fused" in engine.mode) is fused
+    monkeypatch.undo()
+    cpu = enginelib.KokoroEngine(settings, device="cpu", memo_dir=tmp_path, compile=True)
+    assert not cpu.fused and "fused" not in cpu.mode  # the CPU engines compile nothing

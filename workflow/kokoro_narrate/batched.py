@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from .cache import Entry
-from .engine import BATCH_SCHEME
+from .engine import BATCH_SCHEME, fused_mode
 
 # Bumped (in engine.py, which builds the cache key without importing torch) when the buckets, the
 # rows per bucket or the masked forward change, so the chunk cache never mixes two schemes.
@@ -128,23 +128,24 @@ class Frames(NamedTuple):
         return Frames.of([fn(n) for n in self.lengths], size, self.pad.device)
 
 
-def adain(norm, x: torch.Tensor, s: torch.Tensor, frames: Frames) -> torch.Tensor:
-    """kokoro's AdaIN1d, its instance norm's statistics over valid frames only; a new fp32 tensor.
+def norm_terms(norm, x: torch.Tensor, s: torch.Tensor, frames: Frames, ops: Pointwise):
+    """kokoro's AdaIN1d up to its output: (centered x, scale, shift), its instance norm's
+    statistics over valid frames only. The output is `centered * scale + shift`, which the caller
+    fuses with its activation and mask (Pointwise).
 
     nn.InstanceNorm1d without running stats: biased variance and eps, then its affine weights and
     the style's (1 + gamma, beta), folded into one scale and shift per channel. The generator's
-    tensors are the largest of the model and these passes over them, not its convolutions, bound
+    tensors are the largest of the model and the passes over them, not its convolutions, bound
     the GPU's time (bench/batched.py profile): the valid frames' sum is a matrix product (no
-    masked copy), the squares' sum a norm (no squared copy), the output one fused multiply-add.
-    On an H100 that made the forward 271x real time against 233x with a masked copy per statistic.
-    Padded frames leave here as `shift`: every consumer masks them again before a convolution.
+    masked copy), the squares' sum a norm (no squared copy). On an H100 that made the forward 271x
+    real time against 233x with a masked copy per statistic.
     """
     with torch.autocast(x.device.type, enabled=False):
         h = norm.fc(s.float())
         gamma, beta = torch.chunk(h.view(h.size(0), h.size(1), 1), chunks=2, dim=1)
-        x = x.float()
+        x = x.float().contiguous()  # the LSTMs' outputs come transposed: one layout, one kernel
         mean = torch.bmm(x, frames.valid) / frames.count
-        centered = (x - mean).masked_fill_(frames.pad, 0)
+        centered = ops.centered(x, mean, frames.pad)
         var = torch.linalg.vector_norm(centered, dim=-1, keepdim=True).square_() / frames.count
         inorm = norm.norm
         scale = torch.rsqrt(var + inorm.eps)
@@ -152,12 +153,60 @@ def adain(norm, x: torch.Tensor, s: torch.Tensor, frames: Frames) -> torch.Tenso
         if inorm.affine:
             scale = scale * inorm.weight[:, None]
             shift = inorm.bias[:, None]
-        return torch.addcmul(shift * (1 + gamma) + beta, centered, scale * (1 + gamma))
+        return centered, scale * (1 + gamma), shift * (1 + gamma) + beta
 
 
-def snake_(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-    """Snake1D, x + 1 / alpha * sin(alpha * x) ** 2, in x's memory (same bits as kokoro's)."""
-    return x.add_((alpha * x).sin_().square_().mul_(1 / alpha))
+# The elementwise work between the norms' statistics and the convolutions, one function per run
+# of passes. In eager torch each operation reads and writes the whole tensor; compiled
+# (torch.compile, Triton kernels on a GPU) each function is one pass. Every output element is
+# computed from its own inputs alone, so a compiled function keeps the rule that an item's samples
+# do not depend on its batch-mates. Padded frames leave each function as zeros, as every
+# convolution after them needs.
+
+
+def centered(x: torch.Tensor, mean: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+    return (x - mean).masked_fill(pad, 0)
+
+
+def norm_snake(centered, scale, shift, alpha, pad) -> torch.Tensor:
+    """The norm's output through Snake1D, x + 1 / alpha * sin(alpha * x) ** 2, as kokoro's."""
+    y = torch.addcmul(shift, centered, scale)
+    return (y + (alpha * y).sin().square() * (1 / alpha)).masked_fill(pad, 0)
+
+
+def norm_leaky(centered, scale, shift, slope: float, pad) -> torch.Tensor:
+    y = torch.addcmul(shift, centered, scale)
+    return F.leaky_relu(y, slope).masked_fill(pad, 0)
+
+
+def leaky(x: torch.Tensor, slope: float, pad: torch.Tensor) -> torch.Tensor:
+    return F.leaky_relu(x, slope).masked_fill(pad, 0)
+
+
+class Pointwise:
+    """The functions above, compiled or as they are.
+
+    Compiled, each function meets a few variants (a batch of one row, bf16, the slopes, strides)
+    and compiles once for each. Past torch's limit of variants it would run the rest uncompiled,
+    with other bits, and which chunks those are would depend on the build: the limit is raised
+    far above the variants, and reaching it raises instead.
+    """
+
+    def __init__(self, compiled: bool = False):
+        if compiled:
+            import torch._dynamo.config as dynamo
+
+            dynamo.recompile_limit = max(dynamo.recompile_limit, 64)
+            dynamo.fail_on_recompile_limit_hit = True
+
+        def build(fn):
+            return torch.compile(fn, dynamic=True, fullgraph=True) if compiled else fn
+
+        self.compiled = compiled
+        self.centered = build(centered)
+        self.norm_snake = build(norm_snake)
+        self.norm_leaky = build(norm_leaky)
+        self.leaky = build(leaky)
 
 
 def add_(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -168,23 +217,25 @@ def add_(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 _RSQRT2 = torch.rsqrt(torch.tensor(2))  # as AdainResBlk1d computes it
 
 
-def adain_resblk(block, x: torch.Tensor, s: torch.Tensor, frames: Frames):
+def adain_resblk(block, x: torch.Tensor, s: torch.Tensor, frames: Frames, ops: Pointwise):
     """kokoro's AdainResBlk1d, masked; returns the output and its frames (doubled by upsampling)."""
     out = frames
-    y = block.actv(adain(block.norm1, x, s, frames))
+    slope = block.actv.negative_slope
+    y = ops.norm_leaky(*norm_terms(block.norm1, x, s, frames, ops), slope, frames.pad)
     if block.upsample_type != "none":
-        y = block.pool(y.masked_fill(frames.pad, 0))
+        y = block.pool(y)
         out = frames.scaled(lambda n: conv_transpose_len(block.pool, n), y.shape[-1])
-    y = block.conv1(y.masked_fill(out.pad, 0))
-    y = block.actv(adain(block.norm2, y, s, out))
-    y = block.conv2(y.masked_fill(out.pad, 0))
+        y = y.masked_fill(out.pad, 0)
+    y = block.conv1(y)
+    y = ops.norm_leaky(*norm_terms(block.norm2, y, s, out, ops), slope, out.pad)
+    y = block.conv2(y)
     shortcut = block.upsample(x)  # nearest neighbour: frames do not mix
     if block.learned_sc:
         shortcut = block.conv1x1(shortcut)
     return (y + shortcut) * _RSQRT2, out
 
 
-def adain_resblock1(block, x: torch.Tensor, s: torch.Tensor, frames: Frames) -> torch.Tensor:
+def adain_resblock1(block, x: torch.Tensor, s: torch.Tensor, frames: Frames, ops: Pointwise):
     """kokoro's AdaINResBlock1 (the generator's resblocks), masked."""
     layers = zip(
         block.convs1,
@@ -196,10 +247,9 @@ def adain_resblock1(block, x: torch.Tensor, s: torch.Tensor, frames: Frames) -> 
         strict=True,
     )
     for c1, c2, n1, n2, a1, a2 in layers:
-        xt = snake_(adain(n1, x, s, frames), a1)
-        xt = c1(xt.masked_fill_(frames.pad, 0))
-        xt = snake_(adain(n2, xt, s, frames), a2)
-        xt = c2(xt.masked_fill_(frames.pad, 0))
+        # alpha detached from its Parameter: torch.compile fixes a Parameter's shape in the kernel
+        xt = c1(ops.norm_snake(*norm_terms(n1, x, s, frames, ops), a1.detach(), frames.pad))
+        xt = c2(ops.norm_snake(*norm_terms(n2, xt, s, frames, ops), a2.detach(), frames.pad))
         x = add_(xt, x)
     return x
 
@@ -223,10 +273,13 @@ class BatchedKokoro:
         entries = batched.synthesize([Item(ps, pack[len(ps) - 1], speed, seed) for ps in ...])
 
     `max_frames` bounds a batch, and with it the GPU memory; `bf16` runs under bfloat16
-    autocast (norm statistics, LSTMs, the harmonic source and the STFTs stay fp32).
+    autocast (norm statistics, LSTMs, the harmonic source and the STFTs stay fp32); `fused`
+    compiles the elementwise passes (Pointwise) with torch.compile.
     """
 
-    def __init__(self, model, max_frames: int = DEFAULT_MAX_FRAMES, bf16: bool = False):
+    def __init__(
+        self, model, max_frames: int = DEFAULT_MAX_FRAMES, bf16: bool = False, fused: bool = False
+    ):
         self.model = model.eval()
         self.device = model.device
         self.max_frames = max_frames
@@ -242,9 +295,10 @@ class BatchedKokoro:
             where = torch.cuda.get_device_name(self.device).replace(" ", "_")
         else:
             where = torch.backends.cpu.get_cpu_capability()  # AVX2 and AVX512 round differently
+        self.ops = Pointwise(compiled=fused)
         self.mode = (
             f"batched-v{SCHEME} {self.device.type}:{where} torch{torch.__version__} "
-            f"{'bf16' if bf16 else 'fp32'} frames{max_frames}"
+            f"{'bf16' if bf16 else 'fp32'} frames{max_frames}{fused_mode() if fused else ''}"
         )
 
     @torch.inference_mode()
@@ -392,7 +446,7 @@ class BatchedKokoro:
         for blocks, proj in ((pred.F0, pred.F0_proj), (pred.N, pred.N_proj)):
             y, y_frames = x, frames
             for block in blocks:
-                y, y_frames = adain_resblk(block, y, s, y_frames)
+                y, y_frames = adain_resblk(block, y, s, y_frames, self.ops)
             curves.append(proj(y).float().masked_fill_(y_frames.pad, 0).squeeze(1))
         return curves[0], curves[1]
 
@@ -402,13 +456,13 @@ class BatchedKokoro:
         f0 = dec.F0_conv(f0_curve.unsqueeze(1))  # zero beyond each row's curve already
         n = dec.N_conv(n_curve.unsqueeze(1))
         x = torch.cat([asr, f0, n], axis=1)  # cat promotes mixed dtypes under autocast
-        x, frames = adain_resblk(dec.encode, x, s, frames)
+        x, frames = adain_resblk(dec.encode, x, s, frames, self.ops)
         asr_res = dec.asr_res(asr)
         res = True
         for block in dec.decode:
             if res:
                 x = torch.cat([x, asr_res, f0, n], axis=1)
-            x, frames = adain_resblk(block, x, s, frames)
+            x, frames = adain_resblk(block, x, s, frames, self.ops)
             if block.upsample_type != "none":
                 res = False
         return x, frames
@@ -479,13 +533,13 @@ class BatchedKokoro:
                 har[r, :, : stft_frames.lengths[r]] = torch.cat([spec, phase], dim=1)[0]
         # in place where a tensor is ours alone: at 120 frames a frame, these are the largest
         for i in range(gen.num_upsamples):
-            x = F.leaky_relu(x, negative_slope=0.1, inplace=True)
+            x = self.ops.leaky(x, 0.1, frames.pad)  # as Generator.forward: LRELU_SLOPE
             x_source = gen.noise_convs[i](har)
             source_frames = stft_frames.scaled(
                 lambda n, conv=gen.noise_convs[i]: conv_len(conv, n), x_source.shape[-1]
             )
-            x_source = adain_resblock1(gen.noise_res[i], x_source, s, source_frames)
-            x = gen.ups[i](x.masked_fill_(frames.pad, 0))
+            x_source = adain_resblock1(gen.noise_res[i], x_source, s, source_frames, self.ops)
+            x = gen.ups[i](x)
             lengths = [conv_transpose_len(gen.ups[i], n) for n in frames.lengths]
             if i == gen.num_upsamples - 1:
                 x = gen.reflection_pad(x)  # on the left: the same for every row
@@ -496,14 +550,14 @@ class BatchedKokoro:
             del x_source
             xs = None
             for j in range(gen.num_kernels):
-                y = adain_resblock1(gen.resblocks[i * gen.num_kernels + j], x, s, frames)
+                block = gen.resblocks[i * gen.num_kernels + j]
+                y = adain_resblock1(block, x, s, frames, self.ops)
                 xs = y if xs is None else add_(xs, y)
                 del y
             del x
             x = xs.div_(gen.num_kernels)
             del xs
-        x = F.leaky_relu(x, inplace=True)
-        x = gen.conv_post(x.masked_fill_(frames.pad, 0)).float()
+        x = gen.conv_post(self.ops.leaky(x, 0.01, frames.pad)).float()  # F.leaky_relu's slope
         spec = torch.exp(x[:, : gen.post_n_fft // 2 + 1, :])
         phase = torch.sin(x[:, gen.post_n_fft // 2 + 1 :, :])
         out = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -42,8 +43,19 @@ class ModelMissing(RuntimeError):
     """The weights, config or a voice are neither local nor downloadable."""
 
 
-# the batched forward's canonical shapes (batched.py); bump with them, so the key changes
-BATCH_SCHEME = 2
+# the batched forward's canonical shapes and operations (batched.py); bump with them, so the key
+# changes (3: the elementwise passes as Pointwise functions, whose tensors' layouts round the
+# norms' sums otherwise)
+BATCH_SCHEME = 3
+
+
+def fused_mode() -> str:
+    """What compiled elementwise passes (batched.Pointwise) add to a mode: the compiler's kernels
+    round differently from eager torch's (on a GPU Triton's, whose version is named; on the CPU,
+    where only tests compile them, the C++ compiler's)."""
+    triton = _package_version("triton")
+    return " fused" if triton == "unknown" else f" fused triton{triton}"
+
 
 # config synthesis.cpu_engine: kokoro's KModel in torch (the reference), or its decoder in
 # onnxruntime (onnx_decoder; the config's default, for its speed)
@@ -236,6 +248,7 @@ class KokoroEngine:
         dtype: str = "float32",
         batch_frames: int | None = None,
         cpu_engine: str = "kmodel",
+        compile: bool = False,
     ):
         if cpu_engine not in CPU_ENGINES:
             raise ValueError(
@@ -250,6 +263,8 @@ class KokoroEngine:
         self.batch_frames = batch_frames
         # the GPU has one engine; cpu_engine chooses among the CPU's
         self.cpu_engine = "kmodel" if self.batched else cpu_engine
+        # Triton compiles the fused passes on a GPU; torch's CUDA wheels for Linux bring it
+        self.fused = self.batched and compile and importlib.util.find_spec("triton") is not None
         self.memo_dir = memo_dir
         if self.cpu_engine == "onnx":
             from .onnx_decoder import check_installed
@@ -290,7 +305,7 @@ class KokoroEngine:
             return f"single {self.device} threads{self.threads}"
         return (
             f"batched-v{BATCH_SCHEME} {self.device} torch{_package_version('torch')} "
-            f"{self.dtype} frames{self.batch_frames}"
+            f"{self.dtype} frames{self.batch_frames}{fused_mode() if self.fused else ''}"
         )
 
     def _load(self):
@@ -311,7 +326,10 @@ class KokoroEngine:
             from .batched import BatchedKokoro
 
             self._batched = BatchedKokoro(
-                self._model, max_frames=self.batch_frames, bf16=self.dtype == "bfloat16"
+                self._model,
+                max_frames=self.batch_frames,
+                bf16=self.dtype == "bfloat16",
+                fused=self.fused,
             )
         log.info(
             "loaded Kokoro from %s on %s (%s) with %d threads",

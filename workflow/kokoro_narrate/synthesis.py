@@ -227,7 +227,7 @@ def read_synthesized(path) -> list[dict]:
 
 def open_engine(params: dict, threads: int, memo_dir) -> Engine:
     """The engine the config describes (`params`: model, device, dtype, batch_frames,
-    cpu_engine)."""
+    cpu_engine, compile)."""
     from .engine import KokoroEngine, ModelSettings
 
     return KokoroEngine(
@@ -238,6 +238,7 @@ def open_engine(params: dict, threads: int, memo_dir) -> Engine:
         dtype=params["dtype"],
         batch_frames=params["batch_frames"],
         cpu_engine=params["cpu_engine"],
+        compile=params["compile"],
     )
 
 

@@ -49,6 +49,7 @@ ENGINE = {
     "dtype": config["synthesis"]["dtype"],
     "batch_frames": config["synthesis"]["batch_frames"],
     "cpu_engine": config["synthesis"]["cpu_engine"],
+    "compile": config["synthesis"]["compile"],
 }
 
 
