@@ -5,8 +5,8 @@
     python bench/batched.py chunks bench/data/corpus-chunks.json
     # anywhere kokoro is: a model folder (config.json, one .pth, voices/*.pt) and the chunks
     python bench/batched.py run MODEL_DIR bench/data/corpus-chunks.json --device cuda
-    # where the time goes: cuDNN settings, budgets, bf16, chunk scheme 1's instance norm, and a
-    # torch.profiler table of the kernels
+    # where the time goes: budgets, eager against compiled elementwise passes, bf16, and a
+    # torch.profiler table of the kernels (--profile-fused: of the compiled forward)
     python bench/batched.py profile MODEL_DIR bench/data/corpus-chunks.json --device cuda \
         --other-frames 16384 --profile-chunks 80 --rows 40
 
@@ -15,8 +15,9 @@ seeded as the engine seeds it, cut after --plain-seconds, and (b) with BatchedKo
 budget, and prints for each: chunks, seconds of audio, wall seconds, times real time, ms a chunk,
 peak GPU memory. Then: a sample of chunks synthesized alone against the same chunks inside the
 full batched run (bitwise equal, or the largest difference), batched against KModel on the
-chunks both made, and optionally the bf16 mode. Both sides run with deterministic cuDNN and
-torch's default TF32 settings (on for convolutions), as the pipeline runs them.
+chunks both made, and optionally the compiled elementwise passes (--fused: compile time, speed,
+the same checks, the difference from eager) and the bf16 mode. Both sides run with deterministic
+cuDNN and torch's default TF32 settings (on for convolutions), as the pipeline runs them.
 
 On the GPU machine, which has no kokoro, loguru or misaki: kokoro and loguru as wheels, misaki
 replaced by stand-ins (KModel never calls it), the model from bench/gpu_model.py.
@@ -249,6 +250,11 @@ def run(args) -> None:
             flush=True,
         )
 
+    if args.fused and left() > first_seconds * 2 + 60:
+        fused_run(args, reference, first, items, sample, timed)
+    elif args.fused:
+        print("fused skipped: out of time")
+
     if args.bf16 and left() > first_seconds * 0.8 + 5:
         half = BatchedKokoro(model, max_frames=args.max_frames[0], bf16=True)
         half.synthesize(items[:2])
@@ -269,26 +275,33 @@ def run(args) -> None:
     print(f"total {time.monotonic() - started:.0f} s")
 
 
-def adain_masked_copies(norm, x, s, frames):
-    """batched.adain as chunk scheme 1 had it, for the comparison: a masked copy of x for each
-    statistic, a squared copy, then a scale and a shift in place."""
-    import torch
+def fused_run(args, eager, eager_out, items, sample, timed) -> None:
+    """The compiled elementwise passes (synthesis.compile) against the eager forward: compile
+    time, speed, the same bytes twice and alone against in batch, and the difference."""
+    from kokoro_narrate.batched import BatchedKokoro
 
-    with torch.autocast(x.device.type, enabled=False):
-        h = norm.fc(s.float())
-        h = h.view(h.size(0), h.size(1), 1)
-        gamma, beta = torch.chunk(h, chunks=2, dim=1)
-        x = x.float()
-        mean = x.masked_fill(frames.pad, 0).sum(-1, keepdim=True) / frames.count
-        centered = x - mean
-        var = centered.masked_fill(frames.pad, 0).square_().sum(-1, keepdim=True) / frames.count
-        inorm = norm.norm
-        scale = torch.rsqrt(var + inorm.eps)
-        shift = torch.zeros_like(scale)
-        if inorm.affine:
-            scale = scale * inorm.weight[:, None]
-            shift = inorm.bias[:, None]
-        return centered.mul_(scale * (1 + gamma)).add_(shift * (1 + gamma) + beta)
+    fused = BatchedKokoro(eager.model, max_frames=eager.max_frames, fused=True)
+    t = time.monotonic()
+    fused.synthesize(items[:2])
+    print(f"fused: compile and first call {time.monotonic() - t:.1f} s", flush=True)
+    fused.synthesize(items[:60])  # the buckets' shapes: any recompiles happen here
+    out, seconds, peak = timed(fused.synthesize, items)
+    report(f"batched fp32 {eager.max_frames} fused", out, seconds, peak)
+    print(f"  mode: {fused.mode}", flush=True)
+    again, seconds, peak = timed(fused.synthesize, items)
+    report(f"batched fp32 {eager.max_frames} fused", again, seconds, peak)
+    same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(out, again, strict=True))
+    print(f"  two runs: {same}/{len(out)} bitwise equal", flush=True)
+    alone = [difference(fused.synthesize([items[n]])[0].audio, out[n].audio) for n in sample]
+    equal = sum(v == "bitwise equal" for v in alone)
+    print(f"  fused alone vs in batch: {equal}/{len(sample)} bitwise equal", flush=True)
+    pairs = list(zip(out, eager_out, strict=True))
+    err = [np.abs(a.audio - b.audio).max() for a, b in pairs if len(a.audio) == len(b.audio)]
+    print(
+        f"  fused vs eager: durations equal on {sum(a.frames == b.frames for a, b in pairs)}/"
+        f"{len(pairs)}; max abs diff median {np.median(err):.3g}, max {max(err):.3g}",
+        flush=True,
+    )
 
 
 def profile(args) -> None:
@@ -297,7 +310,6 @@ def profile(args) -> None:
     from torch.profiler import ProfilerActivity, record_function
     from torch.profiler import profile as torch_profile
 
-    from kokoro_narrate import batched as module
     from kokoro_narrate.batched import BatchedKokoro, Item
 
     device = torch.device(args.device)
@@ -335,34 +347,17 @@ def profile(args) -> None:
             report(label, outs[-1], time.monotonic() - t, peak_gb(torch, device))
         return outs
 
-    plain_adain = module.adain
-    base = run("fp32 deterministic", BatchedKokoro(model, max_frames=args.frames), 2)
+    base = run("fp32 eager", BatchedKokoro(model, max_frames=args.frames), 2)
     same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*base, strict=True))
     print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
     for frames in args.other_frames:
-        run(f"fp32 deterministic {frames}", BatchedKokoro(model, max_frames=frames))
-    module.adain = adain_masked_copies
-    older = run("fp32 scheme-1 adain", BatchedKokoro(model, max_frames=args.frames))[0]
-    err = [
-        np.abs(a.audio - b.audio).max()
-        for a, b in zip(older, base[0], strict=True)
-        if len(a.audio) == len(b.audio)
-    ]
-    print(f"  vs fp32: max abs diff median {np.median(err):.3g}, max {max(err):.3g}", flush=True)
-    module.adain = plain_adain
-    if device.type == "cuda":
-        engine = BatchedKokoro(model, max_frames=args.frames)
-        torch.backends.cudnn.deterministic = False
-        free = run("fp32 cuDNN free", engine, 2)
-        same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*free, strict=True))
-        print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
-        torch.backends.cudnn.benchmark = True
-        run("fp32 cuDNN benchmark", engine, 2)
-        torch.backends.cudnn.benchmark = False
-        module.deterministic_cuda()
-    run("bf16", BatchedKokoro(model, max_frames=args.frames, bf16=True))
+        run(f"fp32 eager {frames}", BatchedKokoro(model, max_frames=frames))
+    fused = run("fp32 fused", BatchedKokoro(model, max_frames=args.frames, fused=True), 2)
+    same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*fused, strict=True))
+    print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
-    engine = BatchedKokoro(model, max_frames=args.frames)
+    engine = BatchedKokoro(model, max_frames=args.frames, fused=args.profile_fused)
+    engine.synthesize(items[:3])
     with torch_profile(activities=activities) as prof:
         engine.synthesize(items[: args.profile_chunks])
         if device.type == "cuda":
@@ -390,6 +385,7 @@ def main() -> None:
     bench.add_argument("--time-limit", type=float, default=1e9, help="skip what would not fit")
     bench.add_argument("--alone", type=int, default=8, help="chunks checked alone vs in batch")
     bench.add_argument("--bf16", action="store_true", help="also the bf16 autocast mode")
+    bench.add_argument("--fused", action="store_true", help="also the compiled passes")
     prof = sub.add_parser("profile", help="settings and a torch.profiler table")
     prof.add_argument("model")
     prof.add_argument("chunks")
@@ -401,6 +397,7 @@ def main() -> None:
     )
     prof.add_argument("--profile-chunks", type=int, default=60)
     prof.add_argument("--rows", type=int, default=30)
+    prof.add_argument("--profile-fused", action="store_true", help="profile the compiled passes")
     args = parser.parse_args()
     if args.command == "profile":
         profile(args)

@@ -127,6 +127,12 @@ def main() -> None:
     parser.add_argument("--loop", action="store_true", help="also time the plain loop")
     parser.add_argument("--text-loop", action="store_true", help="the loop with KPipeline's G2P")
     parser.add_argument("--loop-seconds", type=float, help="stop the loop after this long")
+    parser.add_argument(
+        "--targets",
+        nargs="+",
+        help="build only these (e.g. results/manifest.csv: the narrations and the manifest, "
+        "without the publishing outputs); default: everything",
+    )
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kokoro-narrate-throughput-"))
@@ -166,6 +172,8 @@ def main() -> None:
     command = snakemake_command(workdir, configfile, args.cores)
     if args.stage == "prepare":
         command += ["--until", "phonemes"]
+    elif args.targets:  # before the options: --resources would take them as resources
+        command[3:3] = args.targets
     print("build folder:", workdir)
     print("command:", " ".join(command))
     start = time.monotonic()
