@@ -186,18 +186,22 @@ def leaky(x: torch.Tensor, slope: float, pad: torch.Tensor) -> torch.Tensor:
 class Pointwise:
     """The functions above, compiled or as they are.
 
-    Compiled, each function meets a few variants (a batch of one row, bf16, the slopes, strides)
-    and compiles once for each. Past torch's limit of variants it would run the rest uncompiled,
-    with other bits, and which chunks those are would depend on the build: the limit is raised
-    far above the variants, and reaching it raises instead.
+    Compiled, each function meets a few variants (a batch of one row, bf16, the slopes) and
+    compiles once for each. Past torch's limit of variants it would run the rest uncompiled, with
+    other bits, and which chunks those are would depend on the build: the limit is raised far
+    above the variants, and reaching it raises instead. The compiler works in this process with
+    torch's threads (the job's): by default it starts a worker process per core, which took a
+    synthesis job that claims one core to 10 GB of memory on a 16-core GPU machine.
     """
 
     def __init__(self, compiled: bool = False):
         if compiled:
             import torch._dynamo.config as dynamo
+            import torch._inductor.config as inductor
 
             dynamo.recompile_limit = max(dynamo.recompile_limit, 64)
             dynamo.fail_on_recompile_limit_hit = True
+            inductor.compile_threads = 1
 
         def build(fn):
             return torch.compile(fn, dynamic=True, fullgraph=True) if compiled else fn
