@@ -347,21 +347,22 @@ def profile(args) -> None:
             report(label, outs[-1], time.monotonic() - t, peak_gb(torch, device))
         return outs
 
-    base = run("fp32 eager", BatchedKokoro(model, max_frames=args.frames), 2)
-    same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*base, strict=True))
-    print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
-    for frames in args.other_frames:
-        run(f"fp32 eager {frames}", BatchedKokoro(model, max_frames=frames))
-    fused = run("fp32 fused", BatchedKokoro(model, max_frames=args.frames, fused=True), 2)
-    same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*fused, strict=True))
-    print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
+    for fused in (False, True) if args.settings else ():
+        label = "fp32 fused" if fused else "fp32 eager"
+        outs = run(label, BatchedKokoro(model, max_frames=args.frames, fused=fused), 2)
+        same = sum(np.array_equal(a.audio, b.audio) for a, b in zip(*outs, strict=True))
+        print(f"  two runs: {same}/{len(items)} bitwise equal", flush=True)
+        for frames in args.other_frames:
+            run(f"{label} {frames}", BatchedKokoro(model, max_frames=frames, fused=fused))
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
     engine = BatchedKokoro(model, max_frames=args.frames, fused=args.profile_fused)
-    engine.synthesize(items[:3])
+    engine.synthesize(items[: args.profile_chunks])  # warm-up: compiles, cuDNN, the allocator
     with torch_profile(activities=activities) as prof:
-        engine.synthesize(items[: args.profile_chunks])
+        t = time.monotonic()
+        out = engine.synthesize(items[: args.profile_chunks])
         if device.type == "cuda":
             torch.cuda.synchronize()
+    report("profiled" + " fused" * args.profile_fused, out, time.monotonic() - t, "n/a")
     key = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
     print(prof.key_averages().table(sort_by=key, row_limit=args.rows, max_name_column_width=40))
 
@@ -398,6 +399,12 @@ def main() -> None:
     prof.add_argument("--profile-chunks", type=int, default=60)
     prof.add_argument("--rows", type=int, default=30)
     prof.add_argument("--profile-fused", action="store_true", help="profile the compiled passes")
+    prof.add_argument(
+        "--no-settings",
+        dest="settings",
+        action="store_false",
+        help="only the profile, not the timed eager and compiled runs before it",
+    )
     args = parser.parse_args()
     if args.command == "profile":
         profile(args)

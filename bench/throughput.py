@@ -188,16 +188,19 @@ def main() -> None:
 
     import pandas as pd
 
-    manifest = pd.read_csv(workdir / "results" / "manifest.csv")
-    manifest = manifest[manifest.status == "narrated"]
-    audio_s = float(manifest.duration_s.sum())
-    chunks = sum(
-        len(p.read_text().splitlines()) for p in (workdir / "results/synthesis").rglob("*.jsonl")
-    )
+    lists = list((workdir / "results/synthesis").rglob("*.jsonl"))
+    chunks = sum(len(p.read_text().splitlines()) for p in lists)
+    if (workdir / "results" / "manifest.csv").is_file():
+        manifest = pd.read_csv(workdir / "results" / "manifest.csv")
+        manifest = manifest[manifest.status == "narrated"]
+        posts, audio_s = len(manifest), float(manifest.duration_s.sum())
+    else:  # --targets without the manifest: the synthesized chunks, untrimmed
+        posts = len(lists)
+        audio_s = sum(r["duration_s"] for p in lists for r in map(json.loads, p.open()))
     stages = stage_table(workdir)
     loads = len(logs_say(workdir, r"loaded Kokoro"))
     gpu = [float(g) for g in logs_say(workdir, r"GPU memory: ([\d.]+) GiB")]
-    print(f"\nposts {len(manifest)}, chunks {chunks}, audio {audio_s / 3600:.2f} h")
+    print(f"\nposts {posts}, chunks {chunks}, audio {audio_s / 3600:.2f} h")
     print(f"{'stage':<10} {'jobs':>5} {'seconds':>9} {'peak RSS MB':>12}")
     for stage, row in stages.items():
         print(f"{stage:<10} {row['jobs']:>5} {row['seconds']:>9.1f} {row['peak_rss_mb']:>12.0f}")
