@@ -41,7 +41,7 @@ def log_to_file(path) -> None:
 STAGE_VERSIONS = {
     "script": 5,
     "phonemes": 5,
-    "synthesis": 3,
+    "synthesis": 4,
     "narration": 4,
     "manifest": 3,
     "matrix": 2,
