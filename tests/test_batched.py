@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 import torch
 
-from kokoro_narrate.batched import BatchedKokoro, Frames, Item, Pointwise, bucket, rows_for
+from kokoro_narrate.batched import (
+    BatchedKokoro,
+    CompileFailed,
+    Frames,
+    Item,
+    Pointwise,
+    bucket,
+    rows_for,
+)
 
 BUDGET = 64
 X = "ɐ kˈæt"  # 8 tokens, 24 frames: buckets 16 and 32
@@ -261,3 +269,19 @@ def test_a_gpu_engine_compiles_when_it_can_and_says_so(
     monkeypatch.undo()
     cpu = enginelib.KokoroEngine(settings, device="cpu", memo_dir=tmp_path, compile=True)
     assert not cpu.fused and "fused" not in cpu.mode  # the CPU engines compile nothing
+
+
+def test_a_failed_compile_says_how_to_go_on(monkeypatch):
+    from torch._dynamo.exc import TorchDynamoException
+
+    def broken_compile(fn, **options):
+        def call(*args):
+            raise TorchDynamoException("backend compiler failed: no C compiler found")
+
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    x, _, _, _, frames = padded_inputs()
+    with pytest.raises(CompileFailed, match="synthesis.compile: false") as failure:
+        Pointwise(compiled=True).leaky(x, 0.1, frames.pad)
+    assert "leaky" in str(failure.value) and "no C compiler found" in str(failure.value)

@@ -24,6 +24,7 @@ item's own unpadded shapes, in kokoro's order, so on the CPU the draws equal KMo
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -204,13 +205,40 @@ class Pointwise:
             inductor.compile_threads = 1
 
         def build(fn):
-            return torch.compile(fn, dynamic=True, fullgraph=True) if compiled else fn
+            return _compiled(fn) if compiled else fn
 
         self.compiled = compiled
         self.centered = build(centered)
         self.norm_snake = build(norm_snake)
         self.norm_leaky = build(norm_leaky)
         self.leaky = build(leaky)
+
+
+class CompileFailed(RuntimeError):
+    """torch.compile could not build or keep a fused pass."""
+
+
+def _compiled(fn):
+    """fn through torch.compile; a failure says what to do instead of torch's traceback alone."""
+    from torch._dynamo.exc import TorchDynamoException
+
+    fast = torch.compile(fn, dynamic=True, fullgraph=True)
+
+    @functools.wraps(fn)
+    def call(*args):
+        try:
+            return fast(*args)
+        except TorchDynamoException as err:
+            first_line = (str(err).strip().splitlines() or [""])[0]
+            raise CompileFailed(
+                f"torch.compile failed on the batched forward's {fn.__name__} pass: "
+                f"{type(err).__name__}: {first_line}"
+                "\nSet synthesis.compile: false in config/config.yaml to run the passes uncompiled "
+                "(other chunk keys, the same sound), or give Triton what it needs: it builds its "
+                "launcher with the system's C compiler (gcc or clang) on first use."
+            ) from err
+
+    return call
 
 
 def add_(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
