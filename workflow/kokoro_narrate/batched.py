@@ -190,9 +190,9 @@ class Pointwise:
     Compiled, each function meets a few variants (a batch of one row, bf16, the slopes) and
     compiles once for each. Past torch's limit of variants it would run the rest uncompiled, with
     other bits, and which chunks those are would depend on the build: the limit is raised far
-    above the variants, and reaching it raises instead. The compiler works in this process with
-    torch's threads (the job's): by default it starts a worker process per core, which took a
-    synthesis job that claims one core to 10 GB of memory on a 16-core GPU machine.
+    above the variants, and reaching it raises instead. The compiler works in this process: by
+    default it starts a worker process per core, which took a synthesis job that claims one core
+    to 10 GB of memory on a 16-core GPU machine.
     """
 
     def __init__(self, compiled: bool = False):
@@ -207,7 +207,6 @@ class Pointwise:
         def build(fn):
             return _compiled(fn) if compiled else fn
 
-        self.compiled = compiled
         self.centered = build(centered)
         self.norm_snake = build(norm_snake)
         self.norm_leaky = build(norm_leaky)
@@ -279,7 +278,8 @@ def adain_resblock1(block, x: torch.Tensor, s: torch.Tensor, frames: Frames, ops
         strict=True,
     )
     for c1, c2, n1, n2, a1, a2 in layers:
-        # alpha detached from its Parameter: torch.compile fixes a Parameter's shape in the kernel
+        # alpha detached from its Parameter: torch.compile builds a Parameter's shape into the
+        # kernel, which would make one kernel per channel count
         xt = c1(ops.norm_snake(*norm_terms(n1, x, s, frames, ops), a1.detach(), frames.pad))
         xt = c2(ops.norm_snake(*norm_terms(n2, xt, s, frames, ops), a2.detach(), frames.pad))
         x = add_(xt, x)
