@@ -26,12 +26,13 @@ pytestmark = pytest.mark.slow
 
 
 def project(root: Path, tiny_model: Path, **config) -> Path:
-    """A project with its own copy of the model files, so a test may replace them."""
+    """A project with its own copy of the model files, so a test may replace them, named by
+    paths relative to the project: a copy of the folder is a project of its own."""
     shutil.copytree(DATA / "corpus", root / "corpus")
     (root / "config").mkdir(parents=True)
     shutil.copy(REPO / "config" / "lexicon.yaml", root / "config" / "lexicon.yaml")
     shutil.copytree(tiny_model, root / "model")
-    write_config(root, root / "model", **config)
+    write_config(root, Path("model"), **config)
     return root
 
 
@@ -43,11 +44,22 @@ def reference(tmp_path_factory, tiny_model):
     return outputs(root)
 
 
-@pytest.fixture
-def built(tmp_path, tiny_model, reference):
-    root = project(tmp_path / "p", tiny_model)
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, tiny_model, reference):
+    """A second clean build in another folder, equal to the reference."""
+    root = project(tmp_path_factory.mktemp("pristine") / "p", tiny_model)
     snakemake(root)
     assert outputs(root) == reference
+    return root
+
+
+@pytest.fixture
+def built(tmp_path, pristine):
+    """A copy of the pristine build (dates kept, so Snakemake sees it as built) for one test to
+    damage: a build of its own for each test took a minute."""
+    root = tmp_path / "p"
+    shutil.copytree(pristine, root, symlinks=True)
+    assert planned(root) == {}
     return root
 
 
@@ -135,7 +147,7 @@ def test_posts_as_found_in_the_wild_fail_alone(tmp_path, tiny_model):
     (corpus / "folder.md").mkdir()
     (corpus / "deep.md").write_text("---\nx: " + "[" * 3000 + "]" * 3000 + "\n---\nText.\n")
     write_config(
-        root, root / "model", voices=["af_heart"], posts=["corpus/**/*.md", "corpus/**/*.markdown"]
+        root, Path("model"), voices=["af_heart"], posts=["corpus/**/*.md", "corpus/**/*.markdown"]
     )
     result = snakemake(root, check=False)
     assert result.returncode != 0
@@ -208,7 +220,7 @@ def test_two_projects_share_a_cache_and_pruning_one_spares_the_other(tmp_path, t
     assert planned(b) == {}
     # project a changes speed and prunes: its old entries go, the ones b shares stay
     keys_b = {line.split('"key": "')[1][:64] for line in _lines(b / "results/synthesis")}
-    write_config(a, a / "model", cache_dir=str(shared), speed=1.1)
+    write_config(a, Path("model"), cache_dir=str(shared), speed=1.1)
     snakemake(a)
     for path in shared.rglob("*"):
         os.utime(path, (0, 0))
@@ -226,7 +238,7 @@ def _lines(folder: Path) -> list[str]:
 
 
 def test_clean_lists_then_removes_outputs_of_a_removed_voice(built):
-    write_config(built, built / "model", voices=["af_heart"])
+    write_config(built, Path("model"), voices=["af_heart"])
     snakemake(built, "clean")
     listed = (built / "logs/clean.log").read_text()
     assert "results/narrations/hello/bm_george_hello.wav" in listed
