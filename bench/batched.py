@@ -261,13 +261,7 @@ def run(args) -> None:
         low, seconds, peak = timed(half.synthesize, items)
         report("batched bf16", low, seconds, peak)
         print(f"  mode: {half.mode}")
-        pairs = list(zip(low, first, strict=True))
-        err = [np.abs(a.audio - b.audio).max() for a, b in pairs if len(a.audio) == len(b.audio)]
-        print(
-            f"  bf16 vs fp32: durations equal on {sum(a.frames == b.frames for a, b in pairs)}/"
-            f"{len(pairs)}; max abs diff median {np.median(err):.3g}",
-            flush=True,
-        )
+        versus("bf16 vs fp32", low, first)
         (entry,) = half.synthesize([items[sample[0]]])
         print(f"  bf16 alone vs in batch: {difference(entry.audio, low[sample[0]].audio)}")
     elif args.bf16:
@@ -295,10 +289,15 @@ def fused_run(args, eager, eager_out, items, sample, timed) -> None:
     alone = [difference(fused.synthesize([items[n]])[0].audio, out[n].audio) for n in sample]
     equal = sum(v == "bitwise equal" for v in alone)
     print(f"  fused alone vs in batch: {equal}/{len(sample)} bitwise equal", flush=True)
-    pairs = list(zip(out, eager_out, strict=True))
+    versus("fused vs eager", out, eager_out)
+
+
+def versus(label: str, ours, theirs) -> None:
+    """Durations and the largest sample difference per chunk of two runs over the same chunks."""
+    pairs = list(zip(ours, theirs, strict=True))
     err = [np.abs(a.audio - b.audio).max() for a, b in pairs if len(a.audio) == len(b.audio)]
     print(
-        f"  fused vs eager: durations equal on {sum(a.frames == b.frames for a, b in pairs)}/"
+        f"  {label}: durations equal on {sum(a.frames == b.frames for a, b in pairs)}/"
         f"{len(pairs)}; max abs diff median {np.median(err):.3g}, max {max(err):.3g}",
         flush=True,
     )
