@@ -9,8 +9,10 @@ On the CPU chunks go through kokoro's own KModel one at a time ("single"), its d
 onnxruntime (cpu_engine "onnx", the config's default, `onnx_decoder`: about a third less CPU time,
 samples equal to float rounding) or in torch (cpu_engine "kmodel", the reference, and what a
 caller that names no engine gets); on a CUDA GPU they go through `batched.BatchedKokoro` in
-length-bucketed batches. Each gives slightly different samples (different kernels), so the mode is
-part of the identity and they never mix in one cache.
+length-bucketed batches, its elementwise passes compiled with Triton when `compile` is set (the
+config's default; a caller that does not set it gets them uncompiled). Each gives slightly
+different samples (different kernels), so the mode is part of the identity and they never mix in
+one cache.
 """
 
 from __future__ import annotations
