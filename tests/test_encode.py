@@ -77,6 +77,8 @@ def test_compression_levels_give_the_bitrates_asked_for(encodes):
     assert 20_000 < size < 40_000  # VBR around its 32 kbps target
     with pytest.raises(ValueError):
         encode.mp3_compression(320, SR)  # MPEG-2 stops at 160
+    with pytest.raises(ValueError, match="6 to 256 kbps"):
+        encode.write_opus(encodes["opus"][0].with_name("x.opus"), np.zeros(960), 48_000, 300)
 
 
 @pytest.mark.parametrize("codec", ["wav", "mp3", "opus"])
@@ -146,8 +148,8 @@ def test_encodes_decode_to_the_master_length(master, encodes):
 
 
 def test_same_master_same_bytes(master, encodes, tmp_path):
-    """LAME, libopus and mutagen write nothing random; libsndfile's random Ogg serial is replaced
-    by one derived from the file name, so the same output name gets the same bytes."""
+    """LAME, libopus, FFmpeg's Ogg muxer (bit-exact) and mutagen write nothing random, and the
+    Ogg serial is one derived from the file name, so the same output name gets the same bytes."""
     for codec, (first, _) in encodes.items():
         again = tmp_path / first.name
         encode.encode(master, again, codec, 64 if codec == "mp3" else 32, TARGET, CEILING, TAGS)

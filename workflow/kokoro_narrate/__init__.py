@@ -45,7 +45,7 @@ STAGE_VERSIONS = {
     "narration": 4,
     "manifest": 3,
     "matrix": 2,
-    "encode": 3,
+    "encode": 4,
     "captions": 1,
     "snippet": 1,
     "feed": 1,

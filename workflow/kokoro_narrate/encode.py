@@ -1,10 +1,13 @@
 """Web encodes of a narration: MP3 and Opus in Ogg, beside the WAV master, tagged and measured.
 
-Both are written by libsndfile through soundfile (its wheels carry LAME and libopus), tagged with
-mutagen: the MP3 gets ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a
-CTOC), the Opus file the same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps
-Kokoro's 24 kHz (MPEG-2 Layer III); the Opus file is made from a 48 kHz copy, the rate every Opus
-decoder plays at (see CODECS).
+The MP3 is written by libsndfile through soundfile (its wheels carry LAME), the Opus file by
+libopus through PyAV (its wheels carry FFmpeg with libopus): libsndfile's own libopus took three
+times as long for the same stream (see `write_opus`). Both are tagged with mutagen: the MP3 gets
+ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a CTOC), the Opus file the
+same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps Kokoro's 24 kHz (MPEG-2
+Layer III); the Opus file is made from a 48 kHz copy, the rate every Opus decoder plays at (see
+CODECS). Both are decoded for measuring by libsndfile, whose Opus decoder is libopus's, as
+browsers' are (FFmpeg's native Opus decoder differs from it by up to 0.4 in sample value).
 
 Loudness. Lossy encoders change peaks (a band-limited, re-synthesized waveform overshoots the
 original by a dB or more), and a low bitrate can shift the loudness a little. So each encode is
@@ -13,10 +16,11 @@ decoded and measured; while its true peak is above `ceiling - PEAK_MARGIN_DB` or
 more than `LOUDNESS_TOLERANCE_LU` off the target, the copy is made again with the headroom and the
 aim corrected by what was measured. The master WAV is never touched.
 
-Reproducibility: same master, same settings, same software -> same bytes. LAME and mutagen write
-no time or random value. libsndfile gives an Ogg stream a serial number from the clock (its
-psf_rand_int32), so the serial is rewritten afterwards with mutagen's Ogg page writer (which also
-recomputes each page's checksum) to one derived from the output's name.
+Reproducibility: same master, same settings, same software -> same bytes. LAME, libopus and
+mutagen write no time or random value, and FFmpeg's Ogg muxer none in its bit-exact mode (without
+it, a random stream serial and its version in the comments). The serial is then rewritten with
+mutagen's Ogg page writer (which also recomputes each page's checksum) to one derived from the
+output's name, so that two encodes never share one.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from .loudness import normalize
 @dataclass(frozen=True)
 class Codec:
     name: str
-    format: str  # libsndfile major format
+    format: str  # libsndfile major format (the MP3; the Opus file is written by write_opus)
     subtype: str
     suffix: str
     mime: str  # what an HTML <source> or a feed enclosure says it is
@@ -60,7 +64,8 @@ CODECS = {
 # of real Kokoro speech (short-note, medium-guide and long-essay, 51 to 1,019 s; bench/publish.py
 # prints the headroom each encode needed), each limited 0.8 dB under the ceiling: MP3 at 64 kbps
 # overshot by -0.09 to +0.17 dB true peak, Opus at 32 kbps by +0.22 to +0.79 dB, which took a
-# medium-guide Opus encode to a second try (a whole encode again, about 40x real time).
+# medium-guide Opus encode to a second try (a whole encode again, about 40x real time). libopus
+# through PyAV, on the three posts limited 1.0 dB under: +0.15 to +0.49 dB (bench/encode_speed.py).
 HEADROOM_DB = {"mp3": 0.5, "opus": 1.0}
 # What an encode loses in loudness, made up for in the first try's aim. LAME at 64 kbps, 24 kHz
 # low-passes the master and measured 0.44-0.45 LU under it on four narrations of real Kokoro
@@ -101,28 +106,41 @@ def mp3_compression(kbps: int, sr: int) -> float:
     return (high - kbps - 0.5) / (high - low)
 
 
-def opus_compression(kbps: int, channels: int = 1) -> float:
-    """libsndfile's compression level for an Opus target bitrate: src/ogg_opus.c sets
-    int((1 - c) * 250000 + 6000) * channels bits per second."""
-    per_channel = kbps * 1000 / channels
-    if not 6000 <= per_channel <= 256000:
+def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
+    """Ogg Opus through PyAV: libopus at its defaults (complexity 10, VBR, 20 ms frames, the
+    "audio" application), as libsndfile sets it, with the target bitrate. On narrations of real
+    speech at 48 kHz and 32 kbps this runs at 119x real time and libsndfile 1.2.2's libopus at
+    40x, for files within 0.5% in size and 0.01 dB in log-spectral distance to the master
+    (bench/encode_speed.py)."""
+    import av
+
+    if not 6 <= kbps <= 256:
         raise ValueError(f"Opus takes 6 to 256 kbps per channel, not {kbps}")
-    return 1.0 - (per_channel - 6000 + 0.5) / 250000
+    with av.open(str(path), "w", format="ogg") as container:
+        container.flags |= av.container.Flags.bitexact.value
+        stream = container.add_stream("libopus", rate=sr, layout="mono")
+        stream.bit_rate = kbps * 1000
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(audio, dtype=np.float32)[None], format="flt", layout="mono"
+        )
+        frame.sample_rate = sr
+        for packet in (*stream.encode(frame), *stream.encode(None)):
+            container.mux(packet)
 
 
 def _write_audio(path: Path, audio: np.ndarray, sr: int, codec: Codec, kbps: int) -> None:
-    if codec.name == "mp3":
-        level, mode = mp3_compression(kbps, sr), "CONSTANT"
-    else:
-        level, mode = opus_compression(kbps), None  # libsndfile's Opus is VBR only
+    if codec.name == "opus":
+        write_opus(path, audio, sr, kbps)
+        return
     sf.write(
         str(path),
         audio.astype(np.float32),
         sr,
         format=codec.format,
         subtype=codec.subtype,
-        compression_level=level,
-        bitrate_mode=mode,
+        compression_level=mp3_compression(kbps, sr),
+        bitrate_mode="CONSTANT",
     )
 
 
