@@ -10,9 +10,11 @@
 It builds a folder with the posts (given, or generated from the sentences of corpus/ so every
 paragraph is new) and a config, runs the README's command (`snakemake --cores N --resources
 gpu=1`) and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs'
-wall times from benchmarks/, so parallel jobs overlap), model loads (from the logs), times real
-time for synthesis (audio / the synthesis jobs' seconds) and end to end (audio / the whole
-process), peak RSS per stage and peak GPU memory (from the synthesis log). With --loop it then
+wall times from benchmarks/, so parallel jobs overlap) and their CPU seconds, the CPU work that
+follows synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time
+it can take), model loads (from the logs), times real time for synthesis (audio / the synthesis
+jobs' seconds) and end to end (audio / the whole process), peak RSS per stage and peak GPU memory
+(from the synthesis log). With --loop it then
 times bench/loop.py on the same posts, voice and threads as a whole process, and prints both costs
 per second of audio.
 
@@ -36,7 +38,21 @@ from pathlib import Path
 import yaml
 from common import REPO, model_config, snakemake_command
 
-STAGES = ("script", "phonemes", "synthesis", "narration", "encode", "manifest", "oov", "matrix")
+STAGES = (
+    "script",
+    "phonemes",
+    "synthesis",
+    "narration",
+    "encode",
+    "captions",
+    "snippet",
+    "feed",
+    "manifest",
+    "oov",
+    "matrix",
+)
+# what runs on the CPU once a post's chunks are made: with the model on a GPU, the CPU's share
+AFTER_SYNTHESIS = ("narration", "encode", "captions", "snippet", "feed", "manifest", "matrix")
 WORDS_PER_HOUR = 10_000  # Kokoro reads plain prose at about 165-180 words a minute
 
 
@@ -97,6 +113,7 @@ def stage_table(workdir: Path) -> dict[str, dict[str, float]]:
         table[stage] = {
             "jobs": len(files),
             "seconds": sum(float(f.s.iloc[0]) for f in frames),
+            "cpu_seconds": sum(float(f.cpu_time.iloc[0]) for f in frames),
             "peak_rss_mb": max(float(f.max_rss.iloc[0]) for f in frames),
         }
     return table
@@ -201,9 +218,18 @@ def main() -> None:
     loads = len(logs_say(workdir, r"loaded Kokoro"))
     gpu = [float(g) for g in logs_say(workdir, r"GPU memory: ([\d.]+) GiB")]
     print(f"\nposts {posts}, chunks {chunks}, audio {audio_s / 3600:.2f} h")
-    print(f"{'stage':<10} {'jobs':>5} {'seconds':>9} {'peak RSS MB':>12}")
+    print(f"{'stage':<10} {'jobs':>5} {'seconds':>9} {'CPU s':>9} {'peak RSS MB':>12}")
     for stage, row in stages.items():
-        print(f"{stage:<10} {row['jobs']:>5} {row['seconds']:>9.1f} {row['peak_rss_mb']:>12.0f}")
+        print(
+            f"{stage:<10} {row['jobs']:>5} {row['seconds']:>9.1f} {row['cpu_seconds']:>9.1f} "
+            f"{row['peak_rss_mb']:>12.0f}"
+        )
+    after = sum(row["cpu_seconds"] for stage, row in stages.items() if stage in AFTER_SYNTHESIS)
+    if after:
+        print(
+            f"CPU work after synthesis: {after:.0f} core-seconds, {audio_s / after:.1f}x real time "
+            f"per core; at least {after / args.cores:.1f} s on --cores {args.cores}"
+        )
     synth = stages.get("synthesis", {}).get("seconds", float("nan"))
     print(f"model loads: {loads}")
     print(f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s of synthesis jobs)")
