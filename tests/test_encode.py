@@ -186,3 +186,19 @@ def test_post_tags_from_front_matter(tmp_path):
     assert [c.title for c in tags.chapters] == ["Bread"]
     bare = encode.post_tags(timing, None, title="", album="", author="Config")
     assert (bare.title, bare.artist, bare.album, bare.date) == ("Bread", "Config", None, None)
+
+
+@pytest.mark.parametrize("samples", [1, 959, 20_000, 40_000, 48_001, 96_017])
+def test_opus_stream_decodes_to_the_length_written(tmp_path, samples):
+    """The granule positions trim the stream to what went in, at any length: without timestamps
+    FFmpeg's muxer left short streams 312 samples long, and one of 40,000 unreadable."""
+    path = tmp_path / "x.opus"
+    tone = 0.1 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48_000)
+    encode.write_opus(path, tone, 48_000, 32)
+    decoded, sr = sf.read(str(path))
+    assert (sr, decoded.size) == (48_000, samples)
+
+
+def test_opus_writer_refuses_no_audio(tmp_path):
+    with pytest.raises(ValueError, match="no audio"):
+        encode.write_opus(tmp_path / "x.opus", np.zeros(0), 48_000, 32)

@@ -30,6 +30,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,8 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
 
     if not 6 <= kbps <= 256:
         raise ValueError(f"Opus takes 6 to 256 kbps per channel, not {kbps}")
+    if not len(audio):
+        raise ValueError(f"no audio to write to {path}")  # PyAV makes no frame of no samples
     with av.open(str(path), "w", format="ogg") as container:
         container.flags |= av.container.Flags.bitexact.value
         stream = container.add_stream("libopus", rate=sr, layout="mono")
@@ -124,7 +127,9 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
         frame = av.AudioFrame.from_ndarray(
             np.ascontiguousarray(audio, dtype=np.float32)[None], format="flt", layout="mono"
         )
-        frame.sample_rate = sr
+        # Timestamps from sample 0: without them the muxer misplaces the granule positions, and
+        # a stream under about a second decodes 312 samples long or reads as malformed
+        frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
         for packet in (*stream.encode(frame), *stream.encode(None)):
             container.mux(packet)
 
