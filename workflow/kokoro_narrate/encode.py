@@ -7,7 +7,8 @@ ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a CTOC), 
 same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps Kokoro's 24 kHz (MPEG-2
 Layer III); the Opus file is made from a 48 kHz copy, the rate every Opus decoder plays at (see
 CODECS). Both are decoded for measuring by libsndfile, whose Opus decoder is libopus's, as
-browsers' are (FFmpeg's native Opus decoder differs from it by up to 0.4 in sample value).
+browsers' are (on a narration of real speech, FFmpeg's native Opus decoder differed from it by up
+to 0.42 in sample value).
 
 Loudness. Lossy encoders change peaks (a band-limited, re-synthesized waveform overshoots the
 original by a dB or more), and a low bitrate can shift the loudness a little. So each encode is
@@ -108,10 +109,10 @@ def mp3_compression(kbps: int, sr: int) -> float:
 
 
 def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
-    """Ogg Opus through PyAV: libopus at its defaults (complexity 10, VBR, 20 ms frames, the
-    "audio" application), as libsndfile sets it, with the target bitrate. On narrations of real
-    speech at 48 kHz and 32 kbps this runs at 119x real time and libsndfile 1.2.2's libopus at
-    40x, for files within 0.5% in size and 0.01 dB in log-spectral distance to the master
+    """Ogg Opus through PyAV: libopus with FFmpeg's defaults for it (complexity 10, VBR, 20 ms
+    frames, the "audio" application) and the target bitrate. On narrations of real speech at 48
+    kHz and 32 kbps this runs at 119x real time and libsndfile 1.2.2's libopus at 40x, for files
+    within 0.5% in size and 0.01 dB in log-spectral distance to the master
     (bench/encode_speed.py)."""
     import av
 
