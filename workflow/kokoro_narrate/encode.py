@@ -111,7 +111,7 @@ def mp3_compression(kbps: int, sr: int) -> float:
 def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     """Ogg Opus through PyAV: libopus with FFmpeg's defaults for it (complexity 10, VBR, 20 ms
     frames, the "audio" application) and the target bitrate. On narrations of real speech at 48
-    kHz and 32 kbps this runs at 119x real time and libsndfile 1.2.2's libopus at 40x, for files
+    kHz and 32 kbps this runs at 115x real time and libsndfile 1.2.2's libopus at 39x, for files
     within 0.5% in size and 0.01 dB in log-spectral distance to the master
     (bench/encode_speed.py)."""
     import av
