@@ -46,19 +46,17 @@ from .loudness import normalize
 @dataclass(frozen=True)
 class Codec:
     name: str
-    format: str  # libsndfile major format (the MP3; the Opus file is written by write_opus)
-    subtype: str
     suffix: str
     mime: str  # what an HTML <source> or a feed enclosure says it is
     rate: int | None = None  # the sample rate players decode it at; None: the master's
 
 
 CODECS = {
-    "mp3": Codec("mp3", "MP3", "MPEG_LAYER_III", ".mp3", "audio/mpeg"),
+    "mp3": Codec("mp3", ".mp3", "audio/mpeg"),
     # Opus decoders (browsers, ffmpeg) play at 48 kHz, whatever rate went in, and a 48 kHz decode
     # peaks up to 0.5 dB higher than libsndfile's 24 kHz one of the same file: so the encode is
     # made from a 48 kHz copy, and decoded and measured at 48 kHz, as listeners get it
-    "opus": Codec("opus", "OGG", "OPUS", ".opus", 'audio/ogg; codecs="opus"', rate=48000),
+    "opus": Codec("opus", ".opus", 'audio/ogg; codecs="opus"', rate=48000),
 }
 
 # How far under the ceiling the copy each encode is made from is limited, to begin with: the
@@ -135,16 +133,14 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
             container.mux(packet)
 
 
-def _write_audio(path: Path, audio: np.ndarray, sr: int, codec: Codec, kbps: int) -> None:
-    if codec.name == "opus":
-        write_opus(path, audio, sr, kbps)
-        return
+def write_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
+    """MPEG Layer III at a constant bitrate, by LAME in libsndfile."""
     sf.write(
         str(path),
         audio.astype(np.float32),
         sr,
-        format=codec.format,
-        subtype=codec.subtype,
+        format="MP3",
+        subtype="MPEG_LAYER_III",
         compression_level=mp3_compression(kbps, sr),
         bitrate_mode="CONSTANT",
     )
@@ -300,7 +296,7 @@ def encode(
         while True:
             tries += 1
             source = normalize(master, sr, target_lufs=aim, ceiling_dbtp=ceiling_dbtp - headroom)
-            _write_audio(tmp, source, sr, spec, kbps)
+            (write_opus if codec == "opus" else write_mp3)(tmp, source, sr, kbps)
             decoded, decoded_sr = _decoded(tmp)
             got = measure(decoded, decoded_sr)
             over = got.true_peak_dbtp - (ceiling_dbtp - PEAK_MARGIN_DB)
