@@ -115,6 +115,23 @@ def logs_say(workdir: Path, pattern: str) -> list[str]:
     return out
 
 
+def after_the_prefill(workdir: Path) -> tuple[int, float] | None:
+    """How many synthesis jobs ended after the first one that loaded the model, and how long
+    after it the last of them ended: the time the readers of the cache it filled add."""
+    ends = {}
+    for log in (workdir / "logs" / "synthesis").rglob("*.log"):
+        made = workdir / "results/synthesis" / log.relative_to(workdir / "logs/synthesis")
+        made = made.with_suffix(".jsonl")
+        if made.is_file():
+            ends[made] = ("loaded Kokoro" in log.read_text(errors="replace"), made.stat().st_mtime)
+    loaders = [end for loaded, end in ends.values() if loaded]
+    if not loaders:
+        return None
+    first = min(loaders)
+    later = [end for _, end in ends.values() if end > first]
+    return len(later), max(later, default=first) - first
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group()
@@ -126,6 +143,9 @@ def main() -> None:
     parser.add_argument("--voice", default="af_heart", help="name or name:lang")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--cores", type=int, default=1)
+    parser.add_argument(
+        "--threads", type=int, help="config threads, a CPU synthesis job's (default: --cores)"
+    )
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--cpu-engine", choices=("kmodel", "onnx"), help="default: the config's")
     parser.add_argument("--workdir", type=Path)
@@ -165,7 +185,7 @@ def main() -> None:
         config = {
             "posts": "corpus/*.md",
             "voices": [{"name": name, "lang": lang} if lang else name],
-            "threads": args.cores,
+            "threads": args.threads or args.cores,
             "device": args.device,
             "synthesis": {"dtype": args.dtype},
             "model": model,
@@ -221,6 +241,12 @@ def main() -> None:
         )
     synth = stages.get("synthesis", {}).get("seconds", float("nan"))
     print(f"model loads: {loads}")
+    followers = after_the_prefill(workdir)
+    if followers:
+        print(
+            f"synthesis jobs after the one that loaded the model: {followers[0]}, the last "
+            f"ended {followers[1]:.1f} s after it"
+        )
     print(f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s of synthesis jobs)")
     print(f"end to end: {audio_s / wall:.1f}x real time ({wall:.1f} s wall, --cores {args.cores})")
     if gpu:
