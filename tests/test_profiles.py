@@ -113,3 +113,17 @@ def test_synthesis_claims_one_core_on_a_gpu_and_config_threads_on_the_cpu(tmp_pa
         block = re.search(r"rule synthesis:(.*?)\n\n", out, re.S).group(1)
         found = re.search(r"threads: (\d+)", block)
         assert (found.group(1) if found else None) == threads, (device, block)
+
+
+def test_on_one_machine_synthesis_jobs_claim_no_gpu_and_run_before_narrations(tmp_path):
+    """The jobs that only read the cache the first one filled must not queue one at a time on
+    the gpu resource (the engine lock keeps the model to one process; test_synthesis)."""
+    out = dry_run(project(tmp_path), "--cores", "4", "--resources", "gpu=1")
+    planned = jobs(out)
+    assert "gpu" not in planned["synthesis"]["resources"]
+    priority = {
+        rule: int(re.search(rf"rule {rule}:(?:(?!\n\n).)*?priority: (\d+)", out, re.S).group(1))
+        for rule in ("script", "phonemes", "synthesis")
+    }
+    assert priority["script"] > priority["phonemes"] > priority["synthesis"] > 0
+    assert not re.search(r"rule narration:(?:(?!\n\n).)*?priority:", out, re.S)

@@ -1,6 +1,7 @@
 """Synthesis through the real kokoro.KModel code path, on the tiny random-weight checkpoint."""
 
 import logging
+import os
 from functools import partial
 
 import numpy as np
@@ -14,6 +15,7 @@ from kokoro_narrate.engine import (
     ModelSettings,
     Request,
     locate_voice,
+    machine_lock,
     pick_device,
 )
 from kokoro_narrate.phonemes import Chunk
@@ -194,3 +196,72 @@ def test_a_killed_cpu_job_keeps_every_finished_slice(tiny_model, tmp_path, voice
         synthesis.fill(dict(zip(keys, ((c, build) for c in chunks), strict=True)), engine, cache)
     assert calls == [synthesis.SLICE["single"]] * 2
     assert sum(key in cache for key in keys) == synthesis.SLICE["single"]
+
+
+def test_a_job_that_waited_for_the_lock_finds_its_chunks_made(tiny_model, tmp_path, voice, caplog):
+    """What the synthesis jobs started beside the prefill do: wait for it, then read the cache."""
+    import threading
+    import time
+
+    caplog.set_level(logging.INFO)
+    memo, cache = tmp_path / "memo", ChunkCache(tmp_path / "cache")
+    prefiller = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
+    waiter = KokoroEngine(settings(tiny_model), device="cpu", threads=1, memo_dir=memo)
+    assert waiter.identity == prefiller.identity  # worked out before the race below
+    holding = threading.Event()
+
+    def prefill():
+        with machine_lock(memo):
+            holding.set()
+            time.sleep(1.0)  # the waiter has found its chunks missing by now
+            synthesis.synthesize_post(work(CHUNKS, voice), prefiller, cache)
+
+    thread = threading.Thread(target=prefill)
+    thread.start()
+    holding.wait()
+    made = synthesis.synthesize_post(work(CHUNKS, voice), waiter, cache)
+    thread.join()
+    assert waiter._model is None and prefiller._model is not None
+    assert f"waiting for process {os.getpid()}, which is synthesizing" in caplog.text
+    assert "3 chunks: 0 in the cache, 3 to synthesize" in caplog.text
+    assert [c.samples for c in made] == [cache.samples(c.key) for c in made]
+    assert all(c.samples > 0 for c in made)
+
+
+def test_the_lock_of_a_killed_job_is_free_at_once(tmp_path):
+    """A prefill that crashes or is killed leaves no lock behind: the kernel drops it."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    memo = tmp_path / "memo"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from kokoro_narrate.engine import machine_lock\n"
+            "with machine_lock(sys.argv[1]):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+            str(memo),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+    (lock_file,) = memo.glob("engine-*.lock")
+    assert lock_file.read_text() == f"process {holder.pid}\n"
+    acquired = threading.Event()
+
+    def take():
+        with machine_lock(memo):
+            acquired.set()
+
+    taker = threading.Thread(target=take, daemon=True)
+    taker.start()
+    assert not acquired.wait(0.5)  # held by the other process
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert acquired.wait(10)

@@ -17,6 +17,7 @@ one cache.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import importlib.util
@@ -25,6 +26,7 @@ import logging
 import os
 import socket
 import tempfile
+import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -84,6 +86,10 @@ class Engine(Protocol):
     identity: str
 
     def synthesize_many(self, requests: list[Request]) -> list[Entry]: ...
+
+    def exclusive(self) -> contextlib.AbstractContextManager:
+        """Held while synthesizing: one process per machine runs the model."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,41 @@ def device_kind(requested: str, memo_dir=None) -> str:
     return kind
 
 
+@contextlib.contextmanager
+def machine_lock(memo_dir):
+    """Held by a job while it synthesizes, so that one process per machine and project runs the
+    model, whatever Snakemake starts at once: synthesis jobs claim no `gpu` resource (most of them
+    only read the cache the first one filled; see rules/synthesis.smk). A job that waits here
+    must look at the cache again once it holds the lock. The file is named after the host, like
+    the device memo, because jobs on other nodes of a cluster have GPUs of their own; the kernel
+    releases the lock when its holder exits, crashed or not. No `memo_dir`: no lock."""
+    if memo_dir is None:
+        yield
+        return
+    import fcntl
+
+    path = Path(memo_dir) / f"engine-{socket.gethostname()}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another job"
+            log.info("waiting for %s, which is synthesizing on this machine", holder)
+            started = time.monotonic()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            log.info("waited %.1f s for the model lock", time.monotonic() - started)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class KokoroEngine:
     """Kokoro's KModel, loaded on first use: a job whose chunks are all cached never loads it."""
 
@@ -340,6 +381,9 @@ class KokoroEngine:
             self.mode,
             self.threads,
         )
+
+    def exclusive(self) -> contextlib.AbstractContextManager:
+        return machine_lock(self.memo_dir)
 
     def onnx_path(self) -> Path:
         """Where the decoder's ONNX export lives: beside the device memo, one file per weights,

@@ -12,6 +12,11 @@ cache and finish without importing torch. The phonemes stage runs first (its rul
 priority), so with the README's --cores 1 every post's phonemes are there by then; with more cores
 the prefill takes in the posts whose phonemes appear while it works, and a post whose phonemes come
 after it has finished is synthesized by its own job (a second model load).
+
+Synthesis jobs claim no `gpu` resource, so that those that only read the cache run side by side
+instead of one at a time behind the prefill. What keeps the model to one process per machine is a
+lock (engine.machine_lock) taken by a job that finds a chunk missing: the jobs started while the
+prefill runs wait for it, then find their chunks made.
 """
 
 from __future__ import annotations
@@ -145,7 +150,9 @@ def synthesize_post(
     build: Callable[[], Iterable[Work]] | None = None,
 ) -> list[SynthesizedChunk]:
     """Fill the cache for every chunk of `work` and describe them. When a chunk is missing and
-    `build` is given, first synthesize everything the whole build lacks (see the module doc)."""
+    `build` is given, first synthesize everything the whole build lacks (see the module doc).
+    Synthesis happens inside `engine.exclusive()` (engine.machine_lock): a job that had to wait
+    for it finds in the cache what the holder made, and loads no model for that."""
     keys = keys_of(work, engine)
     missing = {k for k in keys if k not in cache}
     log.info(
@@ -154,19 +161,25 @@ def synthesize_post(
         len(keys) - len(missing),
         len(missing),
     )
-    if missing and build is not None:
-        # Posts whose phonemes were still being made (with --cores N, phonemes and synthesis jobs
-        # overlap) are taken in as they appear: go round until a round finds nothing new.
-        while prefill(build(), engine, cache):
-            pass
     # The audio itself is checked (size, sha256) when narration reads it, and a damaged entry is
     # made again there; here the metadata's sample count is enough, so a job whose chunks are all
     # cached reads no audio.
     samples = {key: cache.samples(key) for key in dict.fromkeys(keys)}
-    lost = {k: (c, work) for k, c in zip(keys, work.chunks, strict=True) if samples[k] is None}
-    if lost:
-        fill(lost, engine, cache)  # chunks the prefill could not see, or damaged metadata
-        samples.update({key: cache.samples(key) for key in lost})
+    if any(count is None for count in samples.values()):
+        with engine.exclusive():
+            if build is not None:
+                # Posts whose phonemes were still being made (with --cores N, phonemes and
+                # synthesis jobs overlap) are taken in as they appear: go round until a round
+                # finds nothing new.
+                while prefill(build(), engine, cache):
+                    pass
+            samples = {key: cache.samples(key) for key in samples}
+            lost = {
+                k: (c, work) for k, c in zip(keys, work.chunks, strict=True) if samples[k] is None
+            }
+            if lost:
+                fill(lost, engine, cache)  # chunks the prefill could not see, or damaged metadata
+                samples.update({key: cache.samples(key) for key in lost})
     results = []
     for chunk, key in zip(work.chunks, keys, strict=True):
         duration = samples[key] / engine.sample_rate
@@ -263,8 +276,14 @@ def voice_work_for(model: dict, voices: dict, memo_dir) -> Callable[[str], tuple
     return work
 
 
-def resynthesize(records: list[dict], work: Work, engine: Engine, cache: ChunkCache) -> None:
-    """Make again, under the same keys, chunks of a written chunk list that the cache has lost."""
+def resynthesize(
+    records: list[dict],
+    work: Work,
+    engine: Engine,
+    cache: ChunkCache,
+) -> None:
+    """Make again, under the same keys, chunks of a written chunk list that the cache has lost,
+    inside `engine.exclusive()` (engine.machine_lock)."""
     wanted = {}
     for record in records:
         key = chunk_key(record["phonemes"], work.voice_digest, work.speed, engine.identity)
@@ -278,7 +297,8 @@ def resynthesize(records: list[dict], work: Work, engine: Engine, cache: ChunkCa
         chunk = Chunk(**fields, text=record["text"], phonemes=record["phonemes"], words=0)
         wanted[key] = (chunk, work)
     log.warning("re-synthesizing %d chunks the cache lost", len(wanted))
-    fill(wanted, engine, cache)
+    with engine.exclusive():
+        fill(wanted, engine, cache)
 
 
 def speak(text: str, lang: str, lexicon: dict, work: Work, engine: Engine) -> list:
@@ -294,4 +314,5 @@ def speak(text: str, lang: str, lexicon: dict, work: Work, engine: Engine) -> li
         log.warning("through the espeak fallback: %s", ", ".join(said.oov))
     pieces, _ = chunk_paragraph(said.spoken, g2p, KOKORO_WINDOW)
     requests = [Request(ps, work.load_pack(), work.speed, n) for n, (_, ps) in enumerate(pieces)]
-    return [entry.audio for entry in engine.synthesize_many(requests)]
+    with engine.exclusive():
+        return [entry.audio for entry in engine.synthesize_many(requests)]

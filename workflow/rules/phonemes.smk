@@ -9,7 +9,7 @@ rule phonemes:
         "logs/phonemes/{lang}/{post}.log",
     benchmark:
         "benchmarks/phonemes/{lang}/{post}.tsv"
-    priority: 1
+    priority: 2
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

@@ -9,7 +9,7 @@ rule script:
         "logs/script/{post}.log",
     benchmark:
         "benchmarks/script/{post}.tsv"
-    priority: 2
+    priority: 3
     conda:
         "../envs/kokoro-narrate.yaml"
     params:
