@@ -265,3 +265,13 @@ def test_the_lock_of_a_killed_job_is_free_at_once(tmp_path):
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     assert acquired.wait(10)
+
+
+def test_without_a_lock_file_the_job_runs_unlocked_and_says_how_to_serialize(tmp_path, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("a file where the memo folder should be")
+    ran = []
+    with machine_lock(blocked / "memo"):
+        ran.append(True)
+    assert ran == [True]
+    assert "no engine lock at" in caplog.text and "--set-resources synthesis:gpu=1" in caplog.text

@@ -250,14 +250,27 @@ def machine_lock(memo_dir):
     must look at the cache again once it holds the lock. The file is named after the host, like
     the device memo, because jobs on other nodes of a cluster have GPUs of their own; the kernel
     releases the lock when its holder exits, crashed or not. No `memo_dir`: no lock."""
-    if memo_dir is None:
+    handle = None if memo_dir is None else _take_lock(Path(memo_dir))
+    try:
         yield
-        return
-    import fcntl
+    finally:
+        if handle is not None:
+            handle.close()  # closing the file releases the lock
 
-    path = Path(memo_dir) / f"engine-{socket.gethostname()}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
+
+def _take_lock(memo_dir: Path):
+    """The lock file, open and locked; None where the lock cannot be had (a read-only project, a
+    network file system without locks, a system without flock), with a warning: the job then
+    runs unlocked."""
+    path = memo_dir / f"engine-{socket.gethostname()}.lock"
+    try:
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held beyond this function)
+    except (ImportError, OSError) as err:
+        return _unlocked(path, err)
+    try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -269,12 +282,22 @@ def machine_lock(memo_dir):
             log.info("waited %.1f s for the model lock", time.monotonic() - started)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"process {os.getpid()}\n")
+        handle.write(f"process {os.getpid()}\n")  # for the message of a job that waits
         handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError as err:
+        handle.close()
+        return _unlocked(path, err)
+    return handle
+
+
+def _unlocked(path: Path, err: Exception) -> None:
+    log.warning(
+        "no engine lock at %s (%s): synthesis jobs started together may each load the model; "
+        "to run them one at a time, add --set-resources synthesis:gpu=1 to the command",
+        path,
+        err,
+    )
+    return None
 
 
 class KokoroEngine:
