@@ -9,6 +9,8 @@
     # torch.profiler table of the kernels (--profile-fused: of the compiled forward)
     python bench/batched.py profile MODEL_DIR bench/data/corpus-chunks.json --device cuda \
         --other-frames 16384 --profile-chunks 80 --rows 40
+    # no model: the decoder's padded frames if the prefill went through the posts in waves
+    python bench/batched.py waves BUILD/results/phonemes --waves 1,2,4,8
 
 `run` synthesizes the chunks (a) with KModel one at a time, the model loaded once and each chunk
 seeded as the engine seeds it, cut after --plain-seconds, and (b) with BatchedKokoro at each
@@ -366,6 +368,54 @@ def profile(args) -> None:
     print(prof.key_averages().table(sort_by=key, row_limit=args.rows, max_name_column_width=40))
 
 
+def waves(args) -> None:
+    """What splitting the prefill into waves of posts would cost the GPU: the frames the decoder
+    stage pads its batches to (dummy rows cost as much as real ones), each wave sorted by length
+    and cut in the prefill's slices, against one wave (today's order), from a build's phoneme
+    files and the real model's pace."""
+    import math
+
+    from kokoro_narrate.batched import DEFAULT_MAX_FRAMES, bucket, rows_for
+    from kokoro_narrate.synthesis import SLICE
+
+    posts = [
+        [round(args.frames_per_token * (len(chunk["phonemes"]) + 2)) for chunk in read_jsonl(f)]
+        for f in sorted(Path(args.phonemes).rglob("*.jsonl"))
+    ]
+    frames = sum(map(sum, posts))
+    print(f"{len(posts)} phoneme files, {sum(map(len, posts))} chunks, {frames} frames")
+
+    def padded(order: list[int]) -> tuple[int, int]:
+        work = batches = 0
+        for first in range(0, len(order), SLICE["batched"]):
+            groups: dict[int, int] = {}
+            for length in order[first : first + SLICE["batched"]]:
+                size = bucket(length, 32)
+                groups[size] = groups.get(size, 0) + 1
+            for size, count in groups.items():
+                rows = rows_for(size, DEFAULT_MAX_FRAMES)
+                batches += math.ceil(count / rows)
+                work += math.ceil(count / rows) * rows * size
+        return work, batches
+
+    base = None
+    for count in args.waves:
+        per = math.ceil(len(posts) / count)
+        work = batches = 0
+        for first in range(0, len(posts), per):
+            w, b = padded(sorted(length for post in posts[first : first + per] for length in post))
+            work, batches = work + w, batches + b
+        base = base or work
+        print(
+            f"{count} wave(s): {batches} decoder batches, {frames / work:.3f} of the padded "
+            f"frames real, {work / base:.3f}x the padded frames of {args.waves[0]} wave(s)"
+        )
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -404,7 +454,16 @@ def main() -> None:
         action="store_false",
         help="only the profile, not the timed eager and compiled runs before it",
     )
+    wave = sub.add_parser("waves", help="the decoder's padding if the prefill went in waves")
+    wave.add_argument("phonemes", help="a build's results/phonemes folder")
+    wave.add_argument(
+        "--waves", type=lambda v: [int(n) for n in v.split(",")], default=[1, 2, 4, 8]
+    )
+    wave.add_argument("--frames-per-token", type=float, default=2.49, help="the real model's")
     args = parser.parse_args()
+    if args.command == "waves":
+        waves(args)
+        return
     if args.command == "profile":
         profile(args)
         return
