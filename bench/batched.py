@@ -376,10 +376,11 @@ def waves(args) -> None:
     import math
 
     from kokoro_narrate.batched import DEFAULT_MAX_FRAMES, bucket, rows_for
+    from kokoro_narrate.phonemes import read_chunks
     from kokoro_narrate.synthesis import SLICE
 
     posts = [
-        [round(args.frames_per_token * (len(chunk["phonemes"]) + 2)) for chunk in read_jsonl(f)]
+        [round(args.frames_per_token * (len(chunk.phonemes) + 2)) for chunk in read_chunks(f)]
         for f in sorted(Path(args.phonemes).rglob("*.jsonl"))
     ]
     frames = sum(map(sum, posts))
@@ -410,10 +411,6 @@ def waves(args) -> None:
             f"{count} wave(s): {batches} decoder batches, {frames / work:.3f} of the padded "
             f"frames real, {work / base:.3f}x the padded frames of {args.waves[0]} wave(s)"
         )
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def main() -> None:

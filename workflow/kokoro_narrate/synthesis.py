@@ -276,12 +276,7 @@ def voice_work_for(model: dict, voices: dict, memo_dir) -> Callable[[str], tuple
     return work
 
 
-def resynthesize(
-    records: list[dict],
-    work: Work,
-    engine: Engine,
-    cache: ChunkCache,
-) -> None:
+def resynthesize(records: list[dict], work: Work, engine: Engine, cache: ChunkCache) -> None:
     """Make again, under the same keys, chunks of a written chunk list that the cache has lost,
     inside `engine.exclusive()` (engine.machine_lock)."""
     wanted = {}
