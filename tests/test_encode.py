@@ -159,6 +159,40 @@ def test_same_master_same_bytes(master, encodes, tmp_path):
     assert page.serial == encode.stream_serial("af_heart_post.opus")
 
 
+def test_an_encode_is_kept_only_while_everything_it_was_made_from_is_the_same(master, tmp_path):
+    """A narration job reruns for its captions or snippet too: an encode whose master, settings,
+    tags, name, version and software are unchanged, and whose bytes are intact, is kept."""
+    loudness = {"target_lufs": TARGET, "true_peak_dbtp": CEILING}
+    out, measured = tmp_path / "af_heart_post.mp3", tmp_path / "af_heart_post.mp3.json"
+
+    def run(master=master, kbps=64, tags=TAGS, version=4):
+        before = out.stat().st_ino if out.exists() else None
+        info, kept = encode.encode_unless_made(
+            master, out, measured, "mp3", kbps, loudness, tags, version
+        )
+        assert kept == (out.stat().st_ino == before)  # kept: the very same file
+        return info, kept
+
+    first, kept = run()
+    assert not kept and measured.is_file()
+    made = out.read_bytes()
+    assert run() == (first, True)
+    # each change is made, then going back is made again, to the same bytes as at first
+    assert not run(tags=encode.Tags(**{**TAGS.__dict__, "album": "Another"}))[1]
+    assert not run()[1] and out.read_bytes() == made
+    assert not run(kbps=96)[1] and not run()[1]
+    assert not run(version=5)[1] and not run()[1]
+    # another master (one sample changed), and a damaged encode whose record still matches
+    other = tmp_path / "other.wav"
+    audio, sr = sf.read(str(master), dtype="int16")
+    audio[100] += 1
+    sf.write(str(other), audio, sr, subtype="PCM_16")
+    assert not run(master=other)[1] and not run()[1]
+    out.write_bytes(made[:-10])
+    info, kept = run()
+    assert not kept and out.read_bytes() == made and info == first
+
+
 def test_post_tags_from_front_matter(tmp_path):
     post = tmp_path / "post.md"
     post.write_text("---\ntitle: Bread\nauthor: {name: Ana}\ndate: 2024-02-03\n---\n\nHi.\n")

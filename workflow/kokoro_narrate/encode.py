@@ -30,7 +30,7 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -78,6 +78,9 @@ PEAK_MARGIN_DB = 0.15
 # the promise is 0.5 LU; aim well inside it
 LOUDNESS_TOLERANCE_LU = 0.2
 MAX_TRIES = 6
+# the packages whose versions can change an encode's bytes (with libsndfile's, which soundfile
+# carries): a new one makes every encode again
+SOFTWARE = ("soundfile", "av", "mutagen", "numpy", "scipy", "pyloudnorm")
 
 
 class EncodeError(RuntimeError):
@@ -264,6 +267,76 @@ def write_measurement(measured: dict, path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(measured, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def made_from(
+    wav_path, out_path, codec: str, kbps: int, loudness: dict, tags: Tags, version
+) -> str:
+    """The digest of everything an encode's bytes follow from: the master's bytes, the codec and
+    its bitrate, the loudness target and ceiling, the tags, the file's name (the Ogg serial), the
+    stage's version and the versions of the software that writes and measures it. The same
+    digest means the same bytes (see the module docstring)."""
+    from importlib.metadata import version as installed
+
+    from .digests import file_digest
+
+    inputs = {
+        "master": file_digest(wav_path),
+        "codec": codec,
+        "kbps": kbps,
+        "target_lufs": loudness["target_lufs"],
+        "ceiling_dbtp": loudness["true_peak_dbtp"],
+        "tags": asdict(tags),
+        "name": Path(out_path).name,
+        "version": version,
+        "software": {
+            "libsndfile": sf.__libsndfile_version__,
+            **{name: installed(name) for name in SOFTWARE},
+        },
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def kept_encode(out_path, measured_path, digest: str) -> dict | None:
+    """The record of the encode at `out_path` (what was measured, what it was made from, its
+    sha256) if it was made from `digest` and is intact (its bytes hash to what was recorded when
+    it was written); else None."""
+    from .digests import file_digest
+
+    try:
+        measured = json.loads(Path(measured_path).read_text(encoding="utf-8"))
+        if measured.get("made_from") != digest:
+            return None
+        return measured if file_digest(out_path) == measured.get("sha256") else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def encode_unless_made(
+    wav_path, out_path, measured_path, codec: str, kbps: int, loudness: dict, tags: Tags, version
+) -> tuple[dict, bool]:
+    """Stage entry point: the encode at `out_path` and its measurement at `measured_path`, kept if
+    they were made from the same inputs (`made_from`), else made again. Returns its record (what
+    `kept_encode` returns) and whether the encode was kept."""
+    digest = made_from(wav_path, out_path, codec, kbps, loudness, tags, version)
+    measured = kept_encode(out_path, measured_path, digest)
+    if measured is not None:
+        return measured, True
+    from .digests import file_digest
+
+    measured = encode(
+        wav_path,
+        out_path,
+        codec,
+        kbps,
+        target_lufs=loudness["target_lufs"],
+        ceiling_dbtp=loudness["true_peak_dbtp"],
+        tags=tags,
+    )
+    measured |= {"made_from": digest, "sha256": file_digest(out_path)}
+    # written after the encode: a job killed between the two leaves an old digest, not a match
+    write_measurement(measured, measured_path)
+    return measured, False
 
 
 def stream_serial(name: str) -> int:
