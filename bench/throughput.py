@@ -38,10 +38,11 @@ from pathlib import Path
 import yaml
 from common import REPO, model_config, snakemake_command
 
-# the rules with a benchmark (captions, snippets and the feed have none: text, milliseconds)
-STAGES = ("script", "phonemes", "synthesis", "narration", "encode", "manifest", "oov", "matrix")
+# the rules with a benchmark (the feed has none: text, milliseconds); a narration job makes the
+# narration's encodes, captions and snippet too
+STAGES = ("script", "phonemes", "synthesis", "narration", "manifest", "oov", "matrix")
 # what runs on the CPU once a post's chunks are made: with the model on a GPU, the CPU's share
-AFTER_SYNTHESIS = ("narration", "encode", "manifest", "matrix")
+AFTER_SYNTHESIS = ("narration", "manifest", "matrix")
 WORDS_PER_HOUR = 10_000  # Kokoro reads plain prose at about 165-180 words a minute
 
 

@@ -1,9 +1,10 @@
 """kokoro-narrate: blog posts in, loudness-normalized Kokoro narration out.
 
 One module per pipeline stage (script, phonemes, synthesis, narration, manifest, matrix, and the
-publishing stages encode, captions, snippet and feed), plus the pieces they share: settings
-(validated config), voices, engine (the Kokoro model behind a small interface), cache
-(content-addressed chunks), loudness, normalize and alignment (word times from Kokoro's durations).
+publishing stages encode, captions, snippet, made by each narration job, and feed), plus the pieces
+they share: settings (validated config), voices, engine (the Kokoro model behind a small
+interface), cache (content-addressed chunks), loudness, normalize and alignment (word times from
+Kokoro's durations).
 """
 
 __version__ = "0.1.0"

@@ -123,15 +123,6 @@ def pair_params(wildcards):
     return PAIR_TABLE[wildcards.post, wildcards.voice][1]
 
 
-def pair_phonemes(wildcards):
-    """The phonemes the pair was synthesized from (the narration times its words with them)."""
-    return PAIR_TABLE[wildcards.post, wildcards.voice][0]["phonemes"]
-
-
-def post_lang(wildcards):
-    return SCRIPT_TABLE[wildcards.post][1]["lang"]
-
-
 def voice_files(wildcards):
     """Local .pt files of a voice (the say target's inputs)."""
     return SETTINGS.voice_files(wildcards.voice, VOICES_DIR)
@@ -258,10 +249,18 @@ def describe_failures():
     rows = manifest.rows(pairs, manifest_skipped(), encodes=manifest_encodes())
     manifest.write_manifest(manifest.build_manifest(rows), path)
     kept = [
-        pair["files"][key]
+        path
         for pair, row in zip(pairs, rows)
         if row["status"].startswith("failed") and pair["logs"][-1] in row["status"]
-        for key in ("wav", "timing")
+        for path in (
+            pair["files"]["wav"],
+            pair["files"]["timing"],
+            *(
+                encode_file(pair["post"], pair["voice"], codec) + suffix
+                for codec in ENCODE_CODECS
+                for suffix in ("", ".json")
+            ),
+        )
     ]
     matrix_files = ["results/matrix", "results/matrix.csv", "results/matrix.html"]
     try:
@@ -286,8 +285,8 @@ def describe_failures():
     )
 
 
-# -- Publishing: web encodes, captions, snippets and the podcast feed (rules encode, captions,
-# snippet, feed). Kept in functions of their own, apart from the narration's above.
+# -- Publishing: web encodes, captions and snippets (made by the narration jobs) and the podcast
+# feed (rule feed). Kept in functions of their own, apart from the narration's above.
 
 ENCODE_CODECS = [codec for codec in ("mp3", "opus") if config["encode"][codec]]
 # the MIME type each encode is served as (a feed enclosure takes the bare type)
@@ -353,37 +352,68 @@ def all_feeds(wildcards=None):
     return [f"results/feed/{voice}.xml" for voice in feed_voices()]
 
 
-def post_title(wildcards):
-    """The post's front matter title, or "" (the script's title is used then)."""
-    return SETTINGS.posts[wildcards.post].title or ""
+# The narration job makes every file of one narration: the WAV master and its timing, then the web
+# encodes, captions and snippet from them. Snakemake spends about 2 ms planning a job, and a job of
+# the package's pipeline about 1 s starting; as jobs of their own, these four per narration were
+# most of a big blog's planning (33,000 jobs for 1,000 posts in 5 voices, against 13,000 now) and
+# of its light work. The encodes are update() outputs: one made from the same master, settings and
+# software is kept (kokoro_narrate.encode.made_from), so a rerun for a snippet's link re-encodes
+# nothing.
+NARRATION_OUTPUTS = {
+    "wav": update("results/narrations/{post}/{voice}_{post}.wav"),
+    "timing": update("results/narrations/{post}/{voice}_{post}.json"),
+    **{
+        codec: update(f"results/encodes/{{post}}/{{voice}}_{{post}}.{codec}")
+        for codec in ENCODE_CODECS
+    },
+    **{
+        f"{codec}_measured": update(
+            f"results/encodes/{{post}}/{{voice}}_{{post}}.{codec}.json"
+        )
+        for codec in ENCODE_CODECS
+    },
+    "vtt": "results/captions/{post}/{voice}_{post}.vtt",
+    "srt": "results/captions/{post}/{voice}_{post}.srt",
+    "chapters": "results/captions/{post}/{voice}_{post}.chapters.vtt",
+    "snippet": "results/snippets/{post}/{voice}_{post}.html",
+}
+# each enabled codec's bitrate; what the encodes' tags say beyond the post itself; the stage
+# versions a narration job carries
+ENCODE_KBPS = {codec: config["encode"][f"{codec}_kbps"] for codec in ENCODE_CODECS}
+ENCODE_TAGS = {"album": config["feed"]["title"], "author": config["author"] or ""}
+NARRATION_VERSIONS = {
+    stage: STAGE_VERSIONS[stage]
+    for stage in ("narration", "encode", "captions", "snippet")
+}
 
 
-def encode_kbps(wildcards):
-    return config["encode"][f"{wildcards.codec}_kbps"]
+def narration_inputs(wildcards):
+    """The post (its front matter tags the encodes), chunk list and phonemes of one narration."""
+    return NARRATION_TABLE[wildcards.post, wildcards.voice][0]
 
 
-def encode_tags(wildcards):
-    """What every encode's tags say beyond the post itself."""
-    return {"album": config["feed"]["title"], "author": config["author"] or ""}
+def narration_params(wildcards):
+    """The pair's parameters (pair_params), and the post's title ("": the script's title is used
+    then) and language for the encodes' tags, the captions and the snippet."""
+    return NARRATION_TABLE[wildcards.post, wildcards.voice][1]
 
 
-def pair_encodes(wildcards):
-    """The enabled encodes of one narration, best first (what a player tries first)."""
-    return {
-        codec: encode_file(wildcards.post, wildcards.voice, codec)
-        for codec in ("opus", "mp3")
-        if codec in ENCODE_CODECS
-    }
+def _narration_table():
+    table = {}
+    for (post_id, voice_id), (inputs, params) in PAIR_TABLE.items():
+        post = SETTINGS.posts[post_id]
+        table[post_id, voice_id] = (
+            {
+                **SCRIPT_TABLE[post_id][0],
+                "synthesized": f"results/synthesis/{voice_id}/{post_id}.jsonl",
+                "phonemes": inputs["phonemes"],
+            },
+            {**params, "title": post.title or "", "lang": post.lang},
+        )
+    return table
 
 
-def snippet_inputs(wildcards):
-    wav = narration_wav(wildcards.post, wildcards.voice)
-    return {
-        "timing": wav.removesuffix(".wav") + ".json",
-        "wav": wav,
-        **pair_encodes(wildcards),
-        **caption_files(wildcards.post, wildcards.voice),
-    }
+NARRATION_TABLE = _narration_table()
 
 
 def feed_items(wildcards):
@@ -453,12 +483,8 @@ def publish_declared_outputs():
     voices = sorted((v,) for v in {v for _, v in PAIRS})
     return [
         ("results/encodes/{post}/{voice}_{post}.{ext}", post_voice),
-        ("logs/encode/{post}/{voice}.{ext}", post_voice),
-        ("benchmarks/encode/{post}/{voice}.{ext}", post_voice),
         ("results/captions/{post}/{voice}_{post}.{ext}", post_voice),
-        ("logs/captions/{post}/{voice}.log", post_voice),
         ("results/snippets/{post}/{voice}_{post}.html", post_voice),
-        ("logs/snippet/{post}/{voice}.log", post_voice),
         ("results/feed/{voice}.xml", voices),
         ("logs/feed/{voice}.log", voices),
     ]

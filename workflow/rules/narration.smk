@@ -1,14 +1,14 @@
 rule narration:
-    """Cached chunks -> one narration with natural pauses, normalized to the loudness target.
+    """Cached chunks -> one narration with natural pauses, normalized to the loudness target; then
+    its web encodes, captions and HTML snippet (NARRATION_OUTPUTS in common.smk says why one job).
 
-    Outputs are update(): the previous narration stays until the new one is complete, and a
-    failed job gets it back."""
+    The WAV, timing and encodes are update(): the previous ones stay until the new ones are
+    complete, a failed job gets them back, and an encode made from the same master is kept.
+    """
     input:
-        synthesized="results/synthesis/{voice}/{post}.jsonl",
-        phonemes=pair_phonemes,
+        unpack(narration_inputs),
     output:
-        wav=update("results/narrations/{post}/{voice}_{post}.wav"),
-        timing=update("results/narrations/{post}/{voice}_{post}.json"),
+        **NARRATION_OUTPUTS,
     log:
         "logs/narration/{post}/{voice}.log",
     benchmark:
@@ -20,8 +20,11 @@ rule narration:
         loudness=config["loudness"],
         cache_dir=config["cache_dir"],
         engine=ENGINE,
-        pair=pair_params,
+        pair=narration_params,
         memo_dir=MEMO_DIR,
-        version=STAGE_VERSIONS["narration"],
+        kbps=ENCODE_KBPS,
+        tags=ENCODE_TAGS,
+        base_url=config["feed"]["base_url"],
+        versions=NARRATION_VERSIONS,
     script:
         "../scripts/narration.py"
