@@ -360,22 +360,18 @@ def all_feeds(wildcards=None):
 # software is kept (kokoro_narrate.encode.made_from), so a rerun for a snippet's link re-encodes
 # nothing.
 NARRATION_OUTPUTS = {
-    "wav": update("results/narrations/{post}/{voice}_{post}.wav"),
-    "timing": update("results/narrations/{post}/{voice}_{post}.json"),
+    "wav": update(narration_wav("{post}", "{voice}")),
+    "timing": update(narration_wav("{post}", "{voice}").removesuffix(".wav") + ".json"),
     **{
-        codec: update(f"results/encodes/{{post}}/{{voice}}_{{post}}.{codec}")
+        codec: update(encode_file("{post}", "{voice}", codec))
         for codec in ENCODE_CODECS
     },
     **{
-        f"{codec}_measured": update(
-            f"results/encodes/{{post}}/{{voice}}_{{post}}.{codec}.json"
-        )
+        f"{codec}_measured": update(encode_file("{post}", "{voice}", codec) + ".json")
         for codec in ENCODE_CODECS
     },
-    "vtt": "results/captions/{post}/{voice}_{post}.vtt",
-    "srt": "results/captions/{post}/{voice}_{post}.srt",
-    "chapters": "results/captions/{post}/{voice}_{post}.chapters.vtt",
-    "snippet": "results/snippets/{post}/{voice}_{post}.html",
+    **caption_files("{post}", "{voice}"),
+    "snippet": snippet_file("{post}", "{voice}"),
 }
 # each enabled codec's bitrate; what the encodes' tags say beyond the post itself; the stage
 # versions a narration job carries
