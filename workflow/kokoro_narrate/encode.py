@@ -40,6 +40,7 @@ from scipy.signal import resample_poly
 
 from . import loudness
 from .captions import Chapter
+from .digests import file_digest
 from .loudness import normalize
 
 
@@ -278,8 +279,6 @@ def made_from(
     digest means the same bytes (see the module docstring)."""
     from importlib.metadata import version as installed
 
-    from .digests import file_digest
-
     inputs = {
         "master": file_digest(wav_path),
         "codec": codec,
@@ -301,8 +300,6 @@ def kept_encode(out_path, measured_path, digest: str) -> dict | None:
     """The record of the encode at `out_path` (what was measured, what it was made from, its
     sha256) if it was made from `digest` and is intact (its bytes hash to what was recorded when
     it was written); else None."""
-    from .digests import file_digest
-
     try:
         measured = json.loads(Path(measured_path).read_text(encoding="utf-8"))
         if measured.get("made_from") != digest:
@@ -322,8 +319,6 @@ def encode_unless_made(
     measured = kept_encode(out_path, measured_path, digest)
     if measured is not None:
         return measured, True
-    from .digests import file_digest
-
     measured = encode(
         wav_path,
         out_path,
