@@ -369,21 +369,24 @@ def profile(args) -> None:
 
 
 def waves(args) -> None:
-    """What splitting the prefill into waves of posts would cost the GPU: the frames the decoder
-    stage pads its batches to (dummy rows cost as much as real ones), each wave sorted by length
-    and cut in the prefill's slices, against one wave (today's order), from a build's phoneme
-    files and the real model's pace."""
+    """What the prefill's waves (config synthesis.wave_chunks) cost the GPU: the frames the decoder
+    stage pads its batches to (dummy rows cost as much as real ones), each wave planned by the
+    prefill's own `next_wave` (no job waiting: the build's order), sorted by length and cut in its
+    slices, against one wave, from a build's phoneme files and the real model's pace."""
     import math
 
     from kokoro_narrate.batched import DEFAULT_MAX_FRAMES, bucket, rows_for
     from kokoro_narrate.phonemes import read_chunks
-    from kokoro_narrate.synthesis import SLICE
+    from kokoro_narrate.synthesis import SLICE, next_wave
 
     posts = [
-        [round(args.frames_per_token * (len(chunk.phonemes) + 2)) for chunk in read_chunks(f)]
+        {
+            (f, n): round(args.frames_per_token * (len(chunk.phonemes) + 2))
+            for n, chunk in enumerate(read_chunks(f))
+        }
         for f in sorted(Path(args.phonemes).rglob("*.jsonl"))
     ]
-    frames = sum(map(sum, posts))
+    frames = sum(sum(post.values()) for post in posts)
     print(f"{len(posts)} phoneme files, {sum(map(len, posts))} chunks, {frames} frames")
 
     def padded(order: list[int]) -> tuple[int, int]:
@@ -400,16 +403,18 @@ def waves(args) -> None:
         return work, batches
 
     base = None
-    for count in args.waves:
-        per = math.ceil(len(posts) / count)
-        work = batches = 0
-        for first in range(0, len(posts), per):
-            w, b = padded(sorted(length for post in posts[first : first + per] for length in post))
-            work, batches = work + w, batches + b
+    for size in args.wave_chunks:
+        left, work, batches, count = list(posts), 0, 0, 0
+        while left:
+            wave = next_wave(left, set(), size)
+            w, b = padded(sorted(wave.values()))
+            work, batches, count = work + w, batches + b, count + 1
+            left = [post for post in left if post.keys().isdisjoint(wave)]
         base = base or work
         print(
-            f"{count} wave(s): {batches} decoder batches, {frames / work:.3f} of the padded "
-            f"frames real, {work / base:.3f}x the padded frames of {args.waves[0]} wave(s)"
+            f"waves of {size or 'all'} chunks: {count} waves, {batches} decoder batches, "
+            f"{frames / work:.3f} of the padded frames real, {work / base:.3f}x the padded "
+            f"frames of waves of {args.wave_chunks[0] or 'all'}"
         )
 
 
@@ -451,10 +456,13 @@ def main() -> None:
         action="store_false",
         help="only the profile, not the timed eager and compiled runs before it",
     )
-    wave = sub.add_parser("waves", help="the decoder's padding if the prefill went in waves")
+    wave = sub.add_parser("waves", help="the decoder's padding with the prefill's waves")
     wave.add_argument("phonemes", help="a build's results/phonemes folder")
     wave.add_argument(
-        "--waves", type=lambda v: [int(n) for n in v.split(",")], default=[1, 2, 4, 8]
+        "--wave-chunks",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[0, 1024, 512, 256],
+        help="wave sizes (config synthesis.wave_chunks; 0: one wave), the first the reference",
     )
     wave.add_argument("--frames-per-token", type=float, default=2.49, help="the real model's")
     args = parser.parse_args()

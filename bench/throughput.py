@@ -12,11 +12,12 @@ paragraph is new) and a config, runs the README's command (`snakemake --cores N 
 gpu=1`) and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs'
 wall times from benchmarks/, so parallel jobs overlap) and their CPU seconds, the CPU work that
 follows synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time
-it can take), model loads (from the logs), times real time for synthesis (audio / the synthesis
-jobs' seconds) and end to end (audio / the whole process), peak RSS per stage and peak GPU memory
-(from the synthesis log). With --loop it then
-times bench/loop.py on the same posts, voice and threads as a whole process, and prints both costs
-per second of audio.
+it can take), model loads (from the logs), times real time for synthesis (audio / the span of
+the synthesis jobs, the first one's start to the last one's end) and end to end (audio / the whole
+process), when the prefill ended and how many narrations were done by then (the CPU work its
+waves let run beside it; --wave-chunks sets config synthesis.wave_chunks), peak RSS per stage and
+peak GPU memory (from the synthesis log). With --loop it then times bench/loop.py on the same
+posts, voice and threads as a whole process, and prints both costs per second of audio.
 
 For a GPU machine without misaki or spaCy: `--stage prepare` here makes the scripts and phonemes
 (and copies the workflow's metadata with them), `--stage rest --workdir DIR` there does the rest
@@ -116,6 +117,38 @@ def logs_say(workdir: Path, pattern: str) -> list[str]:
     return out
 
 
+def synthesis_span(workdir: Path) -> float:
+    """Seconds from the first synthesis job's start to the last one's end: the jobs that wait for
+    the prefill run beside it, so the sum of their times would count the same seconds many
+    times. Each job's end is its output's time, its start that less its benchmark's seconds."""
+    import pandas as pd
+
+    spans = []
+    for tsv in (workdir / "benchmarks" / "synthesis").rglob("*.tsv"):
+        made = workdir / "results/synthesis" / tsv.relative_to(workdir / "benchmarks/synthesis")
+        if made.with_suffix(".jsonl").is_file():
+            end = made.with_suffix(".jsonl").stat().st_mtime
+            spans.append((end - float(pd.read_csv(tsv, sep="\t").s.iloc[0]), end))
+    if not spans:
+        return float("nan")
+    return max(end for _, end in spans) - min(start for start, _ in spans)
+
+
+def narrations_beside_the_prefill(workdir: Path) -> tuple[float, list[float]] | None:
+    """When the job that loaded the model wrote its output (the prefill's end, as an epoch), and
+    when each narration WAV was written: the CPU work that overlapped the model's."""
+    loaders = [
+        workdir / "results/synthesis" / log.relative_to(workdir / "logs/synthesis")
+        for log in (workdir / "logs" / "synthesis").rglob("*.log")
+        if "loaded Kokoro" in log.read_text(errors="replace")
+    ]
+    wavs = list((workdir / "results" / "narrations").rglob("*.wav"))
+    made = [p.with_suffix(".jsonl") for p in loaders if p.with_suffix(".jsonl").is_file()]
+    if not made or not wavs:
+        return None
+    return min(p.stat().st_mtime for p in made), [w.stat().st_mtime for w in wavs]
+
+
 def after_the_prefill(workdir: Path) -> tuple[int, float] | None:
     """How many synthesis jobs ended after the first one that loaded the model, and how long
     after it the last of them ended: the time the readers of the cache it filled add."""
@@ -148,6 +181,7 @@ def main() -> None:
         "--threads", type=int, help="config threads, a CPU synthesis job's (default: --cores)"
     )
     parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--wave-chunks", type=int, help="config synthesis.wave_chunks")
     parser.add_argument("--cpu-engine", choices=("kmodel", "onnx"), help="default: the config's")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--stage", choices=("all", "prepare", "rest"), default="all")
@@ -196,6 +230,10 @@ def main() -> None:
             config["synthesis"]["cpu_engine"] = args.cpu_engine
         (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     configfile = workdir / "config" / "config.yaml"
+    if args.wave_chunks is not None:  # --stage rest too: it changes no output
+        config = yaml.safe_load(configfile.read_text())
+        config.setdefault("synthesis", {})["wave_chunks"] = args.wave_chunks
+        configfile.write_text(yaml.safe_dump(config, sort_keys=False))
     command = snakemake_command(workdir, configfile, args.cores)
     if args.stage == "prepare":
         command += ["--until", "phonemes"]
@@ -203,7 +241,7 @@ def main() -> None:
         command[3:3] = args.targets
     print("build folder:", workdir)
     print("command:", " ".join(command))
-    start = time.monotonic()
+    start, started_at = time.monotonic(), time.time()
     with open(workdir / f"snakemake-{args.stage}.log", "w") as log:
         done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
     wall = time.monotonic() - start
@@ -240,7 +278,7 @@ def main() -> None:
             f"CPU work after synthesis: {after:.0f} core-seconds, {audio_s / after:.1f}x real time "
             f"per core; at least {after / args.cores:.1f} s on --cores {args.cores}"
         )
-    synth = stages.get("synthesis", {}).get("seconds", float("nan"))
+    synth = synthesis_span(workdir)
     print(f"model loads: {loads}")
     followers = after_the_prefill(workdir)
     if followers:
@@ -248,7 +286,18 @@ def main() -> None:
             f"synthesis jobs after the one that loaded the model: {followers[0]}, the last "
             f"ended {followers[1]:.1f} s after it"
         )
-    print(f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s of synthesis jobs)")
+    print(
+        f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s from the first synthesis "
+        f"job's start to the last one's end)"
+    )
+    overlap = narrations_beside_the_prefill(workdir)
+    if overlap:
+        prefill_end, ends = overlap
+        print(
+            f"the prefill ended at {prefill_end - started_at:.1f} s; narrations done by then: "
+            f"{sum(end < prefill_end for end in ends)} of {len(ends)}, the first at "
+            f"{min(ends) - started_at:.1f} s, the last at {max(ends) - started_at:.1f} s"
+        )
     print(f"end to end: {audio_s / wall:.1f}x real time ({wall:.1f} s wall, --cores {args.cores})")
     if gpu:
         print(f"peak GPU memory: {max(gpu):.2f} GiB")

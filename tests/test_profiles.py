@@ -112,15 +112,16 @@ def test_synthesis_claims_one_core_on_a_gpu_and_config_threads_on_the_cpu(tmp_pa
         assert (found.group(1) if found else None) == threads, (device, block)
 
 
-def test_on_one_machine_synthesis_jobs_claim_no_gpu_and_run_before_narrations(tmp_path):
+def test_on_one_machine_synthesis_jobs_claim_no_gpu_and_narrations_run_before_them(tmp_path):
     """The jobs that only read the cache the first one filled must not queue one at a time on
-    the gpu resource (the engine lock keeps the model to one process; test_synthesis)."""
+    the gpu resource (the engine lock keeps the model to one process; test_synthesis), and a free
+    core goes to a narration whose chunks are made before a synthesis job that may only wait."""
     out = dry_run(project(tmp_path), "--cores", "4", "--resources", "gpu=1")
     planned = jobs(out)
     assert "gpu" not in planned["synthesis"]["resources"]
     priority = {
         rule: int(re.search(rf"rule {rule}:(?:(?!\n\n).)*?priority: (\d+)", out, re.S).group(1))
-        for rule in ("script", "phonemes", "synthesis")
+        for rule in ("script", "phonemes", "narration")
     }
-    assert priority["script"] > priority["phonemes"] > priority["synthesis"] > 0
-    assert not re.search(r"rule narration:(?:(?!\n\n).)*?priority:", out, re.S)
+    assert priority["script"] > priority["phonemes"] > priority["narration"] > 0
+    assert not re.search(r"rule synthesis:(?:(?!\n\n).)*?priority:", out, re.S)

@@ -275,3 +275,84 @@ def test_without_a_lock_file_the_job_runs_unlocked_and_says_how_to_serialize(tmp
         ran.append(True)
     assert ran == [True]
     assert "no engine lock at" in caplog.text and "--set-resources synthesis:gpu=1" in caplog.text
+
+
+def test_a_wave_takes_whole_narrations_those_of_waiting_jobs_first():
+    narrations = [{"a1": 1, "a2": 2}, {"b1": 1}, {"c1": 1, "c2": 2, "shared": 3}, {"shared": 3}]
+    assert synthesis.next_wave(narrations, set(), 0).keys() == {
+        "a1",
+        "a2",
+        "b1",
+        "c1",
+        "c2",
+        "shared",
+    }
+    assert synthesis.next_wave(narrations, set(), 3).keys() == {"a1", "a2", "b1"}
+    # the waiting jobs' narrations first; a chunk two narrations share counts once
+    assert synthesis.next_wave(narrations, {"shared"}, 2).keys() == {"c1", "c2", "shared"}
+    assert synthesis.next_wave(narrations, {"b1", "zz"}, 2).keys() == {"b1", "a1", "a2"}
+    # the prefilling job's own narration last, even where a waiting job shares a chunk with it
+    own = frozenset({"a1", "a2"})
+    assert synthesis.next_wave(narrations, set(), 2, own).keys() == {"b1", "c1", "c2", "shared"}
+    assert synthesis.next_wave(narrations, {"a1"}, 2, own).keys() == {"b1", "c1", "c2", "shared"}
+    assert synthesis.next_wave(narrations[:1], {"a1"}, 2, own).keys() == own
+
+
+def test_the_prefill_makes_what_waiting_jobs_want_in_its_next_wave(
+    tiny_model, tmp_path, voice, monkeypatch
+):
+    """Waves of one narration each: the build's order, except that a narration a waiting job
+    wants comes first and the prefilling job's own comes last; every chunk is made once."""
+    engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
+    posts = [
+        work([chunk(10 * n + k, f"hˈɛlO {'wˈɜɹld ' * n}{'ɡʊd ' * k}.") for k in (1, 2)], voice)
+        for n in range(4)
+    ]
+    keys = [synthesis.keys_of(post, engine) for post in posts]
+    waiting = [set(), set(keys[3][1:]), set()]  # before the first, second and third wave
+    monkeypatch.setattr(engine, "waiting", lambda: waiting.pop(0) if waiting else set())
+    waves = []
+    real_fill = synthesis.fill
+    monkeypatch.setattr(
+        synthesis, "fill", lambda wave, *a: waves.append(set(wave)) or real_fill(wave, *a)
+    )
+    cache = ChunkCache(tmp_path)
+    assert synthesis.prefill(lambda: posts, engine, cache, wave_chunks=2, own=keys[0]) == 8
+    assert waves == [set(keys[n]) for n in (1, 3, 2, 0)]
+    assert synthesis.prefill(lambda: posts, engine, cache, wave_chunks=2) == 0
+
+
+def test_a_waiting_job_ends_once_its_chunks_are_made_while_the_lock_is_still_held(
+    tiny_model, tmp_path, voice, caplog
+):
+    """What lets a narration start while the prefill goes on with its next wave: the waiting job
+    names its chunks beside the lock, the holder makes them, and the job ends without the lock and
+    without loading the model."""
+    import threading
+
+    caplog.set_level(logging.INFO)
+    memo, cache = tmp_path / "memo", ChunkCache(tmp_path / "cache")
+    holder = KokoroEngine(settings(tiny_model), device="cpu", threads=1, memo_dir=memo)
+    waiter = KokoroEngine(settings(tiny_model), device="cpu", threads=1, memo_dir=memo)
+    post = work(CHUNKS, voice)
+    keys = synthesis.keys_of(post, waiter)
+    done, made = threading.Event(), []
+
+    def wait():
+        made.extend(synthesis.synthesize_post(post, waiter, cache))
+        done.set()
+
+    with machine_lock(memo):
+        thread = threading.Thread(target=wait, daemon=True)
+        thread.start()
+        for _ in range(200):  # the waiter names what it wants
+            if holder.waiting():
+                break
+            done.wait(0.05)
+        assert holder.waiting() == set(keys)
+        synthesis.fill({k: (c, post) for k, c in zip(keys, CHUNKS, strict=True)}, holder, cache)
+        assert done.wait(30), "the waiting job did not end while the lock was held"
+    thread.join()
+    assert waiter._model is None and holder.waiting() == set()
+    assert "made this job's chunks" in caplog.text
+    assert [c.key for c in made] == keys and all(c.samples == cache.samples(c.key) for c in made)

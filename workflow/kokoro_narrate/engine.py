@@ -27,6 +27,7 @@ import os
 import socket
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -87,8 +88,14 @@ class Engine(Protocol):
 
     def synthesize_many(self, requests: list[Request]) -> list[Entry]: ...
 
-    def exclusive(self) -> contextlib.AbstractContextManager:
-        """Held while synthesizing: one process per machine runs the model."""
+    def exclusive(
+        self, wanted: Iterable[str] = (), made: Callable[[], bool] | None = None
+    ) -> contextlib.AbstractContextManager[bool]:
+        """Held while synthesizing: one process per machine runs the model (machine_lock)."""
+        ...
+
+    def waiting(self) -> set[str]:
+        """The keys that jobs waiting for exclusive() want: the holder makes them first."""
         ...
 
 
@@ -242,26 +249,53 @@ def device_kind(requested: str, memo_dir=None) -> str:
     return kind
 
 
+# how often a job waiting for the lock looks whether the holder has made its chunks
+POLL_S = 0.5
+# what _take_lock returns when the chunks a waiting job wanted were made while it waited
+_MADE = object()
+
+
 @contextlib.contextmanager
-def machine_lock(memo_dir):
+def machine_lock(memo_dir, wanted: Iterable[str] = (), made: Callable[[], bool] | None = None):
     """Held by a job while it synthesizes, so that one process per machine and project runs the
     model, whatever Snakemake starts at once: synthesis jobs claim no `gpu` resource (most of them
-    only read the cache the first one filled; see rules/synthesis.smk). A job that waits here
-    must look at the cache again once it holds the lock. The file is named after the host, like
-    the device memo, because jobs on other nodes of a cluster have GPUs of their own; the kernel
-    releases the lock when its holder exits, crashed or not. No `memo_dir`: no lock."""
-    handle = None if memo_dir is None else _take_lock(Path(memo_dir))
+    only read the cache the first one filled; see rules/synthesis.smk). The file is named after
+    the host, like the device memo, because jobs on other nodes of a cluster have GPUs of their
+    own; the kernel releases the lock when its holder exits, crashed or not. No `memo_dir`: no
+    lock.
+
+    A job that must wait names the chunks it `wanted` beside the lock (`waiting_keys`: the holder
+    makes those first) and, given `made`, looks every POLL_S whether they are made: then it leaves
+    without the lock, so that its narration can start while the holder goes on. Yields whether
+    the caller may synthesize (it holds the lock, or runs unlocked); a job that waited must look
+    at the cache again either way."""
+    handle = None if memo_dir is None else _take_lock(Path(memo_dir), wanted, made)
     try:
-        yield
+        yield handle is not _MADE
     finally:
-        if handle is not None:
+        if handle is not None and handle is not _MADE:
             handle.close()  # closing the file releases the lock
 
 
-def _take_lock(memo_dir: Path):
-    """The lock file, open and locked; None where the lock cannot be had (a read-only project, a
-    network file system without locks, a system without flock), with a warning: the job then
-    runs unlocked."""
+def waiting_keys(memo_dir) -> set[str]:
+    """The chunk keys that the jobs waiting for this host's lock want (see machine_lock)."""
+    found: set[str] = set()
+    host = socket.gethostname()
+    for path in _waiting_folder(Path(memo_dir)).glob(f"{host}-*"):
+        if path.name.rpartition("-")[0] == host:  # not node10's notes for node1
+            with contextlib.suppress(OSError):  # its job has just left
+                found.update(path.read_text(encoding="utf-8").split())
+    return found
+
+
+def _waiting_folder(memo_dir: Path) -> Path:
+    return memo_dir / "waiting"
+
+
+def _take_lock(memo_dir: Path, wanted: Iterable[str], made: Callable[[], bool] | None):
+    """The lock file, open and locked; _MADE where `made()` came true while waiting; None where
+    the lock cannot be had (a read-only project, a network file system without locks, a system
+    without flock), with a warning: the job then runs unlocked."""
     path = memo_dir / f"engine-{socket.gethostname()}.lock"
     try:
         import fcntl
@@ -278,7 +312,14 @@ def _take_lock(memo_dir: Path):
             holder = handle.read().strip() or "another job"
             log.info("waiting for %s, which is synthesizing on this machine", holder)
             started = time.monotonic()
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            if _wait(handle, memo_dir, wanted, made):
+                log.info(
+                    "waited %.1f s: %s made this job's chunks",
+                    time.monotonic() - started,
+                    holder,
+                )
+                handle.close()
+                return _MADE
             log.info("waited %.1f s for the model lock", time.monotonic() - started)
         handle.seek(0)
         handle.truncate()
@@ -288,6 +329,36 @@ def _take_lock(memo_dir: Path):
         handle.close()
         return _unlocked(path, err)
     return handle
+
+
+def _wait(handle, memo_dir: Path, wanted: Iterable[str], made: Callable[[], bool] | None) -> bool:
+    """Wait for the lock on `handle`, with the `wanted` keys named for its holder; True where
+    `made()` came true first (the lock is then not held)."""
+    import fcntl
+
+    note = _waiting_folder(memo_dir) / f"{socket.gethostname()}-{os.getpid()}"
+    try:
+        note.parent.mkdir(exist_ok=True)
+        tmp = note.with_name(f".{note.name}.tmp")
+        tmp.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+        os.replace(tmp, note)  # the holder reads whole notes only
+    except OSError:
+        pass  # the holder only makes these chunks later than it could
+    try:
+        if made is None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            return False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return False
+            except BlockingIOError:
+                if made():
+                    return True
+                time.sleep(POLL_S)
+    finally:
+        with contextlib.suppress(OSError):
+            note.unlink()
 
 
 def _unlocked(path: Path, err: Exception) -> None:
@@ -405,8 +476,13 @@ class KokoroEngine:
             self.threads,
         )
 
-    def exclusive(self) -> contextlib.AbstractContextManager:
-        return machine_lock(self.memo_dir)
+    def exclusive(
+        self, wanted: Iterable[str] = (), made: Callable[[], bool] | None = None
+    ) -> contextlib.AbstractContextManager[bool]:
+        return machine_lock(self.memo_dir, wanted, made)
+
+    def waiting(self) -> set[str]:
+        return set() if self.memo_dir is None else waiting_keys(self.memo_dir)
 
     def onnx_path(self) -> Path:
         """Where the decoder's ONNX export lives: beside the device memo, one file per weights,

@@ -7,16 +7,19 @@ paragraph re-synthesizes only that paragraph's chunks.
 The model loads once per build. Snakemake runs one synthesis job per post and voice (so outputs,
 logs and rebuilds stay per post), but the first of them that finds a chunk missing does not stop at
 its own post: it loads the model and synthesizes every chunk the whole build is missing, all posts
-and all voices, in length-bucketed batches (`prefill`). The jobs after it find their chunks in the
-cache and finish without importing torch. The phonemes stage runs first (its rules have a higher
-priority), so with the README's --cores 1 every post's phonemes are there by then; with more cores
-the prefill takes in the posts whose phonemes appear while it works, and a post whose phonemes come
-after it has finished is synthesized by its own job (a second model load).
+and all voices, in length-bucketed batches (`prefill`), in waves of whole narrations (config
+`synthesis.wave_chunks`). The jobs after it find their chunks in the cache and finish without
+importing torch. The phonemes stage runs first (its rules have a higher priority), so with the
+README's --cores 1 every post's phonemes are there by then; with more cores the prefill takes in
+the posts whose phonemes appear while it works, and a post whose phonemes come after it has
+finished is synthesized by its own job (a second model load).
 
 Synthesis jobs claim no `gpu` resource, so that those that only read the cache run side by side
 instead of one at a time behind the prefill. What keeps the model to one process per machine is a
-lock (engine.machine_lock) taken by a job that finds a chunk missing: the jobs started while the
-prefill runs wait for it, then find their chunks made.
+lock (engine.machine_lock) taken by a job that finds a chunk missing. A job started while the
+prefill runs waits for it with its chunk keys named beside the lock; the prefill makes the
+narrations that waiting jobs want in its next wave, and each such job ends as soon as its chunks
+are made, so its narration runs on a free core while the model goes on with the next wave.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from functools import partial
 
 from .cache import ChunkCache, chunk_key
 from .engine import Engine, Request
@@ -120,27 +124,78 @@ def fill(
     return made_s
 
 
-def prefill(build: Iterable[Work], engine: Engine, cache: ChunkCache) -> int:
-    """Synthesize every chunk of the whole build that the cache lacks; return how many."""
-    wanted: dict[str, tuple[Chunk, Work]] = {}
-    narrations = 0
+def missing_chunks(build: Iterable[Work], engine: Engine, cache: ChunkCache) -> list[dict]:
+    """Per narration of `build` that lacks chunks, in its order: {key: (chunk, work)} of those
+    chunks (a chunk that two narrations share is in both)."""
+    out = []
     for work in build:
         missing = {
             key: (chunk, work)
             for key, chunk in zip(keys_of(work, engine), work.chunks, strict=True)
-            if key not in cache and key not in wanted
+            if key not in cache
         }
-        narrations += bool(missing)
-        wanted.update(missing)
-    if wanted:
+        if missing:
+            out.append(missing)
+    return out
+
+
+def next_wave(
+    narrations: list[dict], waiting: set[str], size: int, last: frozenset[str] = frozenset()
+) -> dict:
+    """The chunks of the next wave: whole narrations, first those with a chunk a waiting job
+    wants, then the others in their order, and those of `last` (the prefill's own, whose job ends
+    with the prefill whatever it does first) at the end, until the wave holds `size` chunks or
+    more (0: all)."""
+
+    def rank(narration: dict) -> int:
+        if narration.keys() <= last:
+            return 2
+        return 0 if not waiting.isdisjoint(narration) else 1
+
+    wave: dict = {}
+    for narration in sorted(narrations, key=rank):  # stable: in their order within a rank
+        if size and len(wave) >= size:
+            break
+        wave.update(narration)
+    return wave
+
+
+def prefill(
+    build: Callable[[], Iterable[Work]],
+    engine: Engine,
+    cache: ChunkCache,
+    wave_chunks: int = 0,
+    own: Iterable[str] = (),
+) -> int:
+    """Synthesize every chunk of the whole build that the cache lacks, in waves of whole
+    narrations (next_wave); return how many.
+
+    A narration's chunks are all made at the end of its wave, so its job, which waits for the
+    lock, finds them and ends, and its narration starts on the CPU while the next wave is
+    synthesized. Waves of fewer chunks start the narrations sooner and fill a GPU's length
+    buckets less well (README "GPU, CPU and clusters"). The narration of the job that prefills
+    (the keys `own`) goes last. The build is read again before each wave: with --cores N the
+    posts whose phonemes appear meanwhile are taken in."""
+    made, own = 0, frozenset(own)
+    while narrations := missing_chunks(build(), engine, cache):
+        waiting = engine.waiting()
+        wave = next_wave(narrations, waiting, wave_chunks, own)
+        taken = sum(1 for n in narrations if not wave.keys().isdisjoint(n))
         log.info(
-            "the build lacks %d chunks of %d narrations: synthesizing them all now, with the "
-            "model loaded once",
-            len(wanted),
-            narrations,
+            "the build lacks chunks of %d narrations: synthesizing %d chunks of %d of them now "
+            "(%d wanted by waiting jobs), with the model loaded once",
+            len(narrations),
+            len(wave),
+            taken,
+            len(waiting & wave.keys()),
         )
-        fill(wanted, engine, cache)
-    return len(wanted)
+        fill(wave, engine, cache)
+        made += len(wave)
+    return made
+
+
+def all_made(cache: ChunkCache, keys: Iterable[str]) -> bool:
+    return all(cache.samples(key) is not None for key in keys)
 
 
 def synthesize_post(
@@ -148,11 +203,13 @@ def synthesize_post(
     engine: Engine,
     cache: ChunkCache,
     build: Callable[[], Iterable[Work]] | None = None,
+    wave_chunks: int = 0,
 ) -> list[SynthesizedChunk]:
     """Fill the cache for every chunk of `work` and describe them. When a chunk is missing and
-    `build` is given, first synthesize everything the whole build lacks (see the module doc).
-    Synthesis happens inside `engine.exclusive()` (engine.machine_lock): a job that had to wait
-    for it finds in the cache what the holder made, and loads no model for that."""
+    `build` is given, first synthesize everything the whole build lacks, in waves of
+    `wave_chunks` (see the module doc and `prefill`). Synthesis happens inside
+    `engine.exclusive()` (engine.machine_lock): a job that waits for it leaves as soon as the
+    holder has made its chunks, and loads no model for that."""
     keys = keys_of(work, engine)
     missing = {k for k in keys if k not in cache}
     log.info(
@@ -165,21 +222,18 @@ def synthesize_post(
     # made again there; here the metadata's sample count is enough, so a job whose chunks are all
     # cached reads no audio.
     samples = {key: cache.samples(key) for key in dict.fromkeys(keys)}
-    if any(count is None for count in samples.values()):
-        with engine.exclusive():
-            if build is not None:
-                # Posts whose phonemes were still being made (with --cores N, phonemes and
-                # synthesis jobs overlap) are taken in as they appear: go round until a round
-                # finds nothing new.
-                while prefill(build(), engine, cache):
-                    pass
-            samples = {key: cache.samples(key) for key in samples}
-            lost = {
-                k: (c, work) for k, c in zip(keys, work.chunks, strict=True) if samples[k] is None
-            }
-            if lost:
+    while absent := sorted(key for key, count in samples.items() if count is None):
+        with engine.exclusive(absent, partial(all_made, cache, absent)) as free:
+            if free:
+                if build is not None:
+                    prefill(build, engine, cache, wave_chunks, keys)
+                lost = {
+                    k: (c, work)
+                    for k, c in zip(keys, work.chunks, strict=True)
+                    if cache.samples(k) is None
+                }
                 fill(lost, engine, cache)  # chunks the prefill could not see, or damaged metadata
-                samples.update({key: cache.samples(key) for key in lost})
+        samples = {key: cache.samples(key) for key in samples}
     results = []
     for chunk, key in zip(work.chunks, keys, strict=True):
         duration = samples[key] / engine.sample_rate
@@ -257,7 +311,7 @@ def open_engine(params: dict, threads: int, memo_dir) -> Engine:
 
 def voice_work_for(model: dict, voices: dict, memo_dir) -> Callable[[str], tuple[str, Callable]]:
     """voice id -> (voice digest, loader of its style tensor), each computed once."""
-    from functools import cache, partial
+    from functools import cache
 
     from . import voices as voicelib
     from .engine import ModelSettings, locate_voice

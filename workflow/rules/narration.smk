@@ -13,6 +13,10 @@ rule narration:
         "logs/narration/{post}/{voice}.log",
     benchmark:
         "benchmarks/narration/{post}/{voice}.tsv"
+    # after the phonemes (all there before the prefill, with --cores 1), before the synthesis jobs
+    # that wait for the prefill: a free core goes to a narration whose wave is made, not to a job
+    # that would only wait
+    priority: 1
     conda:
         "../envs/kokoro-narrate.yaml"
     params:

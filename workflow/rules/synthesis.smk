@@ -4,8 +4,9 @@ rule synthesis:
     The first job that finds a chunk missing synthesizes every chunk the build lacks, with the
     model loaded once (kokoro_narrate.synthesis); the others read theirs from the cache. So the
     jobs claim no `gpu` resource, which would run those readers one at a time: a job that finds
-    a chunk missing takes the machine's engine lock instead, and one that waited for it finds
-    its chunks made. Cluster profiles add gpu=1 to send the jobs to a GPU node.
+    a chunk missing takes the machine's engine lock instead, and one that waits for it ends as
+    soon as its chunks are made (the prefill goes in waves). Cluster profiles add gpu=1 to send
+    the jobs to a GPU node.
     """
     input:
         unpack(synthesis_inputs),
@@ -16,10 +17,6 @@ rule synthesis:
         "logs/synthesis/{voice}/{post}.log",
     benchmark:
         "benchmarks/synthesis/{voice}/{post}.tsv"
-    # after the phonemes (all there before the prefill, with --cores 1), before the narrations: the
-    # jobs that read the cache the prefill filled take a fraction of a second each, and each lets
-    # a narration start
-    priority: 1
     conda:
         "../envs/kokoro-narrate.yaml"
     threads: SYNTHESIS_THREADS

@@ -29,5 +29,7 @@ chunks = synthesis.synthesize_post(
     engine,
     ChunkCache(snakemake.params.cache_dir),
     build if snakemake.params.prefill else None,
+    # from the config, not params: the size of the waves changes no output, so it reruns nothing
+    snakemake.config["synthesis"]["wave_chunks"],
 )
 synthesis.write_synthesized(chunks, snakemake.output[0])
