@@ -6,9 +6,8 @@ times as long for the same stream (see `write_opus`). Both are tagged with mutag
 ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a CTOC), the Opus file the
 same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps Kokoro's 24 kHz (MPEG-2
 Layer III); the Opus file is made from a 48 kHz copy, the rate every Opus decoder plays at (see
-CODECS). Both are decoded for measuring by libsndfile, whose Opus decoder is libopus's, as
-browsers' are (on a narration of real speech, FFmpeg's native Opus decoder differed from it by up
-to 0.42 in sample value).
+CODECS). Both are decoded for measuring as players decode them: the MP3 by libsndfile, the Opus
+file by libopus, as browsers do (see `decode`).
 
 Loudness. Lossy encoders change peaks (a band-limited, re-synthesized waveform overshoots the
 original by a dB or more), and a low bitrate can shift the loudness a little. So each encode is
@@ -150,9 +149,28 @@ def write_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     )
 
 
-def _decoded(path: Path) -> tuple[np.ndarray, int]:
-    audio, sr = sf.read(str(path), dtype="float64", always_2d=False)
-    return audio, sr
+def decode(path: Path, codec: str) -> tuple[np.ndarray, int]:
+    """The audio a player gets from an encode: the MP3 through libsndfile (mpg123), the Opus file
+    through libopus in PyAV's FFmpeg, to floats, as browsers decode it (FFmpeg's native Opus
+    decoder differed by up to 0.42 in sample value; libopus through libsndfile gives the same
+    samples to float rounding, 2.4e-7 on the long essay's narration, in half again the time)."""
+    if codec == "mp3":
+        audio, sr = sf.read(str(path), dtype="float64", always_2d=False)
+        return audio, sr
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        decoder = av.CodecContext.create("libopus", "r")
+        decoder.extradata = stream.codec_context.extradata  # the Opus head: pre-skip, gain
+        decoder.options = {"request_sample_fmt": "flt"}  # libopus's float output, not int16
+        frames = [
+            frame.to_ndarray().reshape(-1)
+            for packet in container.demux(stream)
+            for frame in decoder.decode(packet)
+        ]
+        sr = decoder.sample_rate
+    return np.concatenate(frames).astype(np.float64), sr
 
 
 @dataclass(frozen=True)
@@ -162,14 +180,11 @@ class Measured:
 
 
 def measure(audio: np.ndarray, sr: int) -> Measured:
-    """Loudness, and the true peak at 192 kHz, where BS.1770 puts it (4x of 48 kHz) and where
-    ffmpeg's ebur128 filter measures it. loudness.true_peak_dbtp oversamples 4x, which at
-    Kokoro's 24 kHz is 96 kHz: on bright audio it reads up to 0.1-0.2 dB under ffmpeg (the tiny
-    test model's noise-like output: -1.61 against ffmpeg's -1.40), so the audio is upsampled to
-    48 kHz first."""
-    factor = max(1, round(48000 / sr))
-    bright = resample_poly(audio, factor, 1) if factor > 1 else audio
-    return Measured(loudness.measure(audio, sr).lufs, loudness.true_peak_dbtp(bright, sr * factor))
+    """Loudness, and the true peak at OVERSAMPLE times the rate (loudness.true_peak_dbtp): at
+    Kokoro's 24 kHz that is 192 kHz, where BS.1770 puts it and where ffmpeg's ebur128 filter
+    measures it."""
+    got = loudness.measure(audio, sr)
+    return Measured(got.lufs, got.true_peak_dbtp)
 
 
 def tag_mp3(path, tags: Tags) -> None:
@@ -351,21 +366,24 @@ def encode(
     """Stage entry point: one encode of the master at `wav_path`, tagged, at the loudness target
     and under the ceiling once decoded; returns what was measured on the written file."""
     spec = CODECS[codec]
-    master, sr = sf.read(str(wav_path), dtype="float64", always_2d=False)
-    master_sr = sr  # the chapters are in samples of the master
-    if spec.rate and spec.rate != sr:
-        rate = spec.rate
-        master = resample_poly(master, rate // math.gcd(rate, sr), sr // math.gcd(rate, sr))
-        sr = rate
+    master, master_sr = sf.read(str(wav_path), dtype="float64", always_2d=False)
+    rate = spec.rate or master_sr
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp{spec.suffix}")
     headroom, aim, tries = HEADROOM_DB[codec], target_lufs + LOUDNESS_LOSS_LU[codec], 0
     try:
         while True:
             tries += 1
-            source = normalize(master, sr, target_lufs=aim, ceiling_dbtp=ceiling_dbtp - headroom)
-            (write_opus if codec == "opus" else write_mp3)(tmp, source, sr, kbps)
-            decoded, decoded_sr = _decoded(tmp)
+            # limited at the master's rate, then resampled for a codec that plays at another:
+            # the same band-limited signal, peaks and all, at half the limiter's work for Opus
+            source = normalize(
+                master, master_sr, target_lufs=aim, ceiling_dbtp=ceiling_dbtp - headroom
+            )
+            if rate != master_sr:
+                up, down = rate // math.gcd(rate, master_sr), master_sr // math.gcd(rate, master_sr)
+                source = resample_poly(source, up, down)
+            (write_opus if codec == "opus" else write_mp3)(tmp, source, rate, kbps)
+            decoded, decoded_sr = decode(tmp, codec)
             got = measure(decoded, decoded_sr)
             over = got.true_peak_dbtp - (ceiling_dbtp - PEAK_MARGIN_DB)
             off = got.lufs - target_lufs

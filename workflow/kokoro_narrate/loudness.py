@@ -3,8 +3,9 @@
 Integrated loudness is BS.1770 exactly as pyloudnorm measures it (its K-weighting filters, its
 400 ms gating blocks at 75% overlap, its two gates), computed here in one sweep over the audio
 where pyloudnorm loops over the blocks in Python. True peak is BS.1770-4 style: the absolute
-maximum of the 4x oversampled signal, oversampled with the interpolator scipy's resample_poly
-uses, but evaluated only where it can exceed the sample peak (see _interpolator for the bound).
+maximum of the 8x oversampled signal (OVERSAMPLE), oversampled with the interpolator scipy's
+resample_poly uses, but evaluated only where it can exceed the sample peak (see _interpolator for
+the bound).
 normalize() brings a narration to a loudness target under a true-peak ceiling with gain plus an
 offline look-ahead limiter: Kokoro speech peaks about 15.5 dB above its integrated loudness, so
 -16 LUFS under -1.5 dBTP cannot be reached with gain alone. Its passes are estimated cheaply and
@@ -80,7 +81,7 @@ PCM16_SCALE = 32768.0
 @dataclass(frozen=True)
 class Measurement:
     lufs: float  # BS.1770 integrated loudness (as pyloudnorm Meter(sr) measures it)
-    true_peak_dbtp: float  # 4x oversampled absolute maximum, dB
+    true_peak_dbtp: float  # OVERSAMPLE-times oversampled absolute maximum, dB
     sample_peak_dbfs: float
 
 
@@ -118,11 +119,12 @@ def _cells(lo: int, hi: int):
 
 @functools.cache
 def _interpolator() -> tuple[np.ndarray, float]:
-    """(taps, gain bound) of resample_poly's 4x interpolator on float32 audio.
+    """(taps, gain bound) of resample_poly's OVERSAMPLE-times interpolator on float32 audio.
 
-    taps[t, p] weighs x[i - INTERPOLATOR_REACH + t] in the oversampled value at i + p / 4, the
-    same float32 coefficients resample_poly(x, OVERSAMPLE, 1) uses. The bound is the largest sum
-    of |taps| of one phase (2.24 at 4x, at the half-sample phase): no oversampled value can exceed
+    taps[t, p] weighs x[i - INTERPOLATOR_REACH + t] in the oversampled value at
+    i + p / OVERSAMPLE, the same float32 coefficients resample_poly(x, OVERSAMPLE, 1) uses. The
+    bound is the largest sum
+    of |taps| of one phase (2.24, at the half-sample phase): no oversampled value can exceed
     it times the largest |x| within the interpolator's reach. It is raised by 1e-5 so that the
     float32 rounding of resample_poly's own sums (about 1e-6 relative) stays inside it too.
     """
@@ -149,7 +151,7 @@ def _far_weight(radius: int) -> float:
 
 
 def _phase_peaks(samples, blocks, radius=INTERPOLATOR_REACH, each=False, phases=OVERSAMPLE):
-    """Per block b (sorted), the largest |4x oversampled value| over the phases of samples
+    """Per block b (sorted), the largest |oversampled value| over the phases of samples
     16 b - 1 .. 16 b + 15, zero where a sample lies outside the audio (resample_poly's output
     starts and ends with it); with `each`, per sample: shape (blocks, PEAK_BLOCK + 1). With
     phases=(1, 2, 3), only the values between samples.
@@ -252,10 +254,10 @@ def _neighbourhood(peaks: np.ndarray) -> np.ndarray:
 
 
 def true_peak_dbtp(audio: np.ndarray, sr: int) -> float:
-    """BS.1770-4 true peak in dBTP: absolute maximum of the 4x oversampled signal.
+    """BS.1770-4 true peak in dBTP: absolute maximum of the OVERSAMPLE-times oversampled signal.
 
-    The same number as the absolute maximum of resample_poly(float32 audio, 4, 1) and the sample
-    peak, computed only in the blocks that can hold a value above the sample peak.
+    The same number as the absolute maximum of resample_poly(float32 audio, OVERSAMPLE, 1) and
+    the sample peak, computed only in the blocks that can hold a value above the sample peak.
     """
     # float32 as before this was made faster: the oversampling filter ran on float32 audio
     x32 = np.asarray(audio, dtype=np.float32)
@@ -269,7 +271,7 @@ def true_peak_dbtp(audio: np.ndarray, sr: int) -> float:
 
 
 def _peak_above(samples, peaks: np.ndarray, gain: float, level: float, blocks=None) -> float:
-    """The largest |4x oversampled value| of the samples if it exceeds `level`, else a number at
+    """The largest |oversampled value| of the samples if it exceeds `level`, else a number at
     most `level`. peaks[b] * gain must be at least block b's largest |sample|; `blocks` are those
     where _interpolator's bound allows a value above `level`, if the caller has them."""
     around = _neighbourhood(peaks) * gain
@@ -398,7 +400,7 @@ def measure(audio: np.ndarray, sr: int) -> Measurement:
 def _hot_samples(x32: np.ndarray, peaks: np.ndarray, level: float):
     """(positions, envelope) of the samples whose envelope exceeds `level`, in order.
 
-    A sample's envelope is the largest |value| of the 4x oversampled signal between its two
+    A sample's envelope is the largest |value| of the oversampled signal between its two
     neighbours, and its own |value|: every inter-sample peak is charged to both samples around
     it. Only blocks whose neighbourhood times the interpolator's bound exceeds `level` can hold
     such a sample (a quieter block's envelope is at most that product), and of those only the ones
