@@ -236,3 +236,50 @@ def test_opus_stream_decodes_to_the_length_written(tmp_path, samples):
 def test_opus_writer_refuses_no_audio(tmp_path):
     with pytest.raises(ValueError, match="no audio"):
         encode.write_opus(tmp_path / "x.opus", np.zeros(0), 48_000, 32)
+
+
+def jumpy_loudness(monkeypatch, loss_below, loss_above, level):
+    """An encoder whose loudness loss jumps at one level of its input, as libopus's did on the
+    tiny test model's noise-like narration (1 LU below about -15.36 LUFS, 0.2 LU above): every
+    try's measured loudness is its aim less the loss at that aim. Returns the aims tried."""
+    aims = []
+    real_normalize = encode.normalize
+
+    def normalize(audio, sr, target_lufs, ceiling_dbtp):
+        aims.append(target_lufs)
+        return real_normalize(audio, sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+
+    def measure(audio, sr):
+        aim = aims[-1]
+        return encode.Measured(aim - (loss_below if aim < level else loss_above), -4.0)
+
+    monkeypatch.setattr(encode, "normalize", normalize)
+    monkeypatch.setattr(encode, "measure", measure)
+    return aims
+
+
+def test_an_encoder_whose_loudness_jumps_keeps_the_closest_try_within_the_promise(
+    master, tmp_path, monkeypatch, caplog
+):
+    aims = jumpy_loudness(monkeypatch, 0.96, 0.23, -15.36)
+    out = tmp_path / "jumpy.opus"
+    got = encode.encode(master, out, "opus", 32, TARGET, CEILING, encode.Tags("Jumpy"))
+    assert len(aims) == encode.MAX_TRIES == got["tries"]
+    # after the first correction overshoots, each try halves the range around the jump
+    assert aims[0] == TARGET and aims[1] == pytest.approx(TARGET + 0.96)
+    assert all(abs(a - b) > 0.01 for a in aims for b in aims if a is not b)
+    closest = min((a - (0.96 if a < -15.36 else 0.23) for a in aims), key=lambda x: abs(x - TARGET))
+    assert got["lufs"] == round(closest, 3)
+    assert encode.LOUDNESS_TOLERANCE_LU < abs(got["lufs"] - TARGET) <= encode.LOUDNESS_PROMISE_LU
+    assert "kept the closest" in caplog.text and out.is_file()
+    assert not list(tmp_path.glob(".*"))  # no try left behind
+
+
+def test_an_encoder_that_never_comes_within_the_promise_fails_and_writes_nothing(
+    master, tmp_path, monkeypatch
+):
+    jumpy_loudness(monkeypatch, 1.3, 0.0, -15.3)  # from -16.6 straight to -15.3 LUFS
+    out = tmp_path / "far.opus"
+    with pytest.raises(encode.EncodeError, match="did not reach -16.0 LUFS"):
+        encode.encode(master, out, "opus", 32, TARGET, CEILING, encode.Tags("Far"))
+    assert not list(tmp_path.iterdir())

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,8 @@ from . import loudness
 from .captions import Chapter
 from .digests import file_digest
 from .loudness import normalize
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,10 @@ LOUDNESS_LOSS_LU = {"mp3": 0.45, "opus": 0.0}
 # an encode's true peak must stay this far under the ceiling by our meter, for meters that
 # oversample more finely (ffmpeg's ebur128 reads up to about 0.05 dB higher)
 PEAK_MARGIN_DB = 0.15
-# the promise is 0.5 LU; aim well inside it
+# the promise is 0.5 LU; aim well inside it, and where no try gets that close (an encoder whose
+# loudness jumps with the level), keep the closest within the promise
 LOUDNESS_TOLERANCE_LU = 0.2
+LOUDNESS_PROMISE_LU = 0.5
 MAX_TRIES = 6
 # the packages whose versions can change an encode's bytes (with libsndfile's, which soundfile
 # carries): a new one makes every encode again
@@ -354,6 +359,28 @@ def stream_serial(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big") & 0x7FFFFFFF
 
 
+@dataclass(frozen=True)
+class Try:
+    """What one try's encode measured, and how it was made."""
+
+    lufs: float
+    true_peak_dbtp: float
+    headroom_db: float
+    duration_s: float
+
+
+def next_aim(aim: float, off: float, quieter: float | None, louder: float | None) -> float:
+    """The loudness the next try's copy is limited to, after one that came out `off` LU from the
+    target at `aim`: corrected by what it missed by (an encoder's loudness loss is nearly constant
+    in the gain), until some aim came out too quiet and a higher one too loud; then the middle of
+    the two. libopus on noise-like audio lost 1 LU below one level and 0.2 LU above it, so no aim
+    reached the target and the corrections went back and forth between the same two aims; halving
+    the range closes in on the jump from both sides, and the closest try is kept."""
+    if quieter is not None and louder is not None and quieter < louder:
+        return (quieter + louder) / 2
+    return aim - off
+
+
 def encode(
     wav_path,
     out_path,
@@ -370,7 +397,10 @@ def encode(
     rate = spec.rate or master_sr
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp{spec.suffix}")
+    closest = out.with_name(f".{out.name}.{os.getpid()}.closest{spec.suffix}")
     headroom, aim, tries = HEADROOM_DB[codec], target_lufs + LOUDNESS_LOSS_LU[codec], 0
+    best: Try | None = None
+    quieter = louder = None  # the aims of this headroom that came out too quiet, too loud
     try:
         while True:
             tries += 1
@@ -387,17 +417,38 @@ def encode(
             got = measure(decoded, decoded_sr)
             over = got.true_peak_dbtp - (ceiling_dbtp - PEAK_MARGIN_DB)
             off = got.lufs - target_lufs
+            if over <= 0 and (best is None or abs(off) < abs(best.lufs - target_lufs)):
+                os.replace(tmp, closest)
+                best = Try(got.lufs, got.true_peak_dbtp, headroom, decoded.size / decoded_sr)
             if over <= 0 and abs(off) <= LOUDNESS_TOLERANCE_LU:
                 break
             if tries == MAX_TRIES:
-                raise EncodeError(
-                    f"{spec.name} encode of {wav_path} did not reach {target_lufs} LUFS under "
-                    f"{ceiling_dbtp} dBTP in {MAX_TRIES} tries (last: {got.lufs:.2f} LUFS, "
-                    f"{got.true_peak_dbtp:.2f} dBTP)"
+                if best is None or abs(best.lufs - target_lufs) > LOUDNESS_PROMISE_LU:
+                    raise EncodeError(
+                        f"{spec.name} encode of {wav_path} did not reach {target_lufs} LUFS under "
+                        f"{ceiling_dbtp} dBTP in {MAX_TRIES} tries (last: {got.lufs:.2f} LUFS, "
+                        f"{got.true_peak_dbtp:.2f} dBTP)"
+                    )
+                log.warning(
+                    "%s encode of %s: no try came within %s LU of %s LUFS (the encoder's "
+                    "loudness jumps with the level); kept the closest, %.2f LUFS, within the %s "
+                    "LU promised",
+                    spec.name,
+                    wav_path,
+                    LOUDNESS_TOLERANCE_LU,
+                    target_lufs,
+                    best.lufs,
+                    LOUDNESS_PROMISE_LU,
                 )
-            # the overshoot and the loudness error are nearly constant in the gain: correct both
-            headroom += max(over, 0.0) + (0.05 if over > 0 else 0.0)
-            aim -= off
+                break
+            if over > 0:  # nearly constant in the gain: make room for it, and aim afresh
+                headroom += over + 0.05
+                quieter = louder = None
+            elif off < 0:
+                quieter = aim if quieter is None else max(quieter, aim)
+            else:
+                louder = aim if louder is None else min(louder, aim)
+            aim = next_aim(aim, off, quieter, louder)
         millis = Tags(
             tags.title,
             tags.artist,
@@ -411,20 +462,21 @@ def encode(
         # Tags and the Ogg serial change headers and page checksums, never an audio frame or
         # packet: what was measured above is what the tagged file decodes to (a test holds it)
         if codec == "mp3":
-            tag_mp3(tmp, millis)
+            tag_mp3(closest, millis)
         else:
-            tag_opus(tmp, millis, stream_serial(out.name))
-        os.replace(tmp, out)
+            tag_opus(closest, millis, stream_serial(out.name))
+        os.replace(closest, out)
     finally:
         tmp.unlink(missing_ok=True)
+        closest.unlink(missing_ok=True)
     return {
         "codec": codec,
         "mime": spec.mime,
         "kbps": kbps,
         "bytes": out.stat().st_size,
-        "duration_s": round(decoded.size / decoded_sr, 6),
-        "lufs": round(got.lufs, 3),
-        "true_peak_dbtp": round(got.true_peak_dbtp, 3),
-        "headroom_db": round(headroom, 3),
+        "duration_s": round(best.duration_s, 6),
+        "lufs": round(best.lufs, 3),
+        "true_peak_dbtp": round(best.true_peak_dbtp, 3),
+        "headroom_db": round(best.headroom_db, 3),
         "tries": tries,
     }
