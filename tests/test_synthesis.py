@@ -310,7 +310,13 @@ def test_the_prefill_makes_what_waiting_jobs_want_in_its_next_wave(
     ]
     keys = [synthesis.keys_of(post, engine) for post in posts]
     waiting = [set(), set(keys[3][1:]), set()]  # before the first, second and third wave
-    monkeypatch.setattr(engine, "waiting", lambda: waiting.pop(0) if waiting else set())
+    loaded = []  # the model is loaded before a wave is planned: meanwhile jobs name their keys
+
+    def what_jobs_wait_for():
+        loaded.append(engine._model is not None)
+        return waiting.pop(0) if waiting else set()
+
+    monkeypatch.setattr(engine, "waiting", what_jobs_wait_for)
     waves = []
     real_fill = synthesis.fill
     monkeypatch.setattr(
@@ -319,6 +325,7 @@ def test_the_prefill_makes_what_waiting_jobs_want_in_its_next_wave(
     cache = ChunkCache(tmp_path)
     assert synthesis.prefill(lambda: posts, engine, cache, wave_chunks=2, own=keys[0]) == 8
     assert waves == [set(keys[n]) for n in (1, 3, 2, 0)]
+    assert loaded == [True] * 4
     assert synthesis.prefill(lambda: posts, engine, cache, wave_chunks=2) == 0
 
 

@@ -98,6 +98,10 @@ class Engine(Protocol):
         """The keys that jobs waiting for exclusive() want: the holder makes them first."""
         ...
 
+    def load(self) -> None:
+        """Load the model now, not on the first synthesize_many; once."""
+        ...
+
 
 @dataclass(frozen=True)
 class ModelSettings:
@@ -502,13 +506,16 @@ class KokoroEngine:
         folder = Path(self.memo_dir) if self.memo_dir else Path(tempfile.gettempdir())
         return folder / "onnx" / f"kokoro-decoder-{key[:16]}.onnx"
 
+    def load(self) -> None:
+        if self._model is None:
+            self._load()
+
     def synthesize_many(self, requests: list[Request]) -> list[Entry]:
         """Audio and per-token frames of every request; each seeded by its own seed, so a chunk's
         samples do not depend on what else is synthesized with it."""
         if not requests:
             return []
-        if self._model is None:
-            self._load()
+        self.load()
         if self._batched is not None:
             items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
             entries = self._batched.synthesize(items)

@@ -178,6 +178,9 @@ def prefill(
     posts whose phonemes appear meanwhile are taken in."""
     made, own = 0, frozenset(own)
     while narrations := missing_chunks(build(), engine, cache):
+        # the model first (seconds of imports and loading on a GPU): by the time the first wave is
+        # planned, the jobs Snakemake started beside this one have named what they wait for
+        engine.load()
         waiting = engine.waiting()
         wave = next_wave(narrations, waiting, wave_chunks, own)
         taken = sum(1 for n in narrations if not wave.keys().isdisjoint(n))
