@@ -134,34 +134,34 @@ def synthesis_span(workdir: Path) -> float:
     return max(end for _, end in spans) - min(start for start, _ in spans)
 
 
-def narrations_beside_the_prefill(workdir: Path) -> tuple[float, list[float]] | None:
-    """When the job that loaded the model wrote its output (the prefill's end, as an epoch), and
-    when each narration WAV was written: the CPU work that overlapped the model's."""
-    loaders = [
-        workdir / "results/synthesis" / log.relative_to(workdir / "logs/synthesis")
-        for log in (workdir / "logs" / "synthesis").rglob("*.log")
-        if "loaded Kokoro" in log.read_text(errors="replace")
-    ]
-    wavs = list((workdir / "results" / "narrations").rglob("*.wav"))
-    made = [p.with_suffix(".jsonl") for p in loaders if p.with_suffix(".jsonl").is_file()]
-    if not made or not wavs:
-        return None
-    return min(p.stat().st_mtime for p in made), [w.stat().st_mtime for w in wavs]
-
-
-def after_the_prefill(workdir: Path) -> tuple[int, float] | None:
-    """How many synthesis jobs ended after the first one that loaded the model, and how long
-    after it the last of them ended: the time the readers of the cache it filled add."""
+def synthesis_ends(workdir: Path) -> dict[Path, tuple[bool, float]]:
+    """Each synthesis job's chunk list: whether its job loaded the model, and when it was
+    written (its job's end)."""
     ends = {}
     for log in (workdir / "logs" / "synthesis").rglob("*.log"):
         made = workdir / "results/synthesis" / log.relative_to(workdir / "logs/synthesis")
         made = made.with_suffix(".jsonl")
         if made.is_file():
             ends[made] = ("loaded Kokoro" in log.read_text(errors="replace"), made.stat().st_mtime)
-    loaders = [end for loaded, end in ends.values() if loaded]
-    if not loaders:
+    return ends
+
+
+def prefill_end(ends: dict[Path, tuple[bool, float]]) -> float | None:
+    """When the first job that loaded the model ended (an epoch): the prefill's end."""
+    return min((end for loaded, end in ends.values() if loaded), default=None)
+
+
+def narration_ends(workdir: Path) -> list[float]:
+    """When each narration WAV was written: those before the prefill's end ran beside it."""
+    return [w.stat().st_mtime for w in (workdir / "results" / "narrations").rglob("*.wav")]
+
+
+def after_the_prefill(ends: dict[Path, tuple[bool, float]]) -> tuple[int, float] | None:
+    """How many synthesis jobs ended after the first one that loaded the model, and how long
+    after it the last of them ended: the time the readers of the cache it filled add."""
+    first = prefill_end(ends)
+    if first is None:
         return None
-    first = min(loaders)
     later = [end for _, end in ends.values() if end > first]
     return len(later), max(later, default=first) - first
 
@@ -280,7 +280,8 @@ def main() -> None:
         )
     synth = synthesis_span(workdir)
     print(f"model loads: {loads}")
-    followers = after_the_prefill(workdir)
+    ends = synthesis_ends(workdir)
+    followers = after_the_prefill(ends)
     if followers:
         print(
             f"synthesis jobs after the one that loaded the model: {followers[0]}, the last "
@@ -290,13 +291,13 @@ def main() -> None:
         f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s from the first synthesis "
         f"job's start to the last one's end)"
     )
-    overlap = narrations_beside_the_prefill(workdir)
-    if overlap:
-        prefill_end, ends = overlap
+    prefilled = prefill_end(ends)
+    narrated = narration_ends(workdir) if prefilled else []
+    if narrated:
         print(
-            f"the prefill ended at {prefill_end - started_at:.1f} s; narrations done by then: "
-            f"{sum(end < prefill_end for end in ends)} of {len(ends)}, the first at "
-            f"{min(ends) - started_at:.1f} s, the last at {max(ends) - started_at:.1f} s"
+            f"the prefill ended at {prefilled - started_at:.1f} s; narrations done by then: "
+            f"{sum(end < prefilled for end in narrated)} of {len(narrated)}, the first at "
+            f"{min(narrated) - started_at:.1f} s, the last at {max(narrated) - started_at:.1f} s"
         )
     print(f"end to end: {audio_s / wall:.1f}x real time ({wall:.1f} s wall, --cores {args.cores})")
     if gpu:
