@@ -289,8 +289,15 @@ def test_a_wave_takes_whole_narrations_those_of_waiting_jobs_first():
     }
     assert synthesis.next_wave(narrations, set(), 3).keys() == {"a1", "a2", "b1"}
     # the waiting jobs' narrations first; a chunk two narrations share counts once
-    assert synthesis.next_wave(narrations, {"shared"}, 2).keys() == {"c1", "c2", "shared"}
+    assert synthesis.next_wave(narrations, {"c1", "c2", "shared"}, 2).keys() == {
+        "c1",
+        "c2",
+        "shared",
+    }
     assert synthesis.next_wave(narrations, {"b1", "zz"}, 2).keys() == {"b1", "a1", "a2"}
+    # a narration that only shares a chunk with a waiting job keeps its place in the order
+    assert synthesis.next_wave(narrations, {"shared"}, 2).keys() == {"shared", "a1", "a2"}
+    assert synthesis.next_wave(narrations, {"c1"}, 2).keys() == {"a1", "a2"}
     # the prefilling job's own narration last, even where a waiting job shares a chunk with it
     own = frozenset({"a1", "a2"})
     assert synthesis.next_wave(narrations, set(), 2, own).keys() == {"b1", "c1", "c2", "shared"}
@@ -309,7 +316,9 @@ def test_the_prefill_makes_what_waiting_jobs_want_in_its_next_wave(
         for n in range(4)
     ]
     keys = [synthesis.keys_of(post, engine) for post in posts]
-    waiting = [set(), set(keys[3][1:]), set()]  # before the first, second and third wave
+    # before the first, second and third wave; the second time, the job of post 3 and one that
+    # shares a chunk with post 2 wait
+    waiting = [set(), {*keys[3], keys[2][0]}, set()]
     loaded = []  # the model is loaded before a wave is planned: meanwhile jobs name their keys
 
     def what_jobs_wait_for():

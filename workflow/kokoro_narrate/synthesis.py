@@ -142,15 +142,17 @@ def missing_chunks(build: Iterable[Work], engine: Engine, cache: ChunkCache) -> 
 def next_wave(
     narrations: list[dict], waiting: set[str], size: int, last: frozenset[str] = frozenset()
 ) -> dict:
-    """The chunks of the next wave: whole narrations, first those with a chunk a waiting job
-    wants, then the others in their order, and those of `last` (the prefill's own, whose job ends
-    with the prefill whatever it does first) at the end, until the wave holds `size` chunks or
-    more (0: all)."""
+    """The chunks of the next wave: whole narrations, first those whose missing chunks waiting
+    jobs want, all of them (a waiting job's own: it names every chunk it lacks), then the others
+    in their order, and those of `last` (the prefill's own, whose job ends with the prefill
+    whatever it does first) at the end, until the wave holds `size` chunks or more (0: all). A
+    narration that merely shares a chunk with a waiting job keeps its place: posts that share
+    sentences would otherwise fill the first wave before the waiting jobs' own narrations."""
 
     def rank(narration: dict) -> int:
         if narration.keys() <= last:
             return 2
-        return 0 if not waiting.isdisjoint(narration) else 1
+        return 0 if narration.keys() <= waiting else 1
 
     wave: dict = {}
     for narration in sorted(narrations, key=rank):  # stable: in their order within a rank
