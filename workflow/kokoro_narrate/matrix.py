@@ -204,17 +204,19 @@ def write_excerpt(
     """Write the first ``limit_s`` seconds of ``wav`` to ``out``, cut at a pause, faded out.
 
     Written by the narrations' own writer (16-bit PCM, the same rounding), so an excerpt holds the
-    narration's samples up to the fade.
+    narration's samples up to the fade. Only those samples are read: a whole blog's narrations
+    are hours of audio, and the matrix is the last job of a build.
     """
-    audio, sample_rate = sf.read(str(wav), dtype="float64")
+    info = sf.info(str(wav))
+    sample_rate = info.samplerate
     pieces = timing.get("pieces") or []
     end_s = excerpt_end(pieces, limit_s)
     if end_s is None:
         log.warning("%s: timing has no pieces; cutting at %.3f s", wav, limit_s)
         end_s = float(limit_s)
     # floor, so the excerpt never ends after the piece (and never after limit_s when it fits)
-    frames = min(len(audio), max(1, math.floor(end_s * sample_rate + 1e-6)))
-    clip = audio[:frames].copy()
+    frames = min(info.frames, max(1, math.floor(end_s * sample_rate + 1e-6)))
+    clip, _ = sf.read(str(wav), frames=frames, dtype="float64")
     fade = min(frames, round(fade_s * sample_rate))
     if fade > 0:
         clip[-fade:] *= 0.5 * (1.0 + np.cos(np.linspace(0.0, math.pi, fade)))
