@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""What a web encode costs, per codec, on narrations of real speech; and the two Opus writers.
+"""What a web encode costs, per codec, on narrations of real speech; and the Opus writers.
 
     PYTHONPATH=workflow .venv/bin/python bench/encode_speed.py results/narrations/*/*.wav
 
 For each narration WAV (a master the narration stage wrote), it prints:
 - the encode stage's own work (`kokoro_narrate.encode.encode`, MP3 and Opus at the config's
   default bitrates): seconds, times real time, tries, the headroom it ended at and the true peak;
-  the Opus stage twice, with its writer (libopus through PyAV) and with libsndfile's in its place
-  (soundfile's wheels carry libopus; the stage's writer before PyAV);
-- the two Opus writers alone on the same 48 kHz copy of the master: seconds, bytes, and the
-  log-spectral distance of each decode to the master (bench/cpu_engines.py's measure, at
-  Kokoro's 24 kHz).
+- the Opus writers alone: the stage's (libopus through PyAV) on the master's own 24 kHz, as the
+  stage encodes, and on a 48 kHz copy, as it did before encode stage version 6; libsndfile's
+  (soundfile's wheels carry libopus; the stage's writer before PyAV) on the 48 kHz copy. For each:
+  seconds, bytes, the log-spectral distance of the decode to the master (bench/cpu_engines.py's
+  measure, at Kokoro's 24 kHz) and the decode's loudness against the master's (what an encode
+  moves, and the stage's tries make up for). Every decode is libopus's at 48 kHz, as browsers
+  play Opus (`encode.decode`).
 
 Every figure is the best of --repeat runs, one process, one encode at a time: on a build's
 machine the encodes run side by side, one per core.
@@ -24,7 +26,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import soundfile as sf
@@ -34,7 +35,7 @@ from cpu_engines import log_spectral_distance
 from scipy.signal import resample_poly
 
 sys.path.insert(0, str(REPO / "workflow"))
-from kokoro_narrate import defaults, encode  # noqa: E402
+from kokoro_narrate import defaults, encode, loudness  # noqa: E402
 
 
 def best_time(run, repeat: int) -> float:
@@ -60,12 +61,14 @@ def libsndfile_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     )
 
 
-def distance_to_master(path: Path, master: np.ndarray, sr: int) -> float:
-    """Mean log-spectral distance (dB) of the file's decode, brought back to the master's rate."""
-    decoded, decoded_sr = sf.read(str(path), dtype="float64")
+def against_master(path: Path, master: np.ndarray, sr: int) -> tuple[float, float]:
+    """The mean log-spectral distance (dB) of the file's decode, brought back to the master's
+    rate, and the decode's loudness less the master's (LU)."""
+    decoded, decoded_sr = encode.decode(path, "opus")
     gcd = math.gcd(sr, decoded_sr)
     back = resample_poly(decoded, sr // gcd, decoded_sr // gcd)
-    return float(log_spectral_distance(master, back).mean())
+    moved = loudness.measure(decoded, decoded_sr).lufs - loudness.measure(master, sr).lufs
+    return float(log_spectral_distance(master, back).mean()), moved
 
 
 def encode_stage(wav: Path, out: Path, codec: str, kbps: int, loudness: dict, repeat: int):
@@ -96,7 +99,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     config = defaults.with_defaults(yaml.safe_load((REPO / "config/config.yaml").read_text()))
-    loudness = config["loudness"]
+    target = config["loudness"]
     kbps = {"mp3": config["encode"]["mp3_kbps"], "opus": config["encode"]["opus_kbps"]}
     out = Path(tempfile.mkdtemp(prefix="kokoro-narrate-encode-"))
     libavcodec = ".".join(map(str, av.library_versions["libavcodec"]))
@@ -110,33 +113,35 @@ def main() -> None:
         seconds = len(master) / sr
         audio += seconds
         print(f"\n{wav} ({seconds:.1f} s)")
-        for codec, writer in (("mp3", None), ("opus", None), ("opus", libsndfile_opus)):
-            name = codec if writer is None else f"{codec} (libsndfile)"
-            with mock.patch.object(encode, "write_opus", writer or encode.write_opus):
-                took, measured = encode_stage(
-                    wav, out / f"{wav.stem}.{codec}", codec, kbps[codec], loudness, args.repeat
-                )
-            stages[name] = stages.get(name, 0.0) + took
+        for codec in ("mp3", "opus"):
+            took, measured = encode_stage(
+                wav, out / f"{wav.stem}.{codec}", codec, kbps[codec], target, args.repeat
+            )
+            stages[codec] = stages.get(codec, 0.0) + took
             print(
-                f"  encode {name:<17} {took:6.2f} s  {seconds / took:6.1f}x real time  tries "
+                f"  encode {codec:<5} {took:6.2f} s  {seconds / took:6.1f}x real time  tries "
                 f"{measured['tries']}  headroom {measured['headroom_db']:.2f} dB  true peak "
                 f"{measured['true_peak_dbtp']:+.2f} dBTP"
             )
-        copy = resample_poly(master, 2, 1).astype(np.float32)  # Opus's 48 kHz, as the stage
-        for name, writer in (("libsndfile", libsndfile_opus), ("PyAV", encode.write_opus)):
-            path = out / f"{wav.stem}.{name}.opus"
-            took = best_time(lambda: writer(path, copy, 48000, kbps["opus"]), args.repeat)  # noqa: B023
+        copy = resample_poly(master, 2, 1)  # what the stage encoded before version 6
+        for name, writer, audio_in, rate in (
+            ("PyAV, 24 kHz", encode.write_opus, master, sr),
+            ("PyAV, 48 kHz", encode.write_opus, copy, 48000),
+            ("libsndfile, 48 kHz", libsndfile_opus, copy, 48000),
+        ):
+            path = out / f"{wav.stem}.{name.replace(', ', '-').replace(' ', '')}.opus"
+            took = best_time(lambda: writer(path, audio_in, rate, kbps["opus"]), args.repeat)  # noqa: B023
             writers[name] = writers.get(name, 0.0) + took
-            distance = distance_to_master(path, master, sr)
+            distance, moved = against_master(path, master, sr)
             print(
-                f"  Opus writer {name:<10} {took:6.2f} s  {seconds / took:6.1f}x real time  "
-                f"{path.stat().st_size:>9,} bytes  LSD {distance:.3f} dB"
+                f"  Opus writer {name:<18} {took:6.2f} s  {seconds / took:6.1f}x real time  "
+                f"{path.stat().st_size:>9,} bytes  LSD {distance:.3f} dB  loudness {moved:+.2f} LU"
             )
     print(f"\nall {len(args.wavs)} narrations, {audio:.1f} s of audio:")
     for name, took in stages.items():
-        print(f"  encode {name:<17} {took:7.2f} s  {audio / took:6.1f}x real time")
+        print(f"  encode {name:<5} {took:7.2f} s  {audio / took:6.1f}x real time")
     for name, took in writers.items():
-        print(f"  Opus writer {name:<10} {took:7.2f} s  {audio / took:6.1f}x real time")
+        print(f"  Opus writer {name:<18} {took:7.2f} s  {audio / took:6.1f}x real time")
 
 
 if __name__ == "__main__":

@@ -137,13 +137,15 @@ def test_opus_comments_read_back(encodes):
 
 
 def test_encodes_decode_to_the_master_length(master, encodes):
-    """Nothing added or cut (the encoders' delay and padding are undone by the decoders); the
-    Opus file plays at 48 kHz, as every Opus decoder does."""
+    """Nothing added or cut (the encoders' delay and padding are undone by the decoders). The
+    Opus file plays at 48 kHz in browsers (libopus, as `encode.decode` runs it) and at the rate
+    it was encoded from, the master's, in libsndfile, which reads that rate from its header."""
     seconds = sf.info(str(master)).duration
-    rates = {"mp3": SR, "opus": 48_000}
     for codec, (path, info) in encodes.items():
         decoded, sr = sf.read(str(path))
-        assert sr == rates[codec] and decoded.size == round(seconds * sr)
+        assert sr == SR and decoded.size == round(seconds * sr)
+        decoded, sr = encode.decode(path, codec)
+        assert sr == {"mp3": SR, "opus": 48_000}[codec] and decoded.size == round(seconds * sr)
         assert info["duration_s"] == pytest.approx(seconds, abs=1e-6)
 
 
@@ -222,15 +224,26 @@ def test_post_tags_from_front_matter(tmp_path):
     assert (bare.title, bare.artist, bare.album, bare.date) == ("Bread", "Config", None, None)
 
 
+@pytest.mark.parametrize("rate", [24_000, 48_000])
 @pytest.mark.parametrize("samples", [1, 959, 20_000, 40_000, 48_001, 96_017])
-def test_opus_stream_decodes_to_the_length_written(tmp_path, samples):
+def test_opus_stream_decodes_to_the_length_written(tmp_path, samples, rate):
     """The granule positions trim the stream to what went in, at any length: without timestamps
     FFmpeg's muxer left short streams 312 samples long, and one of 40,000 unreadable."""
     path = tmp_path / "x.opus"
-    tone = 0.1 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48_000)
-    encode.write_opus(path, tone, 48_000, 32)
+    tone = 0.1 * np.sin(2 * np.pi * 440 * np.arange(samples) / rate)
+    encode.write_opus(path, tone, rate, 32)
+    decoded, sr = sf.read(str(path))  # libsndfile decodes at the rate the header names
+    assert (sr, decoded.size) == (rate, samples)
+    decoded, sr = encode.decode(path, "opus")  # libopus at 48 kHz, as browsers
+    assert (sr, decoded.size) == (48_000, samples * 48_000 // rate)
+
+
+def test_opus_writer_takes_other_rates_through_a_48_khz_copy(tmp_path):
+    path = tmp_path / "x.opus"
+    tone = 0.1 * np.sin(2 * np.pi * 440 * np.arange(22_050) / 22_050)
+    encode.write_opus(path, tone, 22_050, 32)
     decoded, sr = sf.read(str(path))
-    assert (sr, decoded.size) == (48_000, samples)
+    assert (sr, decoded.size) == (48_000, 48_000)
 
 
 def test_opus_writer_refuses_no_audio(tmp_path):

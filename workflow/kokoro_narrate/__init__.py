@@ -46,7 +46,7 @@ STAGE_VERSIONS = {
     "narration": 4,
     "manifest": 3,
     "matrix": 2,
-    "encode": 5,
+    "encode": 6,
     "captions": 1,
     "snippet": 1,
     "feed": 1,

@@ -5,9 +5,10 @@ libopus through PyAV (its wheels carry FFmpeg with libopus): libsndfile's own li
 times as long for the same stream (see `write_opus`). Both are tagged with mutagen: the MP3 gets
 ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a CTOC), the Opus file the
 same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps Kokoro's 24 kHz (MPEG-2
-Layer III); the Opus file is made from a 48 kHz copy, the rate every Opus decoder plays at (see
-CODECS). Both are decoded for measuring as players decode them: the MP3 by libsndfile, the Opus
-file by libopus, as browsers do (see `decode`).
+Layer III); the Opus file is encoded from the master's own 24 kHz (see `OPUS_INPUT_RATES`) and
+plays at 48 kHz, as every Opus decoder does (see CODECS). Both are decoded for measuring as players
+decode them: the MP3 by libsndfile, the Opus file by libopus at 48 kHz, as browsers do (see
+`decode`).
 
 Loudness. Lossy encoders change peaks (a band-limited, re-synthesized waveform overshoots the
 original by a dB or more), and a low bitrate can shift the loudness a little. So each encode is
@@ -51,16 +52,19 @@ class Codec:
     name: str
     suffix: str
     mime: str  # what an HTML <source> or a feed enclosure says it is
-    rate: int | None = None  # the sample rate players decode it at; None: the master's
 
 
 CODECS = {
     "mp3": Codec("mp3", ".mp3", "audio/mpeg"),
     # Opus decoders (browsers, ffmpeg) play at 48 kHz, whatever rate went in, and a 48 kHz decode
     # peaks up to 0.5 dB higher than libsndfile's 24 kHz one of the same file: so the encode is
-    # made from a 48 kHz copy, and decoded and measured at 48 kHz, as listeners get it
-    "opus": Codec("opus", ".opus", 'audio/ogg; codecs="opus"', rate=48000),
+    # decoded and measured at 48 kHz, as listeners get it (`decode`)
+    "opus": Codec("opus", ".opus", 'audio/ogg; codecs="opus"'),
 }
+# The rates libopus takes in. A master at one of them (Kokoro's 24 kHz) is encoded as it is: a 48
+# kHz copy of it holds nothing above 12 kHz, yet made libopus code the full band, at twice the
+# encoder's time, for a decode further from the master (bench/encode_speed.py --opus-input).
+OPUS_INPUT_RATES = (8000, 12000, 16000, 24000, 48000)
 
 # How far under the ceiling the copy each encode is made from is limited, to begin with: the
 # codec's overshoot plus PEAK_MARGIN_DB, so that the first try passes. Measured on five narrations
@@ -116,16 +120,19 @@ def mp3_compression(kbps: int, sr: int) -> float:
 
 def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     """Ogg Opus through PyAV: libopus with FFmpeg's defaults for it (complexity 10, VBR, 20 ms
-    frames, the "audio" application) and the target bitrate. On narrations of real speech at 48
-    kHz and 32 kbps this runs at 115x real time and libsndfile 1.2.2's libopus at 39x, for files
-    within 0.5% in size and 0.01 dB in log-spectral distance to the master
-    (bench/encode_speed.py)."""
+    frames, the "audio" application) and the target bitrate, from `audio` at its own rate where
+    libopus takes it, else from a 48 kHz copy. On narrations of real speech at 48 kHz and 32 kbps
+    this ran at 115x real time and libsndfile 1.2.2's libopus at 39x, for files within 0.5% in
+    size and 0.01 dB in log-spectral distance to the master (bench/encode_speed.py)."""
     import av
 
     if not 6 <= kbps <= 256:
         raise ValueError(f"Opus takes 6 to 256 kbps per channel, not {kbps}")
     if not len(audio):
         raise ValueError(f"no audio to write to {path}")  # PyAV makes no frame of no samples
+    if sr not in OPUS_INPUT_RATES:
+        audio = resample_poly(audio, 48000 // math.gcd(48000, sr), sr // math.gcd(48000, sr))
+        sr = 48000
     with av.open(str(path), "w", format="ogg") as container:
         container.flags |= av.container.Flags.bitexact.value
         stream = container.add_stream("libopus", rate=sr, layout="mono")
@@ -394,7 +401,6 @@ def encode(
     and under the ceiling once decoded; returns what was measured on the written file."""
     spec = CODECS[codec]
     master, master_sr = sf.read(str(wav_path), dtype="float64", always_2d=False)
-    rate = spec.rate or master_sr
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp{spec.suffix}")
     closest = out.with_name(f".{out.name}.{os.getpid()}.closest{spec.suffix}")
@@ -404,15 +410,10 @@ def encode(
     try:
         while True:
             tries += 1
-            # limited at the master's rate, then resampled for a codec that plays at another:
-            # the same band-limited signal, peaks and all, at half the limiter's work for Opus
             source = normalize(
                 master, master_sr, target_lufs=aim, ceiling_dbtp=ceiling_dbtp - headroom
             )
-            if rate != master_sr:
-                up, down = rate // math.gcd(rate, master_sr), master_sr // math.gcd(rate, master_sr)
-                source = resample_poly(source, up, down)
-            (write_opus if codec == "opus" else write_mp3)(tmp, source, rate, kbps)
+            (write_opus if codec == "opus" else write_mp3)(tmp, source, master_sr, kbps)
             decoded, decoded_sr = decode(tmp, codec)
             got = measure(decoded, decoded_sr)
             over = got.true_peak_dbtp - (ceiling_dbtp - PEAK_MARGIN_DB)
