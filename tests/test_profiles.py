@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import DATA, REPO, SNAKEMAKE
+from kokoro_narrate import defaults, settings
 
 pytestmark = pytest.mark.slow
 
@@ -119,11 +121,29 @@ def test_on_one_machine_synthesis_jobs_claim_no_gpu_and_narrations_run_before_th
     out = dry_run(project(tmp_path), "--cores", "4", "--resources", "gpu=1")
     planned = jobs(out)
     assert "gpu" not in planned["synthesis"]["resources"]
-    priority = {}  # rule -> the priority its jobs print (none: 0)
+    priority = {}  # rule -> the priorities its jobs print (none: 0), in the plan's order
     for block in re.split(r"\n(?=\s*(?:local)?rule \w+:)", out):
         head = re.match(r"\s*(?:local)?rule (\w+):", block)
         if head:
-            found = re.search(r"^\s*priority: (\d+)$", block, re.M)
-            priority.setdefault(head.group(1), int(found.group(1)) if found else 0)
-    assert priority["script"] > priority["phonemes"] > priority["narration"] > 0
-    assert priority["synthesis"] == 0
+            found = re.search(r"^\s*priority: ([\d.]+)$", block, re.M)
+            priority.setdefault(head.group(1), []).append(float(found.group(1)) if found else 0)
+    assert min(priority["script"]) > max(priority["phonemes"]) > max(priority["narration"])
+    assert min(priority["narration"]) > max(priority["synthesis"])
+    # above 0: Snakemake's MILP scheduler counts a priority under 0 against running a job
+    assert min(priority["synthesis"]) > 0
+
+
+def test_synthesis_jobs_start_in_the_order_the_prefill_makes_its_waves(tmp_path):
+    """Once no job waits, the prefill makes its waves in the build's order (settings.pairs):
+    synthesis jobs started in that order find their chunks made instead of waiting on a core."""
+    root = project(tmp_path)
+    out = dry_run(root, "--cores", "4", "--resources", "gpu=1")
+    synthesis = {}
+    for block in re.split(r"\n(?=\s*(?:local)?rule \w+:)", out):
+        if re.match(r"\s*(?:local)?rule synthesis:", block):
+            pair = re.search(r"wildcards: post=(\w+), voice=(\w+)", block).groups()
+            synthesis[pair] = float(re.search(r"^\s*priority: ([\d.]+)$", block, re.M).group(1))
+    config = defaults.with_defaults(yaml.safe_load((root / "config" / "config.yaml").read_text()))
+    with chdir(root):
+        order = settings.load(config).pairs()
+    assert len(order) == 3 and sorted(synthesis, key=synthesis.get, reverse=True) == order

@@ -123,6 +123,21 @@ def pair_params(wildcards):
     return PAIR_TABLE[wildcards.post, wildcards.voice][1]
 
 
+# The prefill makes its waves in PAIRS' order once no job waits (kokoro_narrate.synthesis), so
+# synthesis jobs start in that order too: one that starts mid-build then finds its chunks made,
+# or in the wave being made, instead of holding a core while it waits. Between 0 and 1: under
+# the narrations' 1, and above 0, since Snakemake's MILP scheduler counts a priority under 0
+# against running a job at all.
+SYNTHESIS_PRIORITY = {
+    pair: (len(PAIRS) - n) / (len(PAIRS) + 1) for n, pair in enumerate(PAIRS)
+}
+
+
+def synthesis_priority(wildcards):
+    """Earlier in the build's order, higher: see SYNTHESIS_PRIORITY."""
+    return SYNTHESIS_PRIORITY[wildcards.post, wildcards.voice]
+
+
 def voice_files(wildcards):
     """Local .pt files of a voice (the say target's inputs)."""
     return SETTINGS.voice_files(wildcards.voice, VOICES_DIR)

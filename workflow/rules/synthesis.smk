@@ -17,6 +17,7 @@ rule synthesis:
         "logs/synthesis/{voice}/{post}.log",
     benchmark:
         "benchmarks/synthesis/{voice}/{post}.tsv"
+    priority: synthesis_priority
     conda:
         "../envs/kokoro-narrate.yaml"
     threads: SYNTHESIS_THREADS
