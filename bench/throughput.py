@@ -20,8 +20,9 @@ peak GPU memory (from the synthesis log). With --loop it then times bench/loop.p
 posts, voice and threads as a whole process, and prints both costs per second of audio.
 
 For a GPU machine without misaki or spaCy: `--stage prepare` here makes the scripts and phonemes
-(and copies the workflow's metadata with them), `--stage rest --workdir DIR` there does the rest
-(without --text in the loop: KModel over the same phoneme chunks).
+(and copies the workflow's metadata with them), `--stage rest --workdir DIR --device cuda` there
+does the rest on that device (without --text in the loop: KModel over the same phoneme chunks).
+bench/gpu_kit.py packs all of it, and the packages such a machine lacks, in one folder.
 """
 
 from __future__ import annotations
@@ -230,9 +231,11 @@ def main() -> None:
             config["synthesis"]["cpu_engine"] = args.cpu_engine
         (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     configfile = workdir / "config" / "config.yaml"
-    if args.wave_chunks is not None:  # --stage rest too: it changes no output
+    if args.stage == "rest" or args.wave_chunks is not None:  # settings of the rest alone
         config = yaml.safe_load(configfile.read_text())
-        config.setdefault("synthesis", {})["wave_chunks"] = args.wave_chunks
+        config["device"] = args.device
+        if args.wave_chunks is not None:  # it changes no output
+            config.setdefault("synthesis", {})["wave_chunks"] = args.wave_chunks
         configfile.write_text(yaml.safe_dump(config, sort_keys=False))
     command = snakemake_command(workdir, configfile, args.cores)
     if args.stage == "prepare":

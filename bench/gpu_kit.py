@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""What bench/throughput.py needs on a bare GPU machine, in one folder under 64 MiB.
+
+    python bench/gpu_kit.py .gpurun --hours 10
+    # there, from the repository's root, with the folder beside it (once per build):
+    bash .gpurun/run.sh --wave-chunks 0 --loop --loop-seconds 30
+
+For a machine with a CUDA torch and the common scientific packages (numpy, scipy, pandas,
+transformers, PyYAML, Jinja2, markdown-it-py, onnx, onnxruntime) but no network, no spaCy and no
+room for the real weights. The folder holds:
+- site.tar.xz: the packages the build needs beyond those (PACKAGES), as wheels for that machine's
+  Python, at the versions installed here, unpacked (pulp's solvers for other systems left out)
+  and compressed: about 40 MB. A package PyPI has no wheel of is copied from this environment,
+  where it is pure Python;
+- stub/misaki: kokoro's package imports misaki for KPipeline; the build there only runs KModel
+  over phonemes made here;
+- build.tar.xz: a generated blog's scripts and phonemes (`throughput.py --stage prepare` here),
+  the full-size random model's config and voices, not its 327 MB of weights;
+- run.sh: unpacks the packages (once) and the build (every time, so each build starts cold),
+  makes the weights with bench/gpu_model.py and runs `throughput.py --stage rest` with its
+  arguments. PYTHON, DEVICE and CORES override python3, cuda and the machine's core count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+from common import REPO
+
+# The build's packages that a CUDA machine's image lacks: Snakemake and what it imports, kokoro,
+# and what the narration, encode and publishing stages import.
+PACKAGES = (
+    "snakemake",
+    "snakemake-interface-common",
+    "snakemake-interface-executor-plugins",
+    "snakemake-interface-logger-plugins",
+    "snakemake-interface-report-plugins",
+    "snakemake-interface-scheduler-plugins",
+    "snakemake-interface-storage-plugins",
+    "argparse-dataclass",
+    "conda-inject",
+    "configargparse",
+    "connection-pool",
+    "docutils",
+    "dpath",
+    "gitpython",
+    "gitdb",
+    "smmap",
+    "humanfriendly",
+    "immutables",
+    "jsonschema",
+    "jsonschema-specifications",
+    "referencing",
+    "rpds-py",
+    "nbformat",
+    "fastjsonschema",
+    "jupyter-core",
+    "traitlets",
+    "platformdirs",
+    "pulp",
+    "smart-open",
+    "sqlmodel",
+    "sqlalchemy",
+    "greenlet",
+    "pydantic",
+    "pydantic-core",
+    "annotated-types",
+    "typing-inspection",
+    "tenacity",
+    "throttler",
+    "reretry",
+    "yte",
+    "kokoro",
+    "loguru",
+    "pyloudnorm",
+    "soundfile",
+    "cffi",
+    "pycparser",
+    "av",
+    "mutagen",
+    "mdit-py-plugins",
+)
+PLATFORMS = [f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 34, 35)]
+PLATFORMS += ["manylinux2014_x86_64", "manylinux1_x86_64"]
+SITE = "/tmp/kokoro-narrate-site"  # where run.sh unpacks the packages there
+BUILD = "/tmp/kokoro-narrate-gpubuild"  # the build's folder, the same here and there
+
+STUB = '''"""Stand-in for misaki: kokoro's package imports it for KPipeline, never run there."""
+'''
+STUB_MODULE = """def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return type(name, (), {})
+"""
+RUN = f"""#!/bin/bash
+# Made by bench/gpu_kit.py. Run from the repository's root: bash KIT/run.sh [throughput options]
+set -euo pipefail
+kit=$(cd "$(dirname "$0")" && pwd)
+python=${{PYTHON:-python3}}
+[ -d {SITE} ] || tar xJf "$kit/site.tar.xz" -C "$(dirname {SITE})"
+export PYTHONPATH={SITE}:$kit/stub PYTHONUNBUFFERED=1
+rm -rf {BUILD} /tmp/torchinductor_"$(id -un)" ~/.triton/cache  # every build cold
+tar xJf "$kit/build.tar.xz" -C "$(dirname {BUILD})"
+$python bench/gpu_model.py {BUILD}/model
+$python bench/throughput.py --stage rest --workdir {BUILD} --device "${{DEVICE:-cuda}}" \\
+    --cores "${{CORES:-$(nproc)}}" "$@"
+"""
+
+
+def download(spec: str, python: str, into: Path) -> bool:
+    command = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+    command += ["--python-version", python, "--implementation", "cp", "-d", str(into), spec]
+    command += [f"--platform={p}" for p in PLATFORMS]
+    return subprocess.run(command, capture_output=True).returncode == 0
+
+
+def copy_installed(name: str, site: Path) -> None:
+    """A pure-Python distribution's files, as this environment installed them."""
+    files = metadata.distribution(name).files or []
+    if any(str(f).endswith((".so", ".pyd")) for f in files):
+        sys.exit(f"{name}: no wheel for that machine, and the copy here is compiled")
+    for f in files:
+        source = Path(f.locate())
+        if "__pycache__" not in f.parts and source.is_file():
+            (site / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, site / f)
+
+
+def site_packages(kit: Path, python: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels, site = Path(scratch) / "wheels", Path(scratch) / Path(SITE).name
+        site.mkdir(parents=True)
+        for name in PACKAGES:
+            if not download(f"{name}=={metadata.version(name)}", python, wheels):
+                copy_installed(name, site)
+        for wheel in wheels.glob("*.whl"):
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(site)
+        for solvers in (site / "pulp" / "solverdir" / "cbc").glob("*"):
+            if solvers.is_dir() and solvers.name != "linux":
+                shutil.rmtree(solvers)
+        with tarfile.open(kit / "site.tar.xz", "w:xz", preset=9) as archive:
+            archive.add(site, arcname=site.name)
+
+
+def prepared_build(kit: Path, hours: float) -> None:
+    shutil.rmtree(BUILD, ignore_errors=True)
+    command = [sys.executable, str(REPO / "bench" / "throughput.py"), "--hours", str(hours)]
+    command += ["--random-model", "--device", "cuda", "--stage", "prepare", "--workdir", BUILD]
+    subprocess.run(command, check=True)
+    weights = {p.name for p in Path(BUILD, "model").glob("*.pth")}
+    with tarfile.open(kit / "build.tar.xz", "w:xz") as archive:
+        archive.add(
+            BUILD,
+            arcname=Path(BUILD).name,
+            filter=lambda item: None if Path(item.name).name in weights else item,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kit", type=Path, help="the folder to write (git-ignore it)")
+    parser.add_argument("--hours", type=float, default=10.0, help="the generated blog's audio")
+    parser.add_argument("--python", default="3.12", help="that machine's Python")
+    args = parser.parse_args()
+    args.kit.mkdir(parents=True, exist_ok=True)
+    stub = args.kit / "stub" / "misaki"
+    stub.mkdir(parents=True, exist_ok=True)
+    (stub / "__init__.py").write_text(STUB)
+    for module in ("en", "espeak"):
+        (stub / f"{module}.py").write_text(STUB_MODULE)
+    (args.kit / "run.sh").write_text(RUN)
+    site_packages(args.kit, args.python)
+    prepared_build(args.kit, args.hours)
+    size = sum(f.stat().st_size for f in args.kit.rglob("*") if f.is_file())
+    print(f"{args.kit}: {size / 2**20:.1f} MiB; carry it, then there: bash {args.kit}/run.sh")
+
+
+if __name__ == "__main__":
+    main()
