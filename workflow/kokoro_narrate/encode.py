@@ -62,8 +62,9 @@ CODECS = {
     "opus": Codec("opus", ".opus", 'audio/ogg; codecs="opus"'),
 }
 # The rates libopus takes in. A master at one of them (Kokoro's 24 kHz) is encoded as it is: a 48
-# kHz copy of it holds nothing above 12 kHz, yet made libopus code the full band, at twice the
-# encoder's time, for a decode further from the master (bench/encode_speed.py --opus-input).
+# kHz copy of it holds nothing above 12 kHz, yet made libopus code the full band, for files 2-3%
+# larger at the same distance to the master on real speech, and on the random-weight model's
+# noise-like audio twice the encoder's time and a loudness 0.66 LU lower (bench/encode_speed.py).
 OPUS_INPUT_RATES = (8000, 12000, 16000, 24000, 48000)
 
 # How far under the ceiling the copy each encode is made from is limited, to begin with: the
