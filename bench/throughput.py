@@ -157,6 +157,28 @@ def narration_ends(workdir: Path) -> list[float]:
     return [w.stat().st_mtime for w in (workdir / "results" / "narrations").rglob("*.wav")]
 
 
+def log_time(stamp: str) -> float:
+    """A log line's time ("2026-11-27 07:20:44,325"), in seconds since the epoch."""
+    return time.mktime(time.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")) + int(stamp[20:]) / 1000
+
+
+def prefill_rate(workdir: Path) -> tuple[float, float, list[float]] | None:
+    """The model's own rate, from the log of the job that loaded it: the seconds of chunk audio
+    its waves made, the seconds from the load to its last wave's end, and each wave's times real
+    time. The span of the synthesis jobs (synthesis_span) counts jobs that waited for a core."""
+    stamp = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) "
+    wave = stamp + r".*synthesized \d+ chunks, ([\d.]+) s of audio in ([\d.]+) s"
+    for log in (workdir / "logs" / "synthesis").rglob("*.log"):
+        text = log.read_text(errors="replace")
+        loaded = re.search(stamp + r".*loaded Kokoro", text, re.M)
+        waves = re.findall(wave, text, re.M)
+        if loaded and waves:
+            seconds = log_time(waves[-1][0]) - log_time(loaded.group(1))
+            audio = sum(float(a) for _, a, _ in waves)
+            return audio, seconds, [float(a) / float(t) for _, a, t in waves]
+    return None
+
+
 def after_the_prefill(ends: dict[Path, tuple[bool, float]]) -> tuple[int, float] | None:
     """How many synthesis jobs ended after the first one that loaded the model, and how long
     after it the last of them ended: the time the readers of the cache it filled add."""
@@ -283,6 +305,13 @@ def main() -> None:
         )
     synth = synthesis_span(workdir)
     print(f"model loads: {loads}")
+    rate = prefill_rate(workdir)
+    if rate:
+        audio, seconds, waves = rate
+        print(
+            f"the model: {audio:.0f} s of chunk audio in {seconds:.1f} s from its load, "
+            f"{audio / seconds:.1f}x real time; its waves " + ", ".join(f"{w:.0f}x" for w in waves)
+        )
     ends = synthesis_ends(workdir)
     followers = after_the_prefill(ends)
     if followers:
