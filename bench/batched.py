@@ -9,8 +9,9 @@
     # torch.profiler table of the kernels (--profile-fused: of the compiled forward)
     python bench/batched.py profile MODEL_DIR bench/data/corpus-chunks.json --device cuda \
         --other-frames 16384 --profile-chunks 80 --rows 40
-    # no model: the decoder's padded frames if the prefill went through the posts in waves
-    python bench/batched.py waves BUILD/results/phonemes --waves 1,2,4,8
+    # no model: the decoder's padded frames if the prefill went through the posts in waves, and
+    # the audio and encodings the prefill holds at once
+    python bench/batched.py waves BUILD/results/phonemes --wave-chunks 0,1024,512,256
 
 `run` synthesizes the chunks (a) with KModel one at a time, the model loaded once and each chunk
 seeded as the engine seeds it, cut after --plain-seconds, and (b) with BatchedKokoro at each
@@ -38,6 +39,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+# the real model's: its decoder doubles the frames and its generator upsamples 300 times
+SAMPLES_PER_FRAME = 600
 sys.path.insert(0, str(REPO / "workflow"))
 
 
@@ -372,7 +375,8 @@ def waves(args) -> None:
     """What the prefill's waves (config synthesis.wave_chunks) cost the GPU: the frames the decoder
     stage pads its batches to (dummy rows cost as much as real ones), each wave planned by the
     prefill's own `next_wave` (no job waiting: the build's order), sorted by length and cut in its
-    slices, against one wave, from a build's phoneme files and the real model's pace."""
+    slices, against one wave, from a build's phoneme files and the real model's pace; and the
+    largest amount of audio the prefill holds at once."""
     import math
 
     from kokoro_narrate.batched import DEFAULT_MAX_FRAMES, bucket, rows_for
@@ -389,18 +393,27 @@ def waves(args) -> None:
     frames = sum(sum(post.values()) for post in posts)
     print(f"{len(posts)} phoneme files, {sum(map(len, posts))} chunks, {frames} frames")
 
+    held = {"slice": 0, "batch": 0, "tokens": 0}  # the largest of each, in frames or tokens
+
     def padded(order: list[int]) -> tuple[int, int]:
         work = batches = 0
         for first in range(0, len(order), SLICE["batched"]):
-            groups: dict[int, int] = {}
-            for length in order[first : first + SLICE["batched"]]:
-                size = bucket(length, 32)
-                groups[size] = groups.get(size, 0) + 1
-            for size, count in groups.items():
+            part = order[first : first + SLICE["batched"]]
+            held["slice"] = max(held["slice"], sum(part))
+            held["tokens"] = max(held["tokens"], sum(frames_to_tokens(n) for n in part))
+            groups: dict[int, list[int]] = {}
+            for length in part:
+                groups.setdefault(bucket(length, 32), []).append(length)
+            for size, members in groups.items():
                 rows = rows_for(size, DEFAULT_MAX_FRAMES)
-                batches += math.ceil(count / rows)
-                work += math.ceil(count / rows) * rows * size
+                batches += math.ceil(len(members) / rows)
+                work += math.ceil(len(members) / rows) * rows * size
+                for start in range(0, len(members), rows):
+                    held["batch"] = max(held["batch"], sum(members[start : start + rows]))
         return work, batches
+
+    def frames_to_tokens(n: int) -> int:
+        return round(n / args.frames_per_token)
 
     base = None
     for size in args.wave_chunks:
@@ -416,6 +429,16 @@ def waves(args) -> None:
             f"{frames / work:.3f} of the padded frames real, {work / base:.3f}x the padded "
             f"frames of waves of {args.wave_chunks[0] or 'all'}"
         )
+    # what the prefill holds in memory besides the model: the audio of the chunks it has made
+    # and not yet cached (float32), and the stage-1 encodings of a slice (float32 [tokens, 640]
+    # and [tokens, 512] in the real model) until its chunks are decoded
+    mb = 4 * SAMPLES_PER_FRAME / 2**20
+    print(
+        f"audio held at once: the largest slice's {held['slice'] * mb:.0f} MB when a slice is "
+        f"cached together, the largest decoder batch's {held['batch'] * mb:.0f} MB when each "
+        f"batch is cached as it comes; stage-1 encodings of the largest slice "
+        f"{held['tokens'] * 4 * (640 + 512) / 2**20:.0f} MB"
+    )
 
 
 def main() -> None:

@@ -161,6 +161,27 @@ def test_many_items_keep_their_order(pack, batched):
         assert a.frames == b.frames and np.array_equal(a.audio, b.audio)
 
 
+def test_entries_come_a_decoder_batch_at_a_time(pack, batched, monkeypatch):
+    """What keeps the prefill's memory to one batch of audio: each batch's entries are handed over
+    before the next batch is decoded, not all at the end."""
+    decoded = []
+    stage2 = batched._stage2
+
+    def counted(batch, items, size):
+        decoded.append(len(batch))
+        return stage2(batch, items, size)
+
+    monkeypatch.setattr(batched, "_stage2", counted)
+    items = [item(pack, X, seed=1), item(pack, W, seed=2), item(pack, Y, seed=3)]
+    handed = []
+    for n, entry in batched.synthesize_each(items):
+        handed.append((n, len(decoded)))
+        assert len(entry.audio) == sum(entry.frames) * batched.samples_per_frame
+    # X and Y share a 32-frame batch, W has its own: shortest first, each batch once made
+    assert handed == [(0, 1), (2, 1), (1, 2)]
+    assert decoded == [2, 1]
+
+
 def test_edge_cases(model, pack, batched):
     assert batched.synthesize([]) == []
     with pytest.raises(ValueError, match="at most 510"):

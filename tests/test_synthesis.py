@@ -175,27 +175,33 @@ def test_identity_needs_no_torch_and_names_the_mode(tiny_model, tmp_path):
     assert mode.startswith("single_cpu:") and mode.endswith("_threads3")
 
 
-def test_a_killed_cpu_job_keeps_every_finished_slice(tiny_model, tmp_path, voice):
-    """On the CPU the engine is called a few chunks at a time and each call's chunks are cached at
-    once, so a job killed after an hour of work keeps that hour's chunks."""
+def test_a_killed_job_keeps_every_chunk_it_finished(tiny_model, tmp_path, voice):
+    """Each chunk goes to the cache as the engine hands it over, not a slice at a time: a job
+    killed after an hour of work keeps that hour's chunks, and the prefill holds one batch of
+    audio at a time, not a slice's."""
     engine = KokoroEngine(settings(tiny_model), device="cpu", threads=1)
-    calls = []
-
-    def dies_on_the_second_call(requests):
-        calls.append(len(requests))
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # what a kill looks like from inside
-        return real(requests)
-
-    real, engine.synthesize_many = engine.synthesize_many, dies_on_the_second_call
     chunks = [chunk(n, "hˈɛlO " * n + "wˈɜɹld.") for n in range(20)]  # 20 keys
     build = work(chunks, voice)
     keys = synthesis.keys_of(build, engine)
     cache = ChunkCache(tmp_path)
+    slice_size = synthesis.SLICE["single"]
+    handed = []
+
+    def dies_inside_the_second_slice(requests):
+        for n, entry in real(requests):
+            # everything handed over before is in the cache by now
+            assert all(key in cache for key in handed)
+            handed.append(keys[len(handed)])  # fill goes shortest first: the keys' order here
+            yield n, entry
+            if len(handed) == slice_size + 3:
+                raise KeyboardInterrupt  # what a kill looks like from inside
+
+    real, engine.synthesize_each = engine.synthesize_each, dies_inside_the_second_slice
     with pytest.raises(KeyboardInterrupt):
         synthesis.fill(dict(zip(keys, ((c, build) for c in chunks), strict=True)), engine, cache)
-    assert calls == [synthesis.SLICE["single"]] * 2
-    assert sum(key in cache for key in keys) == synthesis.SLICE["single"]
+    assert [key in cache for key in keys] == [True] * (slice_size + 3) + [False] * (
+        len(keys) - slice_size - 3
+    )
 
 
 def test_a_job_that_waited_for_the_lock_finds_its_chunks_made(tiny_model, tmp_path, voice, caplog):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -298,8 +299,9 @@ class BatchedKokoro:
     """Many chunks through one loaded `kokoro.KModel`, sharing its modules and weights.
 
     `synthesize(items)` returns one `Entry` per item (float32 audio at 24 kHz, Kokoro's per-token
-    frame counts), in the items' order. `mode` names everything that changes the samples beyond
-    the model itself (device, torch, dtype, budget, scheme): put it into the chunk cache key.
+    frame counts), in the items' order; `synthesize_each(items)` yields them a batch at a time.
+    `mode` names everything that changes the samples beyond the model itself (device, torch,
+    dtype, budget, scheme): put it into the chunk cache key.
 
         batched = BatchedKokoro(kmodel)  # a KModel already on its device
         entries = batched.synthesize([Item(ps, pack[len(ps) - 1], speed, seed) for ps in ...])
@@ -333,8 +335,16 @@ class BatchedKokoro:
             f"{'bf16' if bf16 else 'fp32'} frames{max_frames}{fused_mode() if fused else ''}"
         )
 
-    @torch.inference_mode()
     def synthesize(self, items: list[Item]) -> list[Entry]:
+        """One Entry per item, in the items' order."""
+        made = dict(self.synthesize_each(items))
+        return [made[n] for n in range(len(items))]
+
+    @torch.inference_mode()
+    def synthesize_each(self, items: list[Item]) -> Iterator[tuple[int, Entry]]:
+        """(index, Entry) of every item, one decoder batch at a time as each is made: a caller
+        that stores each entry before asking for the next holds one batch's audio at a time,
+        not every item's (a slice of the longest chunks is hundreds of MB of audio)."""
         items = [Item(*item) for item in items]
         vocab, context = self.model.vocab, self.model.context_length
         ids = []
@@ -353,15 +363,13 @@ class BatchedKokoro:
             ):
                 tokens[n] = out
 
-        audio: list[np.ndarray | None] = [None] * len(items)
         frames = [int(t.pred_dur.sum()) for t in tokens]
         for size, group in self._batches(frames, 32, self.max_frames):
             batch = [tokens[n] for n in group]
-            for n, wave in zip(
-                group, self._stage2(batch, [items[n] for n in group], size), strict=True
-            ):
-                audio[n] = wave
-        return [Entry(wave, tok.pred_dur.tolist()) for wave, tok in zip(audio, tokens, strict=True)]
+            waves = self._stage2(batch, [items[n] for n in group], size)
+            for n, wave, tok in zip(group, waves, batch, strict=True):
+                tokens[n] = None  # its encodings are spent
+                yield n, Entry(wave, tok.pred_dur.tolist())
 
     def _batches(self, lengths: list[int], quantum: int, budget: int, cap: int | None = None):
         """(padded size, item indices) per batch: items grouped by the bucket of their length,

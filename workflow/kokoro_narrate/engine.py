@@ -2,8 +2,9 @@
 
 The pipeline asks an engine for `sample_rate`, an `identity` (a digest of everything about the
 engine that changes the samples: kokoro and torch versions, weights, config, and the mode: device
-kind, dtype and batching) and `synthesize_many(requests)`. The identity is known without importing
-torch or loading the model, so a job whose chunks are all cached costs a fraction of a second.
+kind, dtype and batching) and `synthesize_each(requests)` (or `synthesize_many`). The identity is
+known without importing torch or loading the model, so a job whose chunks are all cached costs a
+fraction of a second.
 
 On the CPU chunks go through kokoro's own KModel one at a time ("single"), its decoder in
 onnxruntime (cpu_engine "onnx", the config's default, `onnx_decoder`: about a third less CPU time,
@@ -27,7 +28,7 @@ import os
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -88,6 +89,11 @@ class Engine(Protocol):
 
     def synthesize_many(self, requests: list[Request]) -> list[Entry]: ...
 
+    def synthesize_each(self, requests: list[Request]) -> Iterator[tuple[int, Entry]]:
+        """(index into requests, Entry) as each is made: store each before taking the next, and
+        a slice's audio is never all in memory at once."""
+        ...
+
     def exclusive(
         self, wanted: Iterable[str] = (), made: Callable[[], bool] | None = None
     ) -> contextlib.AbstractContextManager[bool]:
@@ -99,7 +105,7 @@ class Engine(Protocol):
         ...
 
     def load(self) -> None:
-        """Load the model now, not on the first synthesize_many; once."""
+        """Load the model now, not on the first synthesis; once."""
         ...
 
 
@@ -511,19 +517,26 @@ class KokoroEngine:
             self._load()
 
     def synthesize_many(self, requests: list[Request]) -> list[Entry]:
-        """Audio and per-token frames of every request; each seeded by its own seed, so a chunk's
-        samples do not depend on what else is synthesized with it."""
-        if not requests:
-            return []
-        self.load()
-        if self._batched is not None:
-            items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
-            entries = self._batched.synthesize(items)
-            import torch
+        """Audio and per-token frames of every request, in their order."""
+        made = dict(self.synthesize_each(requests))
+        return [made[n] for n in range(len(requests))]
 
-            log.info("GPU memory: %.2f GiB at most", torch.cuda.max_memory_allocated() / 2**30)
-            return entries
-        return [self._synthesize_one(r) for r in requests]
+    def synthesize_each(self, requests: list[Request]) -> Iterator[tuple[int, Entry]]:
+        """(index, Entry) of every request as each is made (on a GPU a batch at a time, shortest
+        first); each seeded by its own seed, so a chunk's samples do not depend on what else is
+        synthesized with it."""
+        if not requests:
+            return
+        self.load()
+        if self._batched is None:
+            for n, request in enumerate(requests):
+                yield n, self._synthesize_one(request)
+            return
+        items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
+        yield from self._batched.synthesize_each(items)
+        import torch
+
+        log.info("GPU memory: %.2f GiB at most", torch.cuda.max_memory_allocated() / 2**30)
 
     def _synthesize_one(self, request: Request) -> Entry:
         import torch

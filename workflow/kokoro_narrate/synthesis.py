@@ -38,10 +38,11 @@ from .phonemes import Chunk, read_chunks
 
 log = logging.getLogger(__name__)
 
-# Chunks per engine call. A GPU engine buckets a slice by length and batches it: 256 keeps its
-# batches full. On the CPU chunks go one at a time (about a second of work per second of audio),
-# so a slice of 256 would keep the cache empty for an hour: 8 keeps the cache writes and the
-# progress log moving, and a killed job loses at most one slice.
+# Chunks per engine call; each is cached as the engine hands it over (a GPU engine a batch at a
+# time), so a killed job loses only what was being made. A GPU engine buckets a slice by length
+# and batches it: 256 keeps its batches full. On the CPU chunks go one at a time (about a second
+# of work per second of audio), so a slice of 256 would log progress once an hour: 8 keeps the
+# progress log moving.
 SLICE = {"batched": 256, "single": 8}
 
 
@@ -99,8 +100,9 @@ def fill(
             Request(chunk.phonemes, work.load_pack(), work.speed, seed_from_key(key))
             for key, (chunk, work) in part
         ]
-        for (key, _), entry in zip(part, engine.synthesize_many(requests), strict=True):
-            cache.put(key, entry)
+        # each entry to the cache as it comes: the slice's audio is never all in memory at once
+        for n, entry in engine.synthesize_each(requests):
+            cache.put(part[n][0], entry)
             made_s += len(entry.audio) / engine.sample_rate
         done += len(part)
         elapsed = clock() - start
