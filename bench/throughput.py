@@ -179,6 +179,16 @@ def prefill_rate(workdir: Path) -> tuple[float, float, list[float]] | None:
     return None
 
 
+def waits(workdir: Path) -> list[float]:
+    """Seconds each synthesis job spent waiting for the job that loaded the model: a core held
+    that a narration could have had, once there are narrations to run."""
+    return [
+        float(seconds)
+        for log in (workdir / "logs" / "synthesis").rglob("*.log")
+        for seconds in re.findall(r"waited ([\d.]+) s", log.read_text(errors="replace"))
+    ]
+
+
 def after_the_prefill(ends: dict[Path, tuple[bool, float]]) -> tuple[int, float] | None:
     """How many synthesis jobs ended after the first one that loaded the model, and how long
     after it the last of them ended: the time the readers of the cache it filled add."""
@@ -318,6 +328,12 @@ def main() -> None:
         print(
             f"synthesis jobs after the one that loaded the model: {followers[0]}, the last "
             f"ended {followers[1]:.1f} s after it"
+        )
+    waited = waits(workdir)
+    if waited:
+        print(
+            f"synthesis jobs that waited for it: {len(waited)}, holding a core for "
+            f"{sum(waited):.0f} s in all (the longest {max(waited):.1f} s)"
         )
     print(
         f"synthesis: {audio_s / synth:.1f}x real time ({synth:.1f} s from the first synthesis "
