@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""What a web encode costs, per codec, on narrations of real speech; and the Opus writers.
+"""What a web encode costs, per codec, on narrations of real speech; and the writers alone.
 
     PYTHONPATH=workflow .venv/bin/python bench/encode_speed.py results/narrations/*/*.wav
 
 For each narration WAV (a master the narration stage wrote), it prints:
 - the encode stage's own work (`kokoro_narrate.encode.encode`, MP3 and Opus at the config's
   default bitrates): seconds, times real time, tries, the headroom it ended at and the true peak;
-- the Opus writers alone: the stage's (libopus through PyAV) on the master's own 24 kHz, as the
-  stage encodes, and on a 48 kHz copy, as it did before encode stage version 6; libsndfile's
-  (soundfile's wheels carry libopus; the stage's writer before PyAV) on the 48 kHz copy. For each:
+- the writers alone: the stage's Opus writer (libopus through PyAV) on the master's own 24 kHz,
+  as the stage encodes, and on a 48 kHz copy, as it did before encode stage version 6;
+  libsndfile's (soundfile's wheels carry libopus; the stage's writer before PyAV) on the 48 kHz
+  copy; and the stage's MP3 writer (LAME in libsndfile). For each:
   seconds, bytes, the log-spectral distance of the decode to the master (bench/cpu_engines.py's
   measure, at Kokoro's 24 kHz) and the decode's loudness against the master's (what an encode
-  moves, and the stage's tries make up for). Every decode is libopus's at 48 kHz, as browsers
-  play Opus (`encode.decode`).
+  moves, and the stage's tries make up for). Every decode is the stage's (`encode.decode`): an
+  Opus file's by libopus at 48 kHz, as browsers play Opus.
 
 Every figure is the best of --repeat runs, one process, one encode at a time: on a build's
 machine the encodes run side by side, one per core.
@@ -61,10 +62,12 @@ def libsndfile_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     )
 
 
-def against_master(path: Path, master: np.ndarray, sr: int) -> tuple[float, float]:
+def against_master(
+    path: Path, master: np.ndarray, sr: int, codec: str = "opus"
+) -> tuple[float, float]:
     """The mean log-spectral distance (dB) of the file's decode, brought back to the master's
     rate, and the decode's loudness less the master's (LU)."""
-    decoded, decoded_sr = encode.decode(path, "opus")
+    decoded, decoded_sr = encode.decode(path, codec)
     gcd = math.gcd(sr, decoded_sr)
     back = resample_poly(decoded, sr // gcd, decoded_sr // gcd)
     moved = loudness.measure(decoded, decoded_sr).lufs - loudness.measure(master, sr).lufs
@@ -125,23 +128,25 @@ def main() -> None:
             )
         copy = resample_poly(master, 2, 1)  # what the stage encoded before version 6
         for name, writer, audio_in, rate in (
-            ("PyAV, 24 kHz", encode.write_opus, master, sr),
-            ("PyAV, 48 kHz", encode.write_opus, copy, 48000),
-            ("libsndfile, 48 kHz", libsndfile_opus, copy, 48000),
+            ("Opus, PyAV, 24 kHz", encode.write_opus, master, sr),
+            ("Opus, PyAV, 48 kHz", encode.write_opus, copy, 48000),
+            ("Opus, libsndfile, 48 kHz", libsndfile_opus, copy, 48000),
+            ("MP3, LAME, 24 kHz", encode.write_mp3, master, sr),  # the stage's
         ):
-            path = out / f"{wav.stem}.{name.replace(', ', '-').replace(' ', '')}.opus"
-            took = best_time(lambda: writer(path, audio_in, rate, kbps["opus"]), args.repeat)  # noqa: B023
+            codec = name.split(",")[0].lower()
+            path = out / f"{wav.stem}.{name.replace(', ', '-').replace(' ', '')}.{codec}"
+            took = best_time(lambda: writer(path, audio_in, rate, kbps[codec]), args.repeat)  # noqa: B023
             writers[name] = writers.get(name, 0.0) + took
-            distance, moved = against_master(path, master, sr)
+            distance, moved = against_master(path, master, sr, codec)
             print(
-                f"  Opus writer {name:<18} {took:6.2f} s  {seconds / took:6.1f}x real time  "
+                f"  writer {name:<24} {took:6.2f} s  {seconds / took:6.1f}x real time  "
                 f"{path.stat().st_size:>9,} bytes  LSD {distance:.3f} dB  loudness {moved:+.2f} LU"
             )
     print(f"\nall {len(args.wavs)} narrations, {audio:.1f} s of audio:")
     for name, took in stages.items():
         print(f"  encode {name:<5} {took:7.2f} s  {audio / took:6.1f}x real time")
     for name, took in writers.items():
-        print(f"  Opus writer {name:<18} {took:7.2f} s  {audio / took:6.1f}x real time")
+        print(f"  writer {name:<24} {took:7.2f} s  {audio / took:6.1f}x real time")
 
 
 if __name__ == "__main__":
