@@ -172,14 +172,15 @@ def prefill(
     lock, finds them and ends, and its narration starts on the CPU while the next wave is
     synthesized. Waves of fewer chunks start the narrations sooner and fill a GPU's length
     buckets less well (README "GPU, CPU and clusters"). The narration of the job that prefills
-    (the keys `own`) goes last. The build is read again before each wave: with --cores N the
-    posts whose phonemes appear meanwhile are taken in."""
+    (the keys `own`) goes last. The build is asked for again before each wave (build_work reads
+    only the phoneme files that changed): with --cores N the posts whose phonemes appear meanwhile
+    are taken in."""
     made, own = 0, frozenset(own)
     # what each narration still lacks, kept between waves: a wave's chunks are taken off it, and
     # only a narration the build had not given before is looked up in the cache, so planning a
     # wave costs the build's new narrations, not all of them again (build_work hands back the
     # same Work for a narration whose phonemes are unchanged)
-    lacking: dict[int, tuple[Work, dict]] = {}
+    lacking: dict[int, tuple[Work, dict]] = {}  # by id: the last round's Works are alive here
     while True:
         works = list(build())
         lacking = {
