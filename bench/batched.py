@@ -383,24 +383,28 @@ def waves(args) -> None:
     from kokoro_narrate.phonemes import read_chunks
     from kokoro_narrate.synthesis import SLICE, next_wave
 
-    posts = [
+    posts = [  # (frames, tokens) of each chunk: Kokoro reads its phonemes and two boundaries
         {
-            (f, n): round(args.frames_per_token * (len(chunk.phonemes) + 2))
+            (f, n): (
+                round(args.frames_per_token * (len(chunk.phonemes) + 2)),
+                len(chunk.phonemes) + 2,
+            )
             for n, chunk in enumerate(read_chunks(f))
         }
         for f in sorted(Path(args.phonemes).rglob("*.jsonl"))
     ]
-    frames = sum(sum(post.values()) for post in posts)
+    frames = sum(length for post in posts for length, _ in post.values())
     print(f"{len(posts)} phoneme files, {sum(map(len, posts))} chunks, {frames} frames")
 
     held = {"slice": 0, "batch": 0, "tokens": 0}  # the largest of each, in frames or tokens
 
-    def padded(order: list[int]) -> tuple[int, int]:
+    def padded(order: list[tuple[int, int]]) -> tuple[int, int]:
         work = batches = 0
         for first in range(0, len(order), SLICE["batched"]):
-            part = order[first : first + SLICE["batched"]]
+            part = [length for length, _ in order[first : first + SLICE["batched"]]]
             held["slice"] = max(held["slice"], sum(part))
-            held["tokens"] = max(held["tokens"], sum(frames_to_tokens(n) for n in part))
+            tokens = sum(t for _, t in order[first : first + SLICE["batched"]])
+            held["tokens"] = max(held["tokens"], tokens)
             groups: dict[int, list[int]] = {}
             for length in part:
                 groups.setdefault(bucket(length, 32), []).append(length)
@@ -411,9 +415,6 @@ def waves(args) -> None:
                 for start in range(0, len(members), rows):
                     held["batch"] = max(held["batch"], sum(members[start : start + rows]))
         return work, batches
-
-    def frames_to_tokens(n: int) -> int:
-        return round(n / args.frames_per_token)
 
     base = None
     for size in args.wave_chunks:
