@@ -8,6 +8,9 @@ items are short and few.
 
 from __future__ import annotations
 
+import os
+import socket
+
 import numpy as np
 import pytest
 import torch
@@ -257,12 +260,23 @@ def test_fused_samples_do_not_depend_on_the_batch(model, pack, batched):
     assert np.abs(eager.audio - first.audio).max() < 1e-4
 
 
+@pytest.fixture
+def compiler_cache_unset():
+    """TORCHINDUCTOR_CACHE_DIR unset for the test, and as it was after it, whatever the code under
+    test set (torch's compiler reads it from the process's environment)."""
+    saved = os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+    yield
+    os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+    if saved is not None:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = saved
+
+
 @pytest.mark.parametrize(
     ("compile_passes", "triton", "fused"),
     [(True, True, True), (False, True, False), (True, False, False)],
 )
 def test_a_gpu_engine_compiles_when_it_can_and_says_so(
-    tiny_model, tmp_path, monkeypatch, compile_passes, triton, fused
+    tiny_model, tmp_path, monkeypatch, compile_passes, triton, fused, compiler_cache_unset
 ):
     import importlib.util
 
@@ -287,9 +301,34 @@ def test_a_gpu_engine_compiles_when_it_can_and_says_so(
     )
     assert engine.fused is fused
     assert engine.mode.startswith("batched-v") and (" fused" in engine.mode) is fused
+    # the compiler's cache goes beside the build's other memos where it compiles
+    kept = tmp_path.resolve() / "compile" / socket.gethostname()
+    assert os.environ.get("TORCHINDUCTOR_CACHE_DIR") == (str(kept) if fused else None)
     monkeypatch.undo()
     cpu = enginelib.KokoroEngine(settings, device="cpu", memo_dir=tmp_path, compile=True)
     assert not cpu.fused and "fused" not in cpu.mode  # the CPU engines compile nothing
+
+
+def test_compiled_kernels_are_kept_beside_the_build(tmp_path, compiler_cache_unset):
+    """What torch's compiler makes goes to the project's memo folder, which outlives /tmp, so the
+    next build on the host finds it; a folder the user chose is left alone."""
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+
+    from kokoro_narrate.engine import keep_compiled_kernels
+
+    keep_compiled_kernels(tmp_path / "memo")
+    folder = (tmp_path / "memo" / "compile" / socket.gethostname()).resolve()
+    assert cache_dir() == str(folder)
+    torch._dynamo.reset()  # a fresh compile, not the one an earlier test made in this process
+    x, scale, shift, alpha, frames = padded_inputs()
+    Pointwise(compiled=True).leaky(x, 0.3, frames.pad)
+    assert any(path.is_file() for path in folder.rglob("*"))
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(tmp_path / "chosen")
+    keep_compiled_kernels(tmp_path / "memo")
+    assert cache_dir() == str(tmp_path / "chosen")
+    del os.environ["TORCHINDUCTOR_CACHE_DIR"]
+    keep_compiled_kernels(None)  # no memo folder: torch's own default
+    assert "TORCHINDUCTOR_CACHE_DIR" not in os.environ
 
 
 def test_a_failed_compile_says_how_to_go_on(monkeypatch):

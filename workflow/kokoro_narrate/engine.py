@@ -220,6 +220,22 @@ def _package_version(name: str) -> str:
         return "unknown"
 
 
+def keep_compiled_kernels(memo_dir) -> None:
+    """Point torch's compiler cache (TORCHINDUCTOR_CACHE_DIR, which also holds Triton's kernels)
+    at `memo_dir`/compile/<host>, unless the user has set it or there is no `memo_dir`.
+
+    Its default, /tmp/torchinductor_<user>, is gone after a reboot, and on cluster nodes and in
+    pods that give each job its own /tmp it is gone after every job: then every build compiled
+    the fused passes again (on an H200, the model made the build's first wave at 201x real time
+    with the cache cold and 358x with it warm). The compiler keys its entries by torch, Triton
+    and GPU; the folder is per host all the same, since its file locks need not work between
+    nodes of a shared file system."""
+    if memo_dir is None or "TORCHINDUCTOR_CACHE_DIR" in os.environ:
+        return
+    folder = Path(memo_dir).resolve() / "compile" / socket.gethostname()
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
+
+
 def device_kind(requested: str, memo_dir=None) -> str:
     """The device `requested` resolves to, named so that two that round differently differ:
     "cuda:NVIDIA H200", "cpu:AVX2" (AVX2 and AVX-512 kernels give different last bits).
@@ -412,6 +428,8 @@ class KokoroEngine:
         self.cpu_engine = "kmodel" if self.batched else cpu_engine
         # Triton compiles the fused passes on a GPU; torch's CUDA wheels for Linux bring it
         self.fused = self.batched and compile and importlib.util.find_spec("triton") is not None
+        if self.fused:
+            keep_compiled_kernels(memo_dir)  # before the compiler first reads it
         self.memo_dir = memo_dir
         if self.cpu_engine == "onnx":
             from .onnx_decoder import check_installed
