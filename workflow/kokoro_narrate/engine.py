@@ -222,17 +222,26 @@ def _package_version(name: str) -> str:
 
 def keep_compiled_kernels(memo_dir) -> None:
     """Point torch's compiler cache (TORCHINDUCTOR_CACHE_DIR, which also holds Triton's kernels)
-    at `memo_dir`/compile/<host>, unless the user has set it or there is no `memo_dir`.
+    at `memo_dir`/compile, unless the user has set it, there is no `memo_dir`, or its file system
+    cannot lock files (the compiler locks its cache; torch's default is then kept).
 
     Its default, /tmp/torchinductor_<user>, is gone after a reboot, and on cluster nodes and in
     pods that give each job its own /tmp it is gone after every job: then every build compiled
     the fused passes again (on an H200, the model made the build's first wave at 201x real time
-    with the cache cold and 358x with it warm). The compiler keys its entries by torch, Triton
-    and GPU; the folder is per host all the same, since its file locks need not work between
-    nodes of a shared file system."""
+    with the cache cold and 358x with it warm). The compiler keys its entries by torch, Triton and
+    GPU, so nodes that share the project share the folder."""
     if memo_dir is None or "TORCHINDUCTOR_CACHE_DIR" in os.environ:
         return
-    folder = Path(memo_dir).resolve() / "compile" / socket.gethostname()
+    folder = Path(memo_dir).resolve() / "compile"
+    try:
+        import fcntl
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lockable", "a") as probe:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+    except (ImportError, OSError):
+        return
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
 
 
