@@ -4,6 +4,7 @@
     python bench/gpu_kit.py .gpurun --hours 10
     # there, from the repository's root, with the folder beside it (once per build):
     bash .gpurun/run.sh --wave-chunks 0 --loop --loop-seconds 30
+    WARM=1 bash .gpurun/run.sh        # again, with the kernels the last build compiled
 
 For a machine with a CUDA torch and the common scientific packages (numpy, scipy, pandas,
 transformers, PyYAML, Jinja2, markdown-it-py, onnx, onnxruntime) but no network, no spaCy and no
@@ -16,8 +17,9 @@ room for the real weights. The folder holds:
   over phonemes made here;
 - build.tar.xz: a generated blog's scripts and phonemes (`throughput.py --stage prepare` here),
   the full-size random model's config and voices, not its 327 MB of weights;
-- run.sh: unpacks the packages (once) and the build (every time, so each build starts cold),
-  makes the weights with bench/gpu_model.py and runs `throughput.py --stage rest` with its
+- run.sh: unpacks the packages (once) and the build (every time, so each build starts cold;
+  with WARM=1 it keeps the compiled kernels the last build left, as a user's second build finds
+  them), makes the weights with bench/gpu_model.py and runs `throughput.py --stage rest` with its
   arguments. PYTHON, DEVICE and CORES override python3, cuda and the machine's core count.
 """
 
@@ -107,8 +109,17 @@ kit=$(cd "$(dirname "$0")" && pwd)
 python=${{PYTHON:-python3}}
 [ -d {SITE} ] || tar xJf "$kit/site.tar.xz" -C "$(dirname {SITE})"
 export PYTHONPATH={SITE}:$kit/stub PYTHONUNBUFFERED=1
-rm -rf {BUILD} /tmp/torchinductor_"$(id -un)" ~/.triton/cache  # every build cold
+kept={BUILD}/.snakemake/kokoro-narrate/compile  # the compiler's kernels (engine.py)
+if [ "${{WARM:-}}" = 1 ] && [ -d "$kept" ]; then  # the last build's kernels, as a user's 2nd build
+    rm -rf /tmp/kokoro-narrate-kept && mv "$kept" /tmp/kokoro-narrate-kept
+else
+    rm -rf /tmp/kokoro-narrate-kept /tmp/torchinductor_"$(id -un)" ~/.triton/cache  # cold
+fi
+rm -rf {BUILD}
 tar xJf "$kit/build.tar.xz" -C "$(dirname {BUILD})"
+if [ -d /tmp/kokoro-narrate-kept ]; then
+    mkdir -p "$(dirname "$kept")" && mv /tmp/kokoro-narrate-kept "$kept"
+fi
 $python bench/gpu_model.py {BUILD}/model
 $python bench/throughput.py --stage rest --workdir {BUILD} --device "${{DEVICE:-cuda}}" \\
     --cores "${{CORES:-$(nproc)}}" "$@"

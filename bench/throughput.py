@@ -215,6 +215,9 @@ def main() -> None:
     )
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--wave-chunks", type=int, help="config synthesis.wave_chunks")
+    parser.add_argument(
+        "--batch-frames", type=int, help="config synthesis.batch_frames (a GPU chunk key's part)"
+    )
     parser.add_argument("--cpu-engine", choices=("kmodel", "onnx"), help="default: the config's")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--stage", choices=("all", "prepare", "rest"), default="all")
@@ -263,11 +266,13 @@ def main() -> None:
             config["synthesis"]["cpu_engine"] = args.cpu_engine
         (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     configfile = workdir / "config" / "config.yaml"
-    if args.stage == "rest" or args.wave_chunks is not None:  # settings of the rest alone
-        config = yaml.safe_load(configfile.read_text())
+    if args.stage == "rest" or args.wave_chunks is not None or args.batch_frames:
+        config = yaml.safe_load(configfile.read_text())  # settings of the rest alone
         config["device"] = args.device
         if args.wave_chunks is not None:  # it changes no output
             config.setdefault("synthesis", {})["wave_chunks"] = args.wave_chunks
+        if args.batch_frames:  # on a GPU, new chunk keys: every chunk is made in the run
+            config.setdefault("synthesis", {})["batch_frames"] = args.batch_frames
         configfile.write_text(yaml.safe_dump(config, sort_keys=False))
     command = snakemake_command(workdir, configfile, args.cores)
     if args.stage == "prepare":
