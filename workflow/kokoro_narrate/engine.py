@@ -225,11 +225,11 @@ def keep_compiled_kernels(memo_dir) -> None:
     at `memo_dir`/compile, unless the user has set it, there is no `memo_dir`, or its file system
     cannot lock files (the compiler locks its cache; torch's default is then kept).
 
-    Its default, /tmp/torchinductor_<user>, is gone after a reboot, and on cluster nodes and in
-    pods that give each job its own /tmp it is gone after every job: then every build compiled
-    the fused passes again (on an H200, the model made the build's first wave at 201x real time
-    with the cache cold and 358x with it warm). The compiler keys its entries by torch, Triton and
-    GPU, so nodes that share the project share the folder."""
+    Its default, /tmp/torchinductor_<user>, is gone after a reboot, and on cluster nodes that give
+    each job its own /tmp it is gone after every job: then every build compiled the fused passes
+    again (on an H200, the model made the build's first wave at 201x real time with the cache
+    cold and 358x with it warm). The compiler keys its entries by torch, Triton and GPU, so nodes
+    that share the project's folder (Slurm's shared file system) share the kernels."""
     if memo_dir is None or "TORCHINDUCTOR_CACHE_DIR" in os.environ:
         return
     folder = Path(memo_dir).resolve() / "compile"
