@@ -8,15 +8,16 @@
     python bench/throughput.py --hours 10 --random-model --device cuda --cores 16 --loop
 
 It builds a folder with the posts (given, or generated from the sentences of corpus/ so every
-paragraph is new) and a config, runs the README's command (`snakemake --cores N --resources
-gpu=1`) and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs'
-wall times from benchmarks/, so parallel jobs overlap) and their CPU seconds, the CPU work that
-follows synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time
-it can take), model loads (from the logs), times real time for synthesis (audio / the span of
-the synthesis jobs, the first one's start to the last one's end) and end to end (audio / the whole
-process), when the prefill ended and how many narrations were done by then (the CPU work its
-waves let run beside it; --wave-chunks sets config synthesis.wave_chunks), peak RSS per stage and
-peak GPU memory (from the synthesis log). With --loop it then times bench/loop.py on the same
+paragraph is new) and a config, runs the README's command (`snakemake --cores N --resources gpu=1`)
+and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs' wall times
+from benchmarks/, so parallel jobs overlap) and their CPU seconds, the CPU work that follows
+synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time it can
+take), model loads (from the logs), when the job that loaded the model logged first, loaded it and
+made its first wave (no narration can run before that), times real time for synthesis (audio / the
+span of the synthesis jobs, the first one's start to the last one's end) and end to end (audio /
+the whole process), when the prefill ended and how many narrations were done by then (the CPU work
+its waves let run beside it; --wave-chunks sets config synthesis.wave_chunks), peak RSS per stage
+and peak GPU memory (from the synthesis log). With --loop it then times bench/loop.py on the same
 posts, voice and threads as a whole process, and prints both costs per second of audio.
 
 For a GPU machine without misaki or spaCy: `--stage prepare` here makes the scripts and phonemes
@@ -36,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from common import REPO, model_config, snakemake_command
@@ -162,10 +164,20 @@ def log_time(stamp: str) -> float:
     return time.mktime(time.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S")) + int(stamp[20:]) / 1000
 
 
-def prefill_rate(workdir: Path) -> tuple[float, float, list[float]] | None:
-    """The model's own rate, from the log of the job that loaded it: the seconds of chunk audio
-    its waves made, the seconds from the load to its last wave's end, and each wave's times real
-    time. The span of the synthesis jobs (synthesis_span) counts jobs that waited for a core."""
+class Prefill(NamedTuple):
+    """What the log of the job that loaded the model says (times are epochs)."""
+
+    audio: float  # seconds of chunk audio its waves made
+    seconds: float  # from the load to its last wave's end
+    waves: list[float]  # each wave's times real time
+    first_log: float  # its first line: its imports, torch's among them, are behind it
+    loaded: float
+    first_wave: float  # the first wave's end: no narration can run before it
+
+
+def prefill_log(workdir: Path) -> Prefill | None:
+    """The model's own rate and the prefill's first marks, from the log of the job that loaded
+    it. The span of the synthesis jobs (synthesis_span) counts jobs that waited for a core."""
     stamp = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) "
     wave = stamp + r".*synthesized \d+ chunks, ([\d.]+) s of audio in ([\d.]+) s"
     for log in (workdir / "logs" / "synthesis").rglob("*.log"):
@@ -173,9 +185,14 @@ def prefill_rate(workdir: Path) -> tuple[float, float, list[float]] | None:
         loaded = re.search(stamp + r".*loaded Kokoro", text, re.M)
         waves = re.findall(wave, text, re.M)
         if loaded and waves:
-            seconds = log_time(waves[-1][0]) - log_time(loaded.group(1))
-            audio = sum(float(a) for _, a, _ in waves)
-            return audio, seconds, [float(a) / float(t) for _, a, t in waves]
+            return Prefill(
+                audio=sum(float(a) for _, a, _ in waves),
+                seconds=log_time(waves[-1][0]) - log_time(loaded.group(1)),
+                waves=[float(a) / float(t) for _, a, t in waves],
+                first_log=log_time(re.search(stamp, text, re.M).group(1)),
+                loaded=log_time(loaded.group(1)),
+                first_wave=log_time(waves[0][0]),
+            )
     return None
 
 
@@ -320,12 +337,18 @@ def main() -> None:
         )
     synth = synthesis_span(workdir)
     print(f"model loads: {loads}")
-    rate = prefill_rate(workdir)
-    if rate:
-        audio, seconds, waves = rate
+    prefill = prefill_log(workdir)
+    if prefill:
         print(
-            f"the model: {audio:.0f} s of chunk audio in {seconds:.1f} s from its load, "
-            f"{audio / seconds:.1f}x real time; its waves " + ", ".join(f"{w:.0f}x" for w in waves)
+            f"the model: {prefill.audio:.0f} s of chunk audio in {prefill.seconds:.1f} s from its "
+            f"load, {prefill.audio / prefill.seconds:.1f}x real time; its waves "
+            + ", ".join(f"{w:.0f}x" for w in prefill.waves)
+        )
+        print(
+            f"before any narration can run: the job that loaded the model logged first at "
+            f"{prefill.first_log - started_at:.1f} s, loaded it at "
+            f"{prefill.loaded - started_at:.1f} s and made its first wave at "
+            f"{prefill.first_wave - started_at:.1f} s"
         )
     ends = synthesis_ends(workdir)
     followers = after_the_prefill(ends)
