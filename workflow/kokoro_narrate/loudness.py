@@ -21,9 +21,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import firwin, sosfilt
+
+# pyloudnorm, scipy.signal and scipy.ndimage (0.8 s of imports) are imported where they are used:
+# the matrix job imports this module through narration.write_wav, for its excerpts, and measures
+# nothing
 
 # BS.1770-4 asks for at least 4x oversampling at 48 kHz, 192 kHz; ffmpeg's ebur128 meter (what
 # players and podcast hosts check with) takes 24 kHz to 192 kHz too. At 4x (96 kHz) bright,
@@ -129,6 +130,8 @@ def _interpolator() -> tuple[np.ndarray, float]:
     float32 rounding of resample_poly's own sums (about 1e-6 relative) stays inside it too.
     """
     half = INTERPOLATOR_REACH * OVERSAMPLE
+    from scipy.signal import firwin
+
     h = firwin(2 * half + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)).astype(np.float32)
     h *= np.float32(OVERSAMPLE)
     taps = np.zeros((2 * INTERPOLATOR_REACH + 1, OVERSAMPLE))
@@ -288,6 +291,8 @@ def _peak_above(samples, peaks: np.ndarray, gain: float, level: float, blocks=No
 def _k_weighting(sr: int) -> np.ndarray:
     """pyloudnorm's K-weighting (the two biquads its Meter applies, in order) as sections for
     sosfilt; pyloudnorm runs them through lfilter with unit passband gain."""
+    import pyloudnorm
+
     meter = pyloudnorm.Meter(sr)
     stages = [meter._filters[name] for name in ("high_shelf", "high_pass")]
     for stage in stages:
@@ -361,6 +366,8 @@ def _weighted_pieces(audio: np.ndarray, sr: int, keep_squared: bool = False):
     """(piece energies of the K-weighted audio, the K-weighted audio squared in float32 if asked
     for, sample peak): one sweep; the filter's state carries from step to step, so the numbers
     are those of one sosfilt over the whole signal."""
+    from scipy.signal import sosfilt
+
     gating = _Gating.of(audio.size, sr)
     sos = _k_weighting(sr)
     pieces = np.zeros(gating.edges.size - 1)
@@ -435,6 +442,8 @@ def _hold(hot: np.ndarray, reduction_db: np.ndarray, window: int):
     cluster = np.repeat(np.arange(first.size), last - first + 1)
     compact = np.zeros(int(lengths.sum()))
     compact[offsets[cluster] + hot - starts[cluster]] = reduction_db
+    from scipy.ndimage import maximum_filter1d
+
     held = maximum_filter1d(compact, window, mode="constant", cval=0.0, origin=-(window // 2))
     positions = np.repeat(starts - offsets, lengths) + np.arange(compact.size)
     keep = positions >= 0
