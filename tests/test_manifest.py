@@ -162,3 +162,64 @@ def test_encodes_get_their_paths_sizes_and_loudness(narration, tmp_path):
     manifest.write_manifest(table, tmp_path / "m.csv")
     back = pd.read_csv(tmp_path / "m.csv")
     assert back.mp3_path[0] == row["mp3_path"] and back.opus_path.isna().all()
+
+
+def two_pairs(narration):
+    """Two declared pairs, each with a narration of its own (different bytes)."""
+    root, wav, timing, synthesized, phonemes = narration
+    other = wav.with_name("af_sky_post.wav")
+    sf.write(other, np.ones(24000 * 3, dtype=np.int16), 24000, subtype="PCM_16")
+    pairs = []
+    for voice, path in (("af_heart", wav), ("af_sky", other)):
+        files = {"wav": path, "timing": timing, "synthesized": synthesized, "phonemes": phonemes}
+        pairs.append(
+            {"post": "post", "title": "", "voice": voice, "lang": "a", "speed": 1.0}
+            | {"files": files, "logs": []}
+        )
+    return root, pairs
+
+
+def test_a_rebuild_hashes_only_the_narrations_it_replaced(narration, tmp_path, monkeypatch):
+    from kokoro_narrate import digests
+
+    root, pairs = two_pairs(narration)
+    memo = tmp_path / "memo"
+    hashed = []
+    real = digests._sha256
+    monkeypatch.setattr(digests, "_sha256", lambda path: hashed.append(path) or real(path))
+
+    first = manifest.rows(pairs, [], root=root, memo_dir=memo, threads=2)
+    assert len(hashed) == 2
+    assert manifest.rows(pairs, [], root=root, memo_dir=memo, threads=2) == first
+    assert len(hashed) == 2  # nothing changed: nothing hashed again
+    # a rebuilt narration is a new file (written beside it and renamed over it)
+    wav = pairs[0]["files"]["wav"]
+    new = wav.with_name("new.wav")
+    sf.write(new, np.full(24000 * 3, 7, dtype=np.int16), 24000, subtype="PCM_16")
+    new.replace(wav)
+    rows = manifest.rows(pairs, [], root=root, memo_dir=memo, threads=2)
+    assert hashed[2:] == [wav]
+    assert rows[0]["sha256"] == hashlib.sha256(wav.read_bytes()).hexdigest()
+    assert rows[1] == first[1]
+    # the replaced file's digest is forgotten: one memo per current narration
+    assert len(list(memo.glob("*.sha256"))) == 2
+
+
+def test_a_narration_changed_in_place_is_hashed_again(narration, tmp_path):
+    """Same size, same modification time put back: the change time still differs."""
+    import os
+    import time
+
+    root, pairs = two_pairs(narration)
+    memo = tmp_path / "memo"
+    wav = pairs[0]["files"]["wav"]
+    before = manifest.rows(pairs, [], root=root, memo_dir=memo)[0]["sha256"]
+    time.sleep(0.05)  # file times tick in steps of a few ms: let the change time move
+    stat = wav.stat()
+    data = bytearray(wav.read_bytes())
+    data[-1] ^= 1
+    with open(wav, "r+b") as f:  # the same file, one byte changed
+        f.write(bytes(data))
+    os.utime(wav, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    after = manifest.rows(pairs, [], root=root, memo_dir=memo)[0]["sha256"]
+    assert after != before and after == hashlib.sha256(bytes(data)).hexdigest()

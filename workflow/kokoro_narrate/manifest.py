@@ -11,18 +11,24 @@ Each web encode of a narrated pair (MP3, Opus) has its path, size in bytes, and 
 true peak measured on the decoded file by the encode stage (the measurement JSON beside it); the
 voice matrix plays `opus_path`, then `mp3_path`, then `path`.
 Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
+
+A narration's sha256 is remembered (digests.file_digest) in a memo folder while the file is
+unchanged, so a rebuild after an edit hashes the narrations it replaced, not the whole blog
+(gigabytes for a big one, at the end of every build); the rows are read on `threads` threads,
+hashing among them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import soundfile as sf
 
+from .digests import file_digest, forget_others
 from .phonemes import read_chunks
 from .synthesis import read_synthesized
 
@@ -55,14 +61,6 @@ COLUMNS = [
 ENCODE_CODECS = ("mp3", "opus")
 
 
-def sha256_file(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def manifest_row(
     post: str,
     title: str | None,
@@ -74,6 +72,7 @@ def manifest_row(
     synthesized,
     phonemes,
     root=".",
+    memo_dir=None,
 ) -> dict:
     chunks = read_synthesized(synthesized)
     if not title:  # no front matter title: the script's title paragraph (a leading H1)
@@ -99,7 +98,7 @@ def manifest_row(
         "true_peak_dbtp": round(measured["true_peak_dbtp"], 2),
         "oov_words": len(oov),
         "path": Path(os.path.relpath(Path(wav).resolve(), Path(root).resolve())).as_posix(),
-        "sha256": sha256_file(wav),
+        "sha256": file_digest(wav, memo_dir),
     }
 
 
@@ -143,7 +142,7 @@ def failure(logs: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def pair_row(pair: dict, root=".") -> dict:
+def pair_row(pair: dict, root=".", memo_dir=None) -> dict:
     """The row of one declared pair, from what is on disk.
 
     `pair` holds post, title, voice, lang, speed, `files` (wav, timing, synthesized, phonemes) and
@@ -153,7 +152,7 @@ def pair_row(pair: dict, root=".") -> dict:
     present = all(Path(files[k]).is_file() for k in ("wav", "timing", "synthesized", "phonemes"))
     fields = {k: pair[k] for k in ("post", "title", "voice", "lang", "speed")}
     if present and not failed:
-        return manifest_row(**fields, **files, root=root)
+        return manifest_row(**fields, **files, root=root, memo_dir=memo_dir)
     row = {**fields, "title": fields["title"] or fields["post"]}
     if failed:
         message, log = failed
@@ -163,20 +162,34 @@ def pair_row(pair: dict, root=".") -> dict:
     if Path(files["wav"]).is_file():  # the narration of an earlier run, still on disk
         wav = Path(files["wav"])
         row["path"] = Path(os.path.relpath(wav.resolve(), Path(root).resolve())).as_posix()
-        row["sha256"] = sha256_file(wav)
+        row["sha256"] = file_digest(wav, memo_dir)
     return row
 
 
-def rows(pairs: list[dict], skipped: list, root=".", encodes: list[dict] = ()) -> list[dict]:
+def rows(
+    pairs: list[dict],
+    skipped: list,
+    root=".",
+    encodes: list[dict] = (),
+    memo_dir=None,
+    threads: int = 1,
+) -> list[dict]:
     """Every pair's row and every skipped combination's; `encodes` lists, per post and voice,
-    the encode files ({"post", "voice", "files": {codec: path}}) whose cells a narrated row gets."""
+    the encode files ({"post", "voice", "files": {codec: path}}) whose cells a narrated row gets.
+    With `memo_dir`, narration digests are remembered there, and only the current narrations'
+    are kept."""
     found = {(e["post"], e["voice"]): e["files"] for e in encodes}
-    out = []
-    for pair in pairs:
-        row = pair_row(pair, root)
+
+    def row_of(pair: dict) -> dict:
+        row = pair_row(pair, root, memo_dir)
         if row["status"] == "narrated":
             row.update(encode_columns(found.get((pair["post"], pair["voice"]), {}), root))
-        out.append(row)
+        return row
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        out = list(pool.map(row_of, pairs))
+    if memo_dir is not None:
+        forget_others(memo_dir, [pair["files"]["wav"] for pair in pairs])
     return out + [skipped_row(*s) for s in skipped]
 
 

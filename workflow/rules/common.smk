@@ -33,6 +33,11 @@ PAIRS = SETTINGS.pairs()
 VOICES_DIR = config["model"].get("voices_dir")
 # digests of model files and the resolved device, remembered between runs (per host)
 MEMO_DIR = ".snakemake/kokoro-narrate"
+# the narrations' digests, remembered by the manifest so a rebuild hashes only the replaced ones
+NARRATION_DIGESTS = f"{MEMO_DIR}/narration-digests"
+# the jobs at the end of a build (manifest, matrix) read every narration and run alone: Snakemake
+# gives them at most --cores
+TAIL_THREADS = 8
 PHONEMES = "results/phonemes/{lang}/{post}.jsonl"
 # inputs that are the same for every job: lists, not functions (a function is called, and its
 # signature inspected, for every job, which a blog of a thousand posts feels while planning)
@@ -261,7 +266,13 @@ def describe_failures():
     path = "results/manifest.csv"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     pairs = manifest_pairs()
-    rows = manifest.rows(pairs, manifest_skipped(), encodes=manifest_encodes())
+    rows = manifest.rows(
+        pairs,
+        manifest_skipped(),
+        encodes=manifest_encodes(),
+        memo_dir=NARRATION_DIGESTS,
+        threads=TAIL_THREADS,
+    )
     manifest.write_manifest(manifest.build_manifest(rows), path)
     kept = [
         path

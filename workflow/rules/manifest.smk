@@ -19,11 +19,13 @@ rule manifest:
         "benchmarks/manifest/manifest.tsv"
     conda:
         "../envs/kokoro-narrate.yaml"
+    threads: TAIL_THREADS
     params:
         pairs=manifest_pairs,
         skipped=manifest_skipped,
         encodes=manifest_encodes,
         cache_dir=config["cache_dir"],
+        digests=NARRATION_DIGESTS,
         version=STAGE_VERSIONS["manifest"],
     script:
         "../scripts/manifest.py"

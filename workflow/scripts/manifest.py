@@ -4,7 +4,11 @@ from kokoro_narrate.cache import ChunkCache, referenced_keys
 
 log_to_file(snakemake.log[0])
 rows = manifest.rows(
-    snakemake.params.pairs, snakemake.params.skipped, encodes=snakemake.params.encodes
+    snakemake.params.pairs,
+    snakemake.params.skipped,
+    encodes=snakemake.params.encodes,
+    memo_dir=snakemake.params.digests,
+    threads=snakemake.threads,
 )
 manifest.write_manifest(manifest.build_manifest(rows), snakemake.output[0])
 # this project's entries, recorded in the (possibly shared) cache so no other project prunes them
