@@ -130,7 +130,7 @@ def make_fake_results(root: Path, encodes: bool = False) -> pd.DataFrame:
     return manifest
 
 
-def build(root: Path, excerpt_s: float | None = EXCERPT_S) -> matrix.Matrix:
+def build(root: Path, excerpt_s: float | None = EXCERPT_S, threads: int = 1) -> matrix.Matrix:
     results = root / "results"
     return matrix.build_matrix(
         manifest=results / "manifest.csv",
@@ -139,6 +139,7 @@ def build(root: Path, excerpt_s: float | None = EXCERPT_S) -> matrix.Matrix:
         page=results / "matrix.html",
         excerpt_s=excerpt_s,
         root=root,
+        threads=threads,
     )
 
 
@@ -450,6 +451,15 @@ def test_same_inputs_same_bytes(built, tmp_path_factory):
     assert tree_bytes(other / "results") == first
 
 
+def test_excerpts_written_on_threads_are_the_same_files(built):
+    """The rule gives the job several threads for the excerpts: same files, same bytes."""
+    root, _, _ = built
+    first = tree_bytes(root / "results")
+    shutil.rmtree(root / "results/matrix")
+    result = build(root, threads=4)
+    assert tree_bytes(root / "results") == first and len(result.excerpts) == NARRATIONS
+
+
 def test_excerpt_mode_off_plays_full_narrations(tmp_path):
     manifest = make_fake_results(tmp_path)
     result = build(tmp_path, excerpt_s=None)
@@ -566,6 +576,7 @@ def test_rule_runs_and_reports(tmp_path):
             f"""
             config.setdefault("matrix", {{"excerpt_s": {EXCERPT_S}}})
             STAGE_VERSIONS = {{"matrix": 0}}  # what common.smk defines for every rule
+            TAIL_THREADS = 2
 
 
             include: {str(REPO / "workflow/rules/matrix.smk")!r}

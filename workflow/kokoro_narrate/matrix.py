@@ -28,13 +28,16 @@ and the page has no script, so it works from the results folder, offline, and as
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import math
 import os
+import threading
 import urllib.parse
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -307,9 +310,15 @@ def _title_of(rows: pd.DataFrame, post: str) -> str:
 
 
 def narration_cell(
-    row, root: Path, out_dir: Path, excerpt_s: float | None, seen: dict[Path, tuple[str, str]]
+    row,
+    root: Path,
+    out_dir: Path,
+    excerpt_s: float | None,
+    seen: dict[Path, tuple[str, str]],
+    lock: threading.Lock | None = None,
 ) -> Cell:
-    """The cell of one manifest row; in excerpt mode, writes the narration's excerpt first."""
+    """The cell of one manifest row; in excerpt mode, writes the narration's excerpt first (cells
+    are made on several threads: `lock` guards `seen`)."""
     if row.status != NARRATED:
         return Cell(row.voice, note=row.status, kind=row.status.partition(":")[0])
     wav = (root / row.path).absolute()
@@ -336,9 +345,10 @@ def narration_cell(
         plays = (*encodes, Source(wav, "WAV", _WAV_TYPE))
         return Cell(plays=plays, length=_clock(duration_s), **narration)
     target = out_dir / "excerpts" / wav.parent.name / wav.name
-    if target in seen:
-        raise ValueError(f"{row.post}/{row.voice} and {seen[target]} share {wav.name}")
-    seen[target] = (row.post, row.voice)
+    with lock or contextlib.nullcontext():
+        if target in seen:
+            raise ValueError(f"{row.post}/{row.voice} and {seen[target]} share {wav.name}")
+        seen[target] = (row.post, row.voice)
     excerpt = write_excerpt(wav, read_timing(timing_path(wav)), target, excerpt_s)
     log.info(
         "%s / %s: excerpt %.2f s (%d of %d pieces)",
@@ -504,6 +514,7 @@ def build_matrix(
     *,
     excerpt_s: float | None,
     root: str | os.PathLike = ".",
+    threads: int = 1,
 ) -> Matrix:
     """Build the voice matrix (see the module docstring).
 
@@ -511,6 +522,7 @@ def build_matrix(
     directory of the pipeline). ``out_dir`` gets index.html, plot.svg and excerpts/; ``page``, when
     given, gets the same page with links relative to its own folder. ``excerpt_s`` is the config's
     ``matrix.excerpt_s``: None turns excerpt mode off (players play the full narrations).
+    The excerpts are written on ``threads`` threads (reading and writing WAVs leaves the GIL).
     """
     if excerpt_s is not None and excerpt_s <= 0:
         raise ValueError(f"excerpt_s must be positive or None, got {excerpt_s}")
@@ -524,10 +536,11 @@ def build_matrix(
         df["voice"].nunique(),
     )
     seen: dict[Path, tuple[str, str]] = {}
-    cells = {
-        (row.post, row.voice): narration_cell(row, root, out_dir, excerpt_s, seen)
-        for row in df.itertuples(index=False)
-    }
+    lock = threading.Lock()
+    rows = list(df.itertuples(index=False))
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        made = pool.map(lambda row: narration_cell(row, root, out_dir, excerpt_s, seen, lock), rows)
+        cells = {(row.post, row.voice): cell for row, cell in zip(rows, made, strict=True)}
     plot = out_dir / "plot.svg"
     model = page_of(df, cells, excerpt_s, plot)
     colours = {voice.name: voice.colour for voice in model.voices}

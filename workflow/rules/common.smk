@@ -298,6 +298,7 @@ def describe_failures():
             csv=matrix_files[1],
             page=matrix_files[2],
             excerpt_s=config["matrix"]["excerpt_s"],
+            threads=TAIL_THREADS,
         )
     except Exception as err:  # the manifest is what matters; say why the page is older
         logger.warning(

@@ -23,6 +23,7 @@ rule matrix:
         "benchmarks/matrix/matrix.tsv"
     conda:
         "../envs/kokoro-narrate.yaml"
+    threads: TAIL_THREADS
     params:
         excerpt_s=config["matrix"]["excerpt_s"],
         version=STAGE_VERSIONS["matrix"],

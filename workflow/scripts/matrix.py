@@ -9,4 +9,5 @@ build_matrix(
     csv=snakemake.output.csv,
     page=snakemake.output.page,
     excerpt_s=snakemake.params.excerpt_s,
+    threads=snakemake.threads,
 )
