@@ -109,7 +109,12 @@ def test_synthesis_claims_one_core_on_a_gpu_and_config_threads_on_the_cpu(tmp_pa
     root = project(tmp_path)
     for device, threads in (("cuda", None), ("cpu", "2")):
         out = dry_run(root, "--cores", "4", "--config", f"device={device}")
-        block = re.search(r"rule synthesis:(.*?)\n\n", out, re.S).group(1)
+        # the first synthesis job's block, up to the next job's (other rules claim threads too)
+        block = next(
+            b
+            for b in re.split(r"\n(?=\s*(?:local)?rule \w+:)", out)
+            if re.match(r"\s*(?:local)?rule synthesis:", b)
+        )
         found = re.search(r"threads: (\d+)", block)
         assert (found.group(1) if found else None) == threads, (device, block)
 
