@@ -14,7 +14,7 @@ wall and CPU seconds: first with nothing remembered, then after one narration wa
 
 `--package DIR` runs the jobs on another checkout's `workflow` folder (an older version, for a
 comparison); arguments that version lacks are left out. `--threads N` is what Snakemake gives the
-jobs (the rules ask for 8, at most --cores).
+jobs (the rules ask for 4, at most --cores).
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def run_job(stage: str, root: Path, threads: int) -> None:
             csv="results/matrix.csv",
             page="results/matrix.html",
             excerpt_s=30.0,
-            **accepted(build_matrix, threads=threads),
+            **accepted(build_matrix, threads=threads, excerpt_cache=f"{memo}/excerpts"),
         )
 
 
@@ -203,7 +203,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=95)
     parser.add_argument("--voices", type=int, default=1)
     parser.add_argument("--minutes", type=float, default=6.7, help="audio per narration")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--package", type=Path, default=REPO / "workflow")
     parser.add_argument(
         "--keep",

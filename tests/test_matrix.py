@@ -130,7 +130,9 @@ def make_fake_results(root: Path, encodes: bool = False) -> pd.DataFrame:
     return manifest
 
 
-def build(root: Path, excerpt_s: float | None = EXCERPT_S, threads: int = 1) -> matrix.Matrix:
+def build(
+    root: Path, excerpt_s: float | None = EXCERPT_S, threads: int = 1, cache: Path | None = None
+) -> matrix.Matrix:
     results = root / "results"
     return matrix.build_matrix(
         manifest=results / "manifest.csv",
@@ -140,6 +142,7 @@ def build(root: Path, excerpt_s: float | None = EXCERPT_S, threads: int = 1) -> 
         excerpt_s=excerpt_s,
         root=root,
         threads=threads,
+        excerpt_cache=cache,
     )
 
 
@@ -460,6 +463,45 @@ def test_excerpts_written_on_threads_are_the_same_files(built):
     assert tree_bytes(root / "results") == first and len(result.excerpts) == NARRATIONS
 
 
+def test_a_rebuild_links_the_excerpts_of_unchanged_narrations(tmp_path, monkeypatch):
+    """Snakemake empties the matrix folder before the job: the excerpts of narrations whose bytes
+    did not change come from the cache, the same bytes; a damaged entry, and the excerpt of a
+    replaced narration, are made again; entries no build uses are dropped."""
+    written = []
+    write_excerpt = matrix.write_excerpt
+    monkeypatch.setattr(
+        matrix, "write_excerpt", lambda wav, *a: written.append(Path(wav)) or write_excerpt(wav, *a)
+    )
+    manifest = make_fake_results(tmp_path)
+    cache = tmp_path / "cache"
+    build(tmp_path, threads=2, cache=cache)
+    first = tree_bytes(tmp_path / "results")
+    assert len(written) == NARRATIONS and len(list(cache.glob("*.wav"))) == NARRATIONS
+
+    def rebuild():
+        written.clear()
+        shutil.rmtree(tmp_path / "results/matrix")
+        build(tmp_path, threads=2, cache=cache)
+
+    rebuild()
+    assert written == [] and tree_bytes(tmp_path / "results") == first
+
+    damaged = sorted(cache.glob("*.wav"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:-2] + b"\x01\x02")
+    rebuild()
+    assert len(written) == 1 and tree_bytes(tmp_path / "results") == first
+
+    # a narration replaced by the build: new bytes, a new sha256 in the manifest
+    wav = tmp_path / manifest.loc[0, "path"]
+    audio, sr = sf.read(wav)
+    sf.write(wav, audio * 0.5, sr, subtype="PCM_16")
+    manifest.loc[0, "sha256"] = hashlib.sha256(wav.read_bytes()).hexdigest()
+    manifest.to_csv(tmp_path / "results/manifest.csv", index=False)
+    rebuild()
+    assert written == [wav]
+    assert len(list(cache.glob("*.wav"))) == NARRATIONS  # the old excerpt's entry is gone
+
+
 def test_excerpt_mode_off_plays_full_narrations(tmp_path):
     manifest = make_fake_results(tmp_path)
     result = build(tmp_path, excerpt_s=None)
@@ -577,6 +619,7 @@ def test_rule_runs_and_reports(tmp_path):
             config.setdefault("matrix", {{"excerpt_s": {EXCERPT_S}}})
             STAGE_VERSIONS = {{"matrix": 0}}  # what common.smk defines for every rule
             TAIL_THREADS = 2
+            EXCERPT_CACHE = ".snakemake/kokoro-narrate/excerpts"
 
 
             include: {str(REPO / "workflow/rules/matrix.smk")!r}

@@ -12,7 +12,8 @@ and the timing JSON next to every narration WAV, and writes:
 * ``<out_dir>/excerpts/<post>/<voice>_<post>.wav``: in excerpt mode, the first ``excerpt_s``
   seconds of every narration, cut at a pause (the end of the last spoken piece that ends within
   ``excerpt_s``; at least the first piece) with a short fade-out, so ten voices do not mean ten
-  hours of listening.
+  hours of listening. With an excerpt cache (the rule's, in ``.snakemake/kokoro-narrate/``), an
+  excerpt made by an earlier build from the same narration bytes is linked, not made again.
 * ``<out_dir>/plot.svg``: duration and words per minute per post and voice (matplotlib).
 * ``<page>`` (``results/matrix.html``): the same page with its links relative to its own folder.
 * ``<csv>`` (``results/matrix.csv``): the post x voice pivot of duration_s, wpm and lufs.
@@ -29,11 +30,13 @@ and the page has no script, so it works from the results folder, offline, and as
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
 import math
 import os
+import shutil
 import threading
 import urllib.parse
 from collections.abc import Iterable, Sequence
@@ -51,6 +54,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from .digests import file_digest
 from .manifest import COLUMNS as MANIFEST_COLUMNS
 from .narration import write_wav
 
@@ -230,6 +234,81 @@ def write_excerpt(
     return Excerpt(out, end_s, frames / sample_rate, kept, len(pieces))
 
 
+# Bumped when write_excerpt makes other bytes from the same narration and length (the cut, the
+# fade, the writer): cached excerpts of an older format are then made again
+CUT_VERSION = 1
+
+
+class ExcerptCache:
+    """Excerpts made by earlier builds, keyed by the narration's sha256 (the manifest's column),
+    the excerpt length, the fade and CUT_VERSION. Snakemake empties the matrix folder before
+    the job, so without it every build cut every narration again: a blog of 1,000 posts in 5
+    voices spent 20 s on excerpts after an edit to one. A hit is hard-linked into the folder
+    (copied where the file system cannot link). An entry is written whole (a temporary name,
+    then a rename) and recorded beside it with its sha256, checked on every hit: a damaged entry
+    is made again. Entries a build did not use are dropped at its end (keep_only)."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+
+    def key(self, narration_sha256: str, limit_s: float) -> str:
+        inputs = {
+            "narration": narration_sha256,
+            "limit_s": limit_s,
+            "fade_s": FADE_S,
+            "format": CUT_VERSION,
+        }
+        return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str, target: Path) -> Excerpt | None:
+        """The cached excerpt for `key` at `target`, or None (absent or damaged)."""
+        entry = self.folder / f"{key}.wav"
+        try:
+            record = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            if file_digest(entry) != record["sha256"]:
+                log.warning("cached excerpt %s is damaged; making it again", entry)
+                return None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            _link_or_copy(entry, target)
+            return Excerpt(
+                target, record["end_s"], record["duration_s"], record["pieces"], record["total"]
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, excerpt: Excerpt) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            _link_or_copy(excerpt.path, tmp)
+            os.replace(tmp, self.folder / f"{key}.wav")
+            record = {
+                "sha256": file_digest(excerpt.path),
+                "end_s": excerpt.end_s,
+                "duration_s": excerpt.duration_s,
+                "pieces": excerpt.pieces,
+                "total": excerpt.pieces_total,
+            }
+            tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.folder / f"{key}.json")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def keep_only(self, keys: Iterable[str]) -> None:
+        keep = {f"{key}{suffix}" for key in keys for suffix in (".wav", ".json")}
+        for path in self.folder.glob("*"):
+            if path.name not in keep and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 # ------------------------------------------------------------------------ what the page shows
 
 
@@ -316,9 +395,12 @@ def narration_cell(
     excerpt_s: float | None,
     seen: dict[Path, tuple[str, str]],
     lock: threading.Lock | None = None,
+    cache: ExcerptCache | None = None,
+    used: set[str] | None = None,
 ) -> Cell:
-    """The cell of one manifest row; in excerpt mode, writes the narration's excerpt first (cells
-    are made on several threads: `lock` guards `seen`)."""
+    """The cell of one manifest row; in excerpt mode, writes the narration's excerpt first, or
+    links it from `cache` (whose keys it adds to `used`). Cells are made on several threads:
+    `lock` guards `seen` and `used`."""
     if row.status != NARRATED:
         return Cell(row.voice, note=row.status, kind=row.status.partition(":")[0])
     wav = (root / row.path).absolute()
@@ -349,7 +431,16 @@ def narration_cell(
         if target in seen:
             raise ValueError(f"{row.post}/{row.voice} and {seen[target]} share {wav.name}")
         seen[target] = (row.post, row.voice)
-    excerpt = write_excerpt(wav, read_timing(timing_path(wav)), target, excerpt_s)
+    digest = getattr(row, "sha256", "")
+    key = cache.key(digest, excerpt_s) if cache and len(digest or "") == 64 else None
+    excerpt = cache.get(key, target) if key else None
+    if excerpt is None:
+        excerpt = write_excerpt(wav, read_timing(timing_path(wav)), target, excerpt_s)
+        if key:
+            cache.put(key, excerpt)
+    if key and used is not None:
+        with lock or contextlib.nullcontext():
+            used.add(key)
     log.info(
         "%s / %s: excerpt %.2f s (%d of %d pieces)",
         row.post,
@@ -520,6 +611,7 @@ def build_matrix(
     excerpt_s: float | None,
     root: str | os.PathLike = ".",
     threads: int = 1,
+    excerpt_cache: str | os.PathLike | None = None,
 ) -> Matrix:
     """Build the voice matrix (see the module docstring).
 
@@ -527,7 +619,8 @@ def build_matrix(
     directory of the pipeline). ``out_dir`` gets index.html, plot.svg and excerpts/; ``page``, when
     given, gets the same page with links relative to its own folder. ``excerpt_s`` is the config's
     ``matrix.excerpt_s``: None turns excerpt mode off (players play the full narrations).
-    The excerpts are written on ``threads`` threads (reading and writing WAVs leaves the GIL).
+    The excerpts are written on ``threads`` threads (reading and writing WAVs leaves the GIL);
+    with ``excerpt_cache`` (a folder), those an earlier build made are linked (ExcerptCache).
     """
     if excerpt_s is not None and excerpt_s <= 0:
         raise ValueError(f"excerpt_s must be positive or None, got {excerpt_s}")
@@ -542,10 +635,18 @@ def build_matrix(
     )
     seen: dict[Path, tuple[str, str]] = {}
     lock = threading.Lock()
+    cache = ExcerptCache(excerpt_cache) if excerpt_cache and excerpt_s is not None else None
+    used: set[str] = set()
     rows = list(df.itertuples(index=False))
+
+    def cell_of(row) -> Cell:
+        return narration_cell(row, root, out_dir, excerpt_s, seen, lock, cache, used)
+
     with ThreadPoolExecutor(max(1, threads)) as pool:
-        made = pool.map(lambda row: narration_cell(row, root, out_dir, excerpt_s, seen, lock), rows)
-        cells = {(row.post, row.voice): cell for row, cell in zip(rows, made, strict=True)}
+        made = list(pool.map(cell_of, rows))
+    cells = {(row.post, row.voice): cell for row, cell in zip(rows, made, strict=True)}
+    if cache:
+        cache.keep_only(used)
     plot = out_dir / "plot.svg"
     model = page_of(df, cells, excerpt_s, plot)
     colours = {voice.name: voice.colour for voice in model.voices}

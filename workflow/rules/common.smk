@@ -35,9 +35,11 @@ VOICES_DIR = config["model"].get("voices_dir")
 MEMO_DIR = ".snakemake/kokoro-narrate"
 # the narrations' digests, remembered by the manifest so a rebuild hashes only the replaced ones
 NARRATION_DIGESTS = f"{MEMO_DIR}/narration-digests"
+# the matrix's excerpts, kept by the narration they were cut from (Snakemake empties its folder)
+EXCERPT_CACHE = f"{MEMO_DIR}/excerpts"
 # the jobs at the end of a build (manifest, matrix) read every narration and run alone: Snakemake
-# gives them at most --cores
-TAIL_THREADS = 8
+# gives them at most --cores, and a cluster node of 4 cores takes them
+TAIL_THREADS = 4
 PHONEMES = "results/phonemes/{lang}/{post}.jsonl"
 # inputs that are the same for every job: lists, not functions (a function is called, and its
 # signature inspected, for every job, which a blog of a thousand posts feels while planning)
@@ -299,6 +301,7 @@ def describe_failures():
             page=matrix_files[2],
             excerpt_s=config["matrix"]["excerpt_s"],
             threads=TAIL_THREADS,
+            excerpt_cache=EXCERPT_CACHE,
         )
     except Exception as err:  # the manifest is what matters; say why the page is older
         logger.warning(

@@ -26,6 +26,7 @@ rule matrix:
     threads: TAIL_THREADS
     params:
         excerpt_s=config["matrix"]["excerpt_s"],
+        excerpt_cache=EXCERPT_CACHE,
         version=STAGE_VERSIONS["matrix"],
     script:
         "../scripts/matrix.py"

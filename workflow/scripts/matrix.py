@@ -10,4 +10,5 @@ build_matrix(
     page=snakemake.output.page,
     excerpt_s=snakemake.params.excerpt_s,
     threads=snakemake.threads,
+    excerpt_cache=snakemake.params.excerpt_cache,
 )
