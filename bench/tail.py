@@ -235,6 +235,10 @@ def main() -> None:
         f"{gigabytes:.2f} GB of WAV (made in {time.perf_counter() - start:.0f} s); package "
         f"{args.package}, {args.threads} threads"
     )
+    for wav in wavs:  # in memory, as the narration jobs that just wrote them leave them
+        with open(wav, "rb") as f:
+            while f.read(1 << 24):
+                pass
     for moment in ("first", "after an edit"):
         if moment != "first":  # a rebuilt narration: new bytes, a new file
             copy_changed(wavs[0], wavs[0], 99)
