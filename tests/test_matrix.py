@@ -500,6 +500,9 @@ def test_a_rebuild_links_the_excerpts_of_unchanged_narrations(tmp_path, monkeypa
     rebuild()
     assert written == [wav]
     assert len(list(cache.glob("*.wav"))) == NARRATIONS  # the old excerpt's entry is gone
+    # excerpts turned off: nothing is kept for them
+    build(tmp_path, excerpt_s=None, cache=cache)
+    assert list(cache.iterdir()) == []
 
 
 def test_excerpt_mode_off_plays_full_narrations(tmp_path):
