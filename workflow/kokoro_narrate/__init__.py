@@ -3,8 +3,8 @@
 One module per pipeline stage (script, phonemes, synthesis, narration, manifest, matrix, and the
 publishing stages encode, captions, snippet, made by each narration job, and feed), plus the pieces
 they share: settings (validated config), voices, engine (the Kokoro model behind a small
-interface), cache (content-addressed chunks), loudness, normalize and alignment (word times from
-Kokoro's durations).
+interface), cache (content-addressed chunks), loudness, normalize, alignment (word times from
+Kokoro's durations), digests and files (every file written whole, then renamed).
 """
 
 __version__ = "0.1.0"

@@ -20,14 +20,14 @@ import errno
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from . import files
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +62,6 @@ def chunk_key(phonemes: str, voice_digest: str, speed: float, engine_identity: s
         "engine": engine_identity,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _looks_like_cache(root: Path) -> bool:
@@ -116,7 +105,7 @@ class ChunkCache:
         if not create:
             raise CacheError(f"cache_dir {self.root} is not a kokoro-narrate chunk cache yet.")
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(marker, json.dumps(MARKER_CONTENT, sort_keys=True).encode() + b"\n")
+        files.write_bytes(marker, json.dumps(MARKER_CONTENT, sort_keys=True).encode() + b"\n")
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / key[:2]
@@ -162,8 +151,8 @@ class ChunkCache:
         }
         try:
             audio_path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(audio_path, data)
-            _write_atomic(meta_path, json.dumps(meta, sort_keys=True).encode())
+            files.write_bytes(audio_path, data)
+            files.write_bytes(meta_path, json.dumps(meta, sort_keys=True).encode())
         except OSError as err:
             # no metadata, no entry: remove the audio too so nothing half-written stays behind
             if not meta_path.is_file():
@@ -204,7 +193,7 @@ class ChunkCache:
         path = self._record_path(Path(project))
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {"project": str(Path(project).resolve()), "keys": sorted(keys)}
-        _write_atomic(path, json.dumps(record, indent=0).encode())
+        files.write_bytes(path, json.dumps(record, indent=0).encode())
 
     def live_references(self) -> tuple[set[str], list[str]]:
         """(keys referenced by live projects, their folders); records of projects whose folder is

@@ -20,13 +20,12 @@ heading's first cue to the next chapter. The MP3's ID3 chapters (encode.py) are 
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .phonemes import CLAUSE_END, SENTENCE_END
 
 # 42 characters a line, two lines a cue: the usual subtitle limits (BBC, Netflix); a cue of two
@@ -340,22 +339,14 @@ def chapters_vtt(marks: list[Chapter], sr: int) -> str:
     return "\n".join(blocks)
 
 
-def _write(path, text: str) -> None:
-    """UTF-8, "\\n" line ends, to a temporary name and renamed."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-
-
 def build_captions(timing: dict, vtt, srt_path, chapters_path, title: str | None = None) -> dict:
     """Stage entry point: write the three files of one narration; return counts for the log."""
     sr = timing["sample_rate"]
     all_cues = cues(timing)
     marks = chapters(timing, title)
-    _write(vtt, webvtt(all_cues, sr))
-    _write(srt_path, srt(all_cues, sr))
-    _write(chapters_path, chapters_vtt(marks, sr))
+    files.write_text(vtt, webvtt(all_cues, sr))
+    files.write_text(srt_path, srt(all_cues, sr))
+    files.write_text(chapters_path, chapters_vtt(marks, sr))
     return {
         "cues": len(all_cues),
         "chapters": len(marks),

@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
+
+from . import files
 
 
 def _sha256(path) -> str:
@@ -58,10 +59,7 @@ def file_digest(path, memo_dir=None) -> str:
     digest = _sha256(path)
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=memo.parent, prefix=".memo.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(digest)
-        os.replace(tmp, memo)
+        files.write_text(memo, digest)
     except OSError:  # a read-only or full memo folder only costs the next run a re-hash
         pass
     return digest

@@ -39,7 +39,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from . import loudness
+from . import files, loudness
 from .captions import Chapter
 from .digests import file_digest
 from .loudness import normalize
@@ -292,10 +292,7 @@ def post_tags(timing: dict, source, title: str, album: str, author: str) -> Tags
 
 
 def write_measurement(measured: dict, path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(measured, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_text(path, json.dumps(measured, indent=1, sort_keys=True) + "\n")
 
 
 def made_from(

@@ -36,6 +36,7 @@ from typing import Protocol
 
 import numpy as np
 
+from . import files
 from .cache import Entry
 from .digests import file_digest
 
@@ -276,9 +277,7 @@ def device_kind(requested: str, memo_dir=None) -> str:
     if memo is not None:
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
-            tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"fingerprint": fingerprint, "device": kind}))
-            os.replace(tmp, memo)
+            files.write_text(memo, json.dumps({"fingerprint": fingerprint, "device": kind}))
         except OSError:
             pass
     return kind
@@ -374,9 +373,7 @@ def _wait(handle, memo_dir: Path, wanted: Iterable[str], made: Callable[[], bool
     note = _waiting_folder(memo_dir) / f"{socket.gethostname()}-{os.getpid()}"
     try:
         note.parent.mkdir(exist_ok=True)
-        tmp = note.with_name(f".{note.name}.tmp")
-        tmp.write_text("\n".join(wanted) + "\n", encoding="utf-8")
-        os.replace(tmp, note)  # the holder reads whole notes only
+        files.write_text(note, "\n".join(wanted) + "\n")  # the holder reads whole notes only
     except OSError:
         pass  # the holder only makes these chunks later than it could
     try:

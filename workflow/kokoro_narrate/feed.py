@@ -19,6 +19,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import files
+
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("itunes", ITUNES)
@@ -170,10 +172,7 @@ def episode(
 
 
 def write_feed(path, document: bytes) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(document)
-    os.replace(tmp, path)
+    files.write_bytes(path, document)
 
 
 def build_feed_file(path, channel: dict, items: list[dict], base_url: str, voice: str, options):

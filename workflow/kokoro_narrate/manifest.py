@@ -29,6 +29,7 @@ import pandas as pd
 import soundfile as sf
 
 from .digests import file_digest, forget_others
+from .files import replacing
 from .phonemes import read_chunks
 from .synthesis import read_synthesized
 
@@ -216,6 +217,5 @@ def write_manifest(table: pd.DataFrame, path) -> None:
     table = table.copy()
     for column in ("post", "title", "voice", "status", "lang", "path", "mp3_path", "opus_path"):
         table[column] = table[column].map(_inert)
-    tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
-    table.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        table.to_csv(tmp, index=False, lineterminator="\n")

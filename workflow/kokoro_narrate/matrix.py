@@ -54,6 +54,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from . import files
 from .digests import file_digest
 from .manifest import COLUMNS as MANIFEST_COLUMNS
 from .narration import write_wav
@@ -279,21 +280,16 @@ class ExcerptCache:
 
     def put(self, key: str, excerpt: Excerpt) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        try:
+        with files.replacing(self.folder / f"{key}.wav") as tmp:
             _link_or_copy(excerpt.path, tmp)
-            os.replace(tmp, self.folder / f"{key}.wav")
-            record = {
-                "sha256": file_digest(excerpt.path),
-                "end_s": excerpt.end_s,
-                "duration_s": excerpt.duration_s,
-                "pieces": excerpt.pieces,
-                "total": excerpt.pieces_total,
-            }
-            tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.folder / f"{key}.json")
-        finally:
-            tmp.unlink(missing_ok=True)
+        record = {
+            "sha256": file_digest(excerpt.path),
+            "end_s": excerpt.end_s,
+            "duration_s": excerpt.duration_s,
+            "pieces": excerpt.pieces,
+            "total": excerpt.pieces_total,
+        }
+        files.write_text(self.folder / f"{key}.json", json.dumps(record, sort_keys=True))
 
     def keep_only(self, keys: Iterable[str]) -> None:
         keep = {f"{key}{suffix}" for key in keys for suffix in (".wav", ".json")}

@@ -16,15 +16,12 @@ kept inside the kept audio; seconds, where given, are derived from samples.
 from __future__ import annotations
 
 import json
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from . import alignment, defaults
+from . import alignment, defaults, files
 from .loudness import CHUNK, normalize_pcm16
 from .phonemes import SENTENCE_END
 
@@ -327,22 +324,10 @@ def write_wav(path, audio: np.ndarray, sr: int) -> None:
             f"refusing to write clipped audio: peak {20 * np.log10(peak / 32768):.2f} dBFS "
             "reaches full scale (normalize it first)"
         )
-    with _replacing(path) as tmp:
+    # the old narration stays whole until the new one is; the rule's outputs are also update(),
+    # so Snakemake keeps the previous narration and restores it if the job fails
+    with files.replacing(path) as tmp:
         sf.write(str(tmp), q, sr, subtype="PCM_16", format="WAV")
-
-
-@contextmanager
-def _replacing(path):
-    """Write to a temporary name beside `path`, then rename: the old file stays whole until the
-    new one is complete (the narration rule also marks its outputs update(), so Snakemake keeps
-    and, if the job fails, restores the previous narration)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def build_narration(
@@ -371,6 +356,5 @@ def build_narration(
         "true_peak_dbtp": round(m.true_peak_dbtp, 3),
         "pieces": timings,
     }
-    with _replacing(timing_path) as tmp:
-        tmp.write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+    files.write_text(timing_path, json.dumps(info, indent=1, sort_keys=True) + "\n")
     return info

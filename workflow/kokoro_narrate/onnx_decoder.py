@@ -33,13 +33,13 @@ import contextlib
 import functools
 import importlib.util
 import logging
-import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from . import files
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +219,7 @@ def export_decoder(model, path: Path) -> float:
         path.parent.mkdir(parents=True, exist_ok=True)
         # a temporary file of its own in the same folder, then a rename: another job exporting at
         # the same time (on this host or another sharing the folder) never sees half a file
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(handle)
-        tmp = Path(name)
-        try:
+        with files.replacing(path) as tmp:
             torch.onnx.export(
                 module,
                 inputs,
@@ -240,9 +237,6 @@ def export_decoder(model, path: Path) -> float:
                     "audio": {0: "samples"},
                 },
             )
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
     log.info(
         "exported the decoder to %s in %.1f s (traced vs KModel: %.3g)",
         path,

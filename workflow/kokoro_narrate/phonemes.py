@@ -21,9 +21,7 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -32,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
 
+from kokoro_narrate import files
 from kokoro_narrate import lexicon as lexicons
 
 log = logging.getLogger(__name__)
@@ -570,14 +569,7 @@ class ParagraphCache:
     def put(self, text: str, value: dict) -> None:
         path = self._path(text)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(value, out, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        files.write_text(path, json.dumps(value, ensure_ascii=False))
 
 
 def g2p_identity(lang: str, lexicon: dict, target: int) -> dict:
@@ -692,12 +684,9 @@ def phonemize_script(
 def write_chunks(chunks: list[Chunk], path) -> None:
     """JSON Lines, written to a temporary name and renamed: the synthesis stage reads every post's
     phonemes while other posts' are being written, and must never see half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-        for chunk in chunks:
-            out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    files.write_text(
+        path, "".join(json.dumps(asdict(chunk), ensure_ascii=False) + "\n" for chunk in chunks)
+    )
 
 
 def read_chunks(path) -> list[Chunk]:
@@ -759,14 +748,11 @@ def oov_table(phoneme_files) -> list[OovRow]:
 
 def write_oov_table(rows: list[OovRow], path) -> None:
     """results/oov.csv: word, count, posts (separated by spaces); written whole, then renamed."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as out:
+    with files.replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(OOV_FIELDS)
         for row in rows:
             writer.writerow([row.word, row.count, " ".join(row.posts)])
-    tmp.replace(path)
 
 
 # -- one word or sentence, read as a post would be -------------------------------------------------

@@ -36,7 +36,6 @@ captions (unless image_alt), footnote markers, emoji, and code/tables/math/embed
 import html.parser
 import json
 import logging
-import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from kokoro_narrate import defaults, frontmatter
+from kokoro_narrate import defaults, files, frontmatter
 from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import (
     URL,
@@ -1395,9 +1394,7 @@ def write_script(paragraphs: list[Paragraph], path) -> None:
     for p in paragraphs:
         obj = {k: getattr(p, k) for k in FIELDS}
         lines.append(json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")) + "\n")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(lines), encoding="utf-8", newline="\n")
-    os.replace(tmp, path)  # a half-written script never looks finished to Snakemake
+    files.write_text(path, "".join(lines))  # a half-written script never looks finished
 
 
 def read_script(path) -> list[Paragraph]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import files
 from .encode import CODECS
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "report" / "snippet.html.j2"
@@ -60,33 +61,30 @@ def render(context: dict) -> str:
     return environment.get_template(TEMPLATE.name).render(**context)
 
 
-def build_snippet(files, path, base_url: str | None, title: str | None, lang: str) -> str:
-    """Stage entry point. `files` maps "timing", "wav", "vtt", "chapters" and each built codec
+def build_snippet(built, path, base_url: str | None, title: str | None, lang: str) -> str:
+    """Stage entry point. `built` maps "timing", "wav", "vtt", "chapters" and each built codec
     ("opus", "mp3") to its file."""
-    timing = json.loads(Path(files["timing"]).read_text(encoding="utf-8"))
+    timing = json.loads(Path(built["timing"]).read_text(encoding="utf-8"))
     spoken = next((p["text"] for p in timing["pieces"] if p["kind"] == "title"), None)
-    title = title or spoken or Path(files["wav"]).stem
+    title = title or spoken or Path(built["wav"]).stem
     sources = [
-        {"url": link(files[codec], path, base_url), "type": CODECS[codec].mime}
+        {"url": link(built[codec], path, base_url), "type": CODECS[codec].mime}
         for codec in ("opus", "mp3")
-        if codec in files
+        if codec in built
     ]
     if not sources:
-        sources = [{"url": link(files["wav"], path, base_url), "type": "audio/wav"}]
+        sources = [{"url": link(built["wav"], path, base_url), "type": "audio/wav"}]
     html = render(
         {
             "title": title,
             "duration": _clock(timing["samples"] / timing["sample_rate"]),
             "sources": sources,
             "download": sources[-1]["url"],
-            "captions": link(files["vtt"], path, base_url),
-            "chapters": link(files["chapters"], path, base_url),
+            "captions": link(built["vtt"], path, base_url),
+            "chapters": link(built["chapters"], path, base_url),
             "lang": lang,
             "language": LANGUAGE_NAMES.get(lang, lang),
         }
     )
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(html, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
+    files.write_text(path, html)
     return html

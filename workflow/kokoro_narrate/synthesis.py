@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from functools import partial
 
+from . import files
 from .cache import ChunkCache, chunk_key
 from .engine import Engine, Request
 from .phonemes import Chunk, read_chunks
@@ -331,11 +332,12 @@ def _phonemes_of(path: str) -> list[Chunk] | None:
 def write_synthesized(chunks: list[SynthesizedChunk], path) -> None:
     # `cached` describes this run, not the audio: keep it out of the file so output bytes depend
     # only on the inputs (it goes to the log instead).
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        for chunk in chunks:
-            record = asdict(chunk)
-            del record["cached"]
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    lines = []
+    for chunk in chunks:
+        record = asdict(chunk)
+        del record["cached"]
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    files.write_text(path, "".join(lines))
 
 
 def read_synthesized(path) -> list[dict]:
