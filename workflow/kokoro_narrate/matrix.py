@@ -172,7 +172,8 @@ def pivot(manifest: pd.DataFrame) -> pd.DataFrame:
 def write_pivot(manifest: pd.DataFrame, path: str | os.PathLike) -> pd.DataFrame:
     table = pivot(manifest)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, float_format="%.3f", lineterminator="\n")
+    with files.replacing(path) as tmp:
+        table.to_csv(tmp, float_format="%.3f", lineterminator="\n")
     return table
 
 
@@ -585,8 +586,7 @@ def render_plot(narrated: pd.DataFrame, colours: dict[str, str]) -> str:
 
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
+    files.write_text(path, text)
 
 
 @dataclass(frozen=True)
