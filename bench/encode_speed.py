@@ -68,6 +68,7 @@ def against_master(
     """The mean log-spectral distance (dB) of the file's decode, brought back to the master's
     rate, and the decode's loudness less the master's (LU)."""
     decoded, decoded_sr = encode.decode(path, codec)
+    decoded = decoded.astype(np.float64)  # the distances in float64, as they were first measured
     gcd = math.gcd(sr, decoded_sr)
     back = resample_poly(decoded, sr // gcd, decoded_sr // gcd)
     moved = loudness.measure(decoded, decoded_sr).lufs - loudness.measure(master, sr).lufs

@@ -106,6 +106,14 @@ def test_what_is_recorded_is_what_the_tagged_file_decodes_to(encodes, codec):
     assert round(audio.size / sr, 6) == info["duration_s"]
 
 
+@pytest.mark.parametrize("codec", ["mp3", "opus"])
+def test_the_decode_is_measured_as_a_float64_copy_would_be(encodes, codec):
+    # decode keeps the decoders' float32: measuring must not depend on that
+    audio, sr = encode.decode(encodes[codec][0], codec)
+    assert audio.dtype == np.float32
+    assert encode.measure(audio, sr) == encode.measure(audio.astype(np.float64), sr)
+
+
 def test_the_master_is_left_as_it_is(master, encodes):
     before = hashlib.sha256(master.read_bytes()).hexdigest()
     encode.encode(master, master.with_suffix(".again.mp3"), "mp3", 64, TARGET, CEILING, TAGS)
