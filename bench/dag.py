@@ -36,7 +36,8 @@ def main() -> None:
     parser.add_argument("--voices", type=int, default=5)
     parser.add_argument("--floor", action="store_true", help="also time a bare Snakefile")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="kokoro-narrate-dag-"))
+    scratch = tempfile.TemporaryDirectory(prefix="kokoro-narrate-dag-")  # removed at exit
+    work = Path(scratch.name)
     corpus = work / "corpus"
     corpus.mkdir()
     for n in range(args.posts):

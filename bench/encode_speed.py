@@ -105,7 +105,8 @@ def main() -> None:
     config = defaults.with_defaults(yaml.safe_load((REPO / "config/config.yaml").read_text()))
     target = config["loudness"]
     kbps = {"mp3": config["encode"]["mp3_kbps"], "opus": config["encode"]["opus_kbps"]}
-    out = Path(tempfile.mkdtemp(prefix="kokoro-narrate-encode-"))
+    scratch = tempfile.TemporaryDirectory(prefix="kokoro-narrate-encode-")  # removed at exit
+    out = Path(scratch.name)
     libavcodec = ".".join(map(str, av.library_versions["libavcodec"]))
     print(
         f"soundfile {sf.__version__} (libsndfile {sf.__libsndfile_version__}), "

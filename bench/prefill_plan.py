@@ -112,7 +112,8 @@ def main() -> None:
     parser.add_argument("--wave-chunks", type=int, default=512)
     parser.add_argument("--waves", type=int, default=5)
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="kokoro-narrate-plan-"))
+    scratch = tempfile.TemporaryDirectory(prefix="kokoro-narrate-plan-")  # removed at exit
+    root = Path(scratch.name)
     config = make_blog(root, args.posts, VOICES[: args.voices], args.chunks)
     os.chdir(root)
     memo = root / ".snakemake" / "kokoro-narrate"
