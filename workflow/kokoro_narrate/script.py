@@ -1389,7 +1389,6 @@ FIELDS = ("id", "kind", "text", "level", "pause_before")
 
 def write_script(paragraphs: list[Paragraph], path) -> None:
     """One JSON object per line, keys in FIELDS order, in reading order; same input, same bytes."""
-    path = Path(path)
     lines = []
     for p in paragraphs:
         obj = {k: getattr(p, k) for k in FIELDS}
