@@ -106,6 +106,17 @@ def test_what_is_recorded_is_what_the_tagged_file_decodes_to(encodes, codec):
     assert round(audio.size / sr, 6) == info["duration_s"]
 
 
+def test_the_master_read_as_float32_is_limited_as_its_float64_read_would_be(master):
+    # encode reads the 16-bit master as float32: each try's copy must not depend on that
+    as32, sr = sf.read(str(master), dtype="float32")
+    as64, _ = sf.read(str(master), dtype="float64")
+    assert np.array_equal(as32.astype(np.float64), as64)
+    for codec in ("mp3", "opus"):
+        aim = TARGET + encode.LOUDNESS_LOSS_LU[codec]
+        ceiling = CEILING - encode.HEADROOM_DB[codec]
+        assert np.array_equal(normalize(as32, sr, aim, ceiling), normalize(as64, sr, aim, ceiling))
+
+
 @pytest.mark.parametrize("codec", ["mp3", "opus"])
 def test_the_decode_is_measured_as_a_float64_copy_would_be(encodes, codec):
     # decode keeps the decoders' float32: measuring must not depend on that

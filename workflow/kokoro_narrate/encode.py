@@ -403,7 +403,9 @@ def encode(
     """Stage entry point: one encode of the master at `wav_path`, tagged, at the loudness target
     and under the ceiling once decoded; returns what was measured on the written file."""
     spec = CODECS[codec]
-    master, master_sr = sf.read(str(wav_path), dtype="float64", always_2d=False)
+    # float32 holds a 16-bit master's samples exactly, and normalize widens where it sums: the
+    # same copies as from float64, without a float64 array of the whole master
+    master, master_sr = sf.read(str(wav_path), dtype="float32", always_2d=False)
     out = Path(out_path)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp{spec.suffix}")
     closest = out.with_name(f".{out.name}.{os.getpid()}.closest{spec.suffix}")
