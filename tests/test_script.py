@@ -87,6 +87,28 @@ def test_inline_code_reads_urls_hosts_and_paths_as_prose_does():
     ]
 
 
+def test_struck_out_text_is_not_read():
+    """A correction reads as the post says it now: "three dollars", not "five dollars three
+    dollars"; a paragraph, heading or item struck out whole is not read at all."""
+    md = (
+        "# Prices\n\n"
+        "The plan costs ~~$5~~ $3 a month, and ~~nobody~~ everybody noticed.\n\n"
+        "~~This paragraph is outdated.~~\n\n"
+        "## ~~Old heading~~\n\n"
+        "- ~~done~~\n"
+        "- kept, with <del>old</del> new, <s>gone</s> here and <strike>x</strike> y\n\n"
+        "<p>An <del>old</del> HTML paragraph, <s>really</s>.</p>\n\n"
+        "Two lone ~~ tildes say nothing, and <sub>2</sub> and <span>this</span> are read.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "struck.md").paragraphs] == [
+        "Prices",
+        "The plan costs three dollars a month, and everybody noticed.",
+        "kept, with new, here and y.",
+        "An HTML paragraph.",
+        "Two lone tildes say nothing, and 2 and this are read.",
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [

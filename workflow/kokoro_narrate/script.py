@@ -30,7 +30,8 @@ paragraph after it. The first footnote read at the end also gets `pause_before`.
 
 Not read: front matter other than the title, HTML tags and comments, Liquid tags, Hugo shortcodes,
 link URLs (a link whose text is its URL, and a bare URL, is said as its site's name), images and
-captions (unless image_alt), footnote markers, emoji, and code/tables/math/embeds.
+captions (unless image_alt), footnote markers, emoji, text struck out (~~old~~, <del>, <s>: what
+the post says now is what is left), and code/tables/math/embeds.
 """
 
 import html.parser
@@ -672,7 +673,8 @@ _KNOWN_TAGS = frozenset(
         "math",
     )
 )
-_HIDDEN = {"script", "style", "svg", "math", "template", "noscript"}
+# tags whose content is not read; <del>, <s> and <strike> hold text the author struck out
+_HIDDEN = {"script", "style", "svg", "math", "template", "noscript", "del", "s", "strike"}
 _BLOCK_OF_TAG = {
     "pre": "code",
     "table": "table",
@@ -794,7 +796,9 @@ _SITE_RUN = re.compile(
     "\x02[^\x03]*\x03(?:[\\s,;/&|]*(?:\\b(?:and|or)\\b)?[\\s,;]*\x02[^\x03]*\x03)*"
 )
 _SIMPLE_MATH = re.compile(r"[A-Za-z0-9 .,]+")
-_HIDDEN_INLINE = re.compile(r"<(/?)(pre|script|style|svg|figcaption)\b", re.I)
+# Inline HTML whose content is not read: code, scripts, pictures, captions, and text struck out
+# (<del>, <s>, <strike>, as ~~text~~): what the post says now is what is left beside it
+_HIDDEN_INLINE = re.compile(r"<(/?)(pre|script|style|svg|figcaption|del|s|strike)\b", re.I)
 
 
 def _mention(url: str, options: ScriptOptions) -> str:
@@ -900,6 +904,9 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
         if t.type == "html_inline" and (m := _HIDDEN_INLINE.match(t.content)):
             hidden = max(0, hidden + (-1 if m.group(1) else 1))
             continue
+        if t.type in ("s_open", "s_close"):  # struck out: the author took it back
+            hidden = max(0, hidden + (1 if t.type == "s_open" else -1))
+            continue
         if hidden:
             continue
         target = out if link_text is None else link_text
@@ -928,7 +935,7 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
                 images.append(m.group(1)[1:-1].strip())
             elif re.match(r"</?(br|p|div|li)\b", t.content, re.I):
                 target.append(" ")
-        # em, strong, s open/close, footnote_ref: the markers go, nothing is said
+        # em, strong, footnote_ref: the markers go, nothing is said
     raw = "".join(out)
     text, sites = _join_sites(raw)
     return Inline(text, images, sites, raw)
