@@ -169,6 +169,18 @@ EN = {
         ("the '80s", "the eighties"),
         ("on 11/30/2024", "on November thirtieth, twenty twenty-four"),
         ("on 7.3.2021", "on the seventh of March, twenty twenty-one"),
+        # durations as CI logs print them; a lone "11m" may be meters or millions: left alone
+        (
+            "The job took 4m32s, down from 11m.",
+            "The job took four minutes thirty-two seconds, down from 11m.",
+        ),
+        (
+            "2h30m, 1m 5s, 3h5s",
+            "two hours thirty minutes, one minute five seconds, three hours five seconds",
+        ),
+        ("1m30.5s or 1m 1s", "one minute thirty point five seconds or one minute one second"),
+        ("12h0m, 0m 3s", "twelve hours, three seconds"),
+        ("5m 200ms, 1h", "5m two hundred milliseconds, one hour"),
     ],
     "ordinals": [
         ("1st", "first"),

@@ -863,6 +863,18 @@ def _duration(m):
     return words + (f" {_int_words(seconds)}" if seconds else "")
 
 
+# hours, minutes and seconds written together, as CI logs and benchmarks print them
+_CLOCK_UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
+
+
+def _compact_duration(m):
+    parts = [(value, units) for value, units in zip(m.groups(), _CLOCK_UNITS, strict=True) if value]
+    if len(parts) < 2:  # "30m" alone may be meters or millions: the rules after decide
+        return m.group()
+    parts = [(v, units) for v, units in parts if float(v)] or parts[-1:]  # 12h0m: twelve hours
+    return " ".join(f"{_num_words(v)} {one if v == '1' else many}" for v, (one, many) in parts)
+
+
 def _hour_ampm(m):
     h = int(m.group(1))
     if not 1 <= h <= 12:
@@ -1340,6 +1352,14 @@ RULES: list[Rule] = [
         _duration,
         "finished in 31:30",
         "finished in thirty-one minutes thirty",
+    ),
+    rule(
+        "compact duration",
+        r"(?<![\w.,])(?=\d+[hm]\s?\d)(?:(\d+)h\s?)?(?:(\d+)m\s?)?(?:(\d+(?:\.\d+)?)s)?"
+        r"(?![\w%°]|[.,]\d)",
+        _compact_duration,
+        "took 4m32s, then 1h 20m",
+        "took four minutes thirty-two seconds, then one hour twenty minutes",
     ),
     rule(
         "clock time",
