@@ -109,6 +109,23 @@ def test_struck_out_text_is_not_read():
     ]
 
 
+def test_wiki_links_read_as_the_page_shows_them():
+    """Obsidian's and Foam's [[links]]: the words shown or the note's name, never the brackets,
+    the folder or the part; an embedded picture is a picture; shell's [[ ]] is not a link."""
+    md = (
+        "See [[Build Notes|my build notes]] and [[Runner]], or [[garden/Deep Dive.md#Costs]],"
+        " [[#Summary]] and [[Note#^a1b2c3]].\n\n"
+        "Here is the board:\n\n![[board photo.png]]\n\n"
+        "A note embed ![[Other note]] is not read; `[[ -f $f ]]` is code.\n"
+    )
+    assert [(p.kind, p.text) for p in parse_post(md.encode(), "garden.md").paragraphs] == [
+        ("paragraph", "See my build notes and Runner, or Deep Dive, Summary and Note."),
+        ("paragraph", "Here is the board:"),
+        ("added", ScriptOptions.from_config().image_cue),
+        ("paragraph", "A note embed is not read; dash f f is code."),
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [
@@ -310,6 +327,7 @@ INLINE = st.one_of(
     TEXT.map(lambda t: f"**{t}**"),
     TEXT.map(lambda t: f"_{t}_"),
     TEXT.map(lambda t: f"~~{t}~~"),
+    TEXT.map(lambda t: f"[[{t}]] [[a/{t}#b|{t}]] ![[{t}.png]]"),
     TEXT.map(lambda t: f"`{t}`"),
     TEXT.map(lambda t: f"``a ` {t}``"),
     st.tuples(TEXT, URL).map(lambda p: f"[{p[0]}]({p[1]})"),

@@ -807,6 +807,31 @@ def _mention(url: str, options: ScriptOptions) -> str:
     return f"\x02{site_name(url)}\x03"
 
 
+# Wiki links, as Obsidian, Foam and the gardens built from them write them: [[Note]],
+# [[folder/Note#Part|the words shown]]. The page shows the words, or the note's name; an embed,
+# ![[photo.png]], shows the picture or the other note itself, never its name. "[[ -f x ]]" (a
+# space after the brackets) is shell, not a link.
+_WIKILINK = re.compile(r"(!?)\[\[(?!\s)([^\[\]|\n]+?)(?:\|([^\[\]\n]*))?\]\]")
+_PICTURE = re.compile(r"\.(?:png|jpe?g|gif|webp|avif|svg|bmp)$", re.I)
+
+
+def _wikilinks(text: str, images: list[str]) -> str:
+    """Text with its wiki links as the page shows them; embedded pictures go to `images`."""
+
+    def shown(m: re.Match) -> str:
+        embed, target, words = m.groups()
+        if embed:
+            if _PICTURE.search(target.split("#")[0].strip()):
+                images.append((words or "").strip())
+            return ""
+        if words is not None:
+            return words
+        page, _, part = target.partition("#")
+        return page.rsplit("/", 1)[-1].removesuffix(".md").strip() or part.lstrip("^").strip()
+
+    return _WIKILINK.sub(shown, text) if "[[" in text else text
+
+
 def _text_urls(text: str, options: ScriptOptions) -> str:
     """Bare URLs in text, each a site mention (normalize owns the URL pattern)."""
     return replace_urls(text, say=lambda url: _mention(url, options))
@@ -913,7 +938,8 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
         if link_text is not None and t.type in ("text", "code_inline"):
             link_raw.append(t.content)
         if t.type == "text":
-            target.append(t.content if link_text is not None else _text_urls(t.content, options))
+            text = _wikilinks(t.content, images)
+            target.append(text if link_text is not None else _text_urls(text, options))
         elif t.type == "link_open":
             href, link_text, link_raw = str(t.attrs.get("href", "")), [], []
         elif t.type == "link_close" and link_text is not None:
