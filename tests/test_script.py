@@ -126,6 +126,29 @@ def test_wiki_links_read_as_the_page_shows_them():
     ]
 
 
+def test_kramdown_comments_abbreviations_and_tables_of_contents_are_not_read():
+    """What kramdown, Python-Markdown and GitLab keep off the page or make themselves: a comment,
+    an abbreviation's definition, a table of contents and the heading that labels it."""
+    md = (
+        "# Contents\n{:.no_toc}\n\n* TOC\n{:toc}\n\n"
+        "The HTML is hand written.\n\n*[HTML]: Hyper Text Markup Language\n\n"
+        "{::comment}\nA note to self.\n\nStill the note.\n{:/comment}\n\n"
+        '{::options parse_block_html="true" /}\n\n'
+        "Some text with {::nomarkdown}<b>raw</b>{:/nomarkdown} inside, {::comment}hidden{:/}.\n\n"
+        "## Table of contents\n\n[TOC]\n\n## Setup\n\n[[_TOC_]]\n\n"
+        "Write `{::comment}` to start one; an open one is text.\n\n"
+        "* [Docs]: a list item that starts with a link.\n"
+    )
+    post = parse_post(md.encode(), "kramdown.md")
+    assert [p.text for p in post.paragraphs] == [
+        "The HTML is hand written.",
+        "Some text with raw inside.",
+        "Setup",
+        "Write to start one; an open one is text.",
+        "Docs: a list item that starts with a link.",
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [

@@ -29,6 +29,7 @@ A horizontal rule is not a paragraph (every paragraph has words): it sets `pause
 paragraph after it. The first footnote read at the end also gets `pause_before`.
 
 Not read: front matter other than the title, HTML tags and comments, Liquid tags, Hugo shortcodes,
+kramdown comments and abbreviation definitions, generated tables of contents and their headings,
 link URLs (a link whose text is its URL, and a bare URL, is said as its site's name), images and
 captions (unless image_alt), footnote markers, emoji, text struck out (~~old~~, <del>, <s>: what
 the post says now is what is left), and code/tables/math/embeds.
@@ -460,17 +461,75 @@ def _admonitions(text: str) -> str:
 # kramdown attribute lists: `{: .class}` lines and trailers go; `{:toc}` takes its "* TOC" item.
 _IAL_LINE = re.compile(r"^\s*\{:[^}]*\}\s*$")
 _IAL_INLINE = re.compile(r"\s*\{:[^}\n]*\}")
+# kramdown's extensions: a {::comment} is the author's note to self, never read; the markers of
+# the others ({::nomarkdown}, {::options .../}) go, and what they hold is read as it is.
+_KRAMDOWN_COMMENT = re.compile(r"\{::comment\}")
+_KRAMDOWN_COMMENT_END = re.compile(r"\{:/(?:comment)?\}")
+_KRAMDOWN_MARKER = re.compile(r"\{::\w+[^}\n]*\}|\{:/\w*\}")
+# Abbreviation definitions (kramdown, PHP Markdown Extra, Python-Markdown): `*[HTML]: Hyper...`
+# says what an abbreviation stands for on hover; the text keeps the abbreviation.
+_ABBREVIATION = re.compile(r"\s{0,3}\*\[[^\]\n]+\]:")
+# A table of contents the site makes from the headings: kramdown's "* TOC" item with {:toc} under
+# it, [TOC] (Python-Markdown, GitLab), [[_TOC_]] (GitLab), [[toc]] (markdown-it). Neither it nor
+# the heading right before it ("## Contents") is read: the heading labels a list nobody hears.
+_TOC_MARKER = re.compile(r"\s*(?:\[TOC\]|\[\[_?TOC_?\]\])\s*$", re.I)
+_TOC_HEADING = re.compile(
+    r"\s{0,3}#{1,6}\s+(?:table of contents|contents|toc|on this page|in this (?:post|article)|"
+    r"inhalt|inhaltsverzeichnis|índice|indice|contenido|contenidos|sommaire|"
+    r"table des matières)[\s:#]*$",
+    re.I,
+)
+
+
+def _drop_toc_heading(lines: list[str], before: int) -> None:
+    """Blank the heading that labels a table of contents starting at line `before`: the first
+    line above it that is not blank nor an attribute list, if it is a heading that names one
+    ("## Contents"; a post's title or "## Setup" is read)."""
+    i = before - 1
+    while i >= 0 and (not lines[i].strip() or _IAL_LINE.match(lines[i])):
+        i -= 1
+    if i >= 0 and _TOC_HEADING.match(lines[i]):
+        lines[i] = ""
+
+
+def _kramdown_comments(text: str) -> str:
+    """The text without its kramdown comments (their lines kept blank); a {::comment} in code
+    (a fence, a code span) or without its end is not one."""
+    outside = {i for _, i, _ in _lines_outside_fences(text)}
+    out, done = [], 0
+    for m in _KRAMDOWN_COMMENT.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        in_code = text[line_start : m.start()].count("`") % 2
+        if m.start() < done or in_code or text.count("\n", 0, m.start()) not in outside:
+            continue
+        end = _KRAMDOWN_COMMENT_END.search(text, m.end())
+        if end is None:
+            break
+        out += [text[done : m.start()], "\n" * text.count("\n", m.start(), end.end())]
+        done = end.end()
+    return "".join(out) + text[done:]
 
 
 def _kramdown(text: str) -> str:
     def one(lines, i, line):
+        # outside code spans: `{::nomarkdown}` in a post about kramdown is code, read as such
+        line = "`".join(
+            _KRAMDOWN_MARKER.sub(" ", part) if k % 2 == 0 else part
+            for k, part in enumerate(line.split("`"))
+        )
+        if _TOC_MARKER.match(line):
+            _drop_toc_heading(lines, i)
+            return ""
+        if _ABBREVIATION.match(line):
+            return ""
         if _IAL_LINE.match(line):
             if "toc" in line and i and re.match(r"\s*(?:[-*+]|\d+\.)\s", lines[i - 1]):
                 lines[i - 1] = ""
+                _drop_toc_heading(lines, i - 1)
             return ""
         return _IAL_INLINE.sub("", line)
 
-    return _line_pass(text, one)
+    return _line_pass(_kramdown_comments(text), one)
 
 
 # HTML blocks that span lines (a <table>, a <pre> after a sentence or inside a list item, a
