@@ -130,6 +130,12 @@ EN = {
         ("-20 to -10 dB", "minus twenty to minus ten decibels"),
     ],
     "units": [
+        ("+/- 5% and ±2 dB", "plus or minus five percent and plus or minus two decibels"),
+        (
+            "1.5M downloads of a 7B model",
+            "one point five million downloads of a 7B model",
+        ),
+        ("5MB, $1.2B and 2M", "five megabytes, one point two billion dollars and two million"),
         ("5 ms", "five milliseconds"),
         ("2 s", "two seconds"),
         ("1 s", "one second"),
@@ -181,6 +187,12 @@ EN = {
         ("1m30.5s or 1m 1s", "one minute thirty point five seconds or one minute one second"),
         ("12h0m, 0m 3s", "twelve hours, three seconds"),
         ("5m 200ms, 1h", "5m two hundred milliseconds, one hour"),
+        ("from 3-5pm, 10am-2pm", "from 3 to five P M, ten A M to two P M"),
+        (
+            "8:00-9:30 and 10:30 - 11:45 a.m.",
+            "eight o'clock to nine thirty and ten thirty to eleven forty-five A M.",
+        ),
+        ("pages 3-5, 1990-2000", "pages three to five, nineteen ninety to two thousand"),
     ],
     "ordinals": [
         ("1st", "first"),

@@ -863,6 +863,19 @@ def _duration(m):
     return words + (f" {_int_words(seconds)}" if seconds else "")
 
 
+def _time_range(m):
+    """`9:00-17:30`, `3-5pm`: a range of clock times (a colon, or a.m. or p.m. after either
+    end); other number ranges are the range rule's."""
+    first, first_ampm, second_ampm = m.group(1), m.group(2), m.group(4)
+    if (
+        ":" not in first
+        and ":" not in m.string[m.end() : m.end() + 3]
+        and not (first_ampm or second_ampm)
+    ):
+        return m.group()
+    return f"{first}{first_ampm or ''} to "
+
+
 # hours, minutes and seconds written together, as CI logs and benchmarks print them
 _CLOCK_UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 
@@ -1354,6 +1367,14 @@ RULES: list[Rule] = [
         "finished in thirty-one minutes thirty",
     ),
     rule(
+        "time range",
+        r"(?<![\w:.])(\d{1,2}(?::[0-5]\d)?)(\s?" + _AMPM + r")?\s?[-–]\s?"
+        r"(?=\d{1,2}(?::[0-5]\d)?(?![\d:])(\s?" + _AMPM + r")?)",
+        _time_range,
+        "open 9:00-17:30, or 3-5pm",
+        "open 9:00 to 17:30, or 3 to 5pm",
+    ),
+    rule(
         "compact duration",
         r"(?<![\w.,])(?=\d+[hm]\s?\d)(?:(\d+)h\s?)?(?:(\d+)m\s?)?(?:(\d+(?:\.\d+)?)s)?"
         r"(?![\w%°]|[.,]\d)",
@@ -1485,6 +1506,13 @@ RULES: list[Rule] = [
         "three dollars and fifty cents or ten euros",
     ),
     # about: ~5 before a number (before the number rules take the digits)
+    rule(
+        "plus or minus",
+        r"\+/-\s?|±\s?",
+        "plus or minus ",
+        "±5% or +/- 2 dB",
+        "plus or minus 5% or plus or minus 2 dB",
+    ),
     rule("tilde before a number", r"~\s?(?=[-+$€£¥]?\d)", "about ", "~327 MB", "about 327 MB"),
     # a spaced en dash between numbers is a pause (a table row, a list of values) unless both are
     # whole numbers: "6.0 – 26.3%", but "pages 3 – 5"
@@ -1546,6 +1574,15 @@ RULES: list[Rule] = [
         lambda m: "plus " + _num_words(m.group(1)),
         "rose by +3",
         "rose by plus three",
+    ),
+    # 1.5M downloads (lowercase m is meters, MB a unit; a model's "7B" and "Kokoro-82M" are
+    # names, said as written)
+    rule(
+        "millions",
+        r"(?<![\w.,-])(\d+(?:\.\d+)?)M\b",
+        lambda m: f"{_num_words(m.group(1))} million",
+        "1.5M downloads of Kokoro-82M",
+        "one point five million downloads of Kokoro-82M",
     ),
     rule(
         "decimal or thousands",
