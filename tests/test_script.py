@@ -137,7 +137,11 @@ def test_kramdown_comments_abbreviations_and_tables_of_contents_are_not_read():
         "Some text with {::nomarkdown}<b>raw</b>{:/nomarkdown} inside, {::comment}hidden{:/}.\n\n"
         "## Table of contents\n\n[TOC]\n\n## Setup\n\n[[_TOC_]]\n\n"
         "Write `{::comment}` to start one; an open one is text.\n\n"
-        "* [Docs]: a list item that starts with a link.\n"
+        "* [Docs]: a list item that starts with a link.\n\n"
+        # Just the Docs' forms: a numbered TOC item, and one folded into <details>
+        "## Table of Contents\n{: .no_toc .text-delta }\n\n1. TOC\n{:toc}\n\n"
+        '<details open markdown="block">\n  <summary>\n    Table of contents\n  </summary>\n'
+        "  {: .text-delta }\n- TOC\n{:toc}\n</details>\n\nThe end.\n"
     )
     post = parse_post(md.encode(), "kramdown.md")
     assert [p.text for p in post.paragraphs] == [
@@ -146,6 +150,7 @@ def test_kramdown_comments_abbreviations_and_tables_of_contents_are_not_read():
         "Setup",
         "Write to start one; an open one is text.",
         "Docs: a list item that starts with a link.",
+        "The end.",
     ]
 
 

@@ -473,23 +473,31 @@ _ABBREVIATION = re.compile(r"\s{0,3}\*\[[^\]\n]+\]:")
 # it, [TOC] (Python-Markdown, GitLab), [[_TOC_]] (GitLab), [[toc]] (markdown-it). Neither it nor
 # the heading right before it ("## Contents") is read: the heading labels a list nobody hears.
 _TOC_MARKER = re.compile(r"\s*(?:\[TOC\]|\[\[_?TOC_?\]\])\s*$", re.I)
-_TOC_HEADING = re.compile(
-    r"\s{0,3}#{1,6}\s+(?:table of contents|contents|toc|on this page|in this (?:post|article)|"
-    r"inhalt|inhaltsverzeichnis|índice|indice|contenido|contenidos|sommaire|"
-    r"table des matières)[\s:#]*$",
-    re.I,
+_TOC_WORDS = (
+    r"(?:table of contents|contents|toc|on this page|in this (?:post|article)|inhalt|"
+    r"inhaltsverzeichnis|índice|indice|contenido|contenidos|sommaire|table des matières)"
+)
+_TOC_HEADING = re.compile(r"\s{0,3}#{1,6}\s+" + _TOC_WORDS + r"[\s:#]*$", re.I)
+_TOC_SUMMARY = re.compile(
+    r"\s*(?:<summary[^>]*>)?\s*" + _TOC_WORDS + r"[\s:]*(?:</summary>)?\s*$", re.I
 )
 
 
 def _drop_toc_heading(lines: list[str], before: int) -> None:
-    """Blank the heading that labels a table of contents starting at line `before`: the first
-    line above it that is not blank nor an attribute list, if it is a heading that names one
-    ("## Contents"; a post's title or "## Setup" is read)."""
+    """Blank what labels a table of contents starting at line `before`: the first line above it
+    that is not blank nor an attribute list, if it is a heading that names one ("## Contents"; a
+    post's title or "## Setup" is read), or the <summary> of the <details> it folds into."""
     i = before - 1
     while i >= 0 and (not lines[i].strip() or _IAL_LINE.match(lines[i])):
         i -= 1
     if i >= 0 and _TOC_HEADING.match(lines[i]):
         lines[i] = ""
+    elif i >= 0 and lines[i].rstrip().endswith("</summary>"):
+        first = i
+        while first > 0 and "<summary" not in lines[first] and i - first < 4:
+            first -= 1
+        if _TOC_SUMMARY.fullmatch(" ".join(lines[first : i + 1])):
+            lines[first : i + 1] = [""] * (i + 1 - first)
 
 
 def _kramdown_comments(text: str) -> str:
