@@ -116,6 +116,7 @@ def test_wiki_links_read_as_the_page_shows_them():
         "See [[Build Notes|my build notes]] and [[Runner]], or [[garden/Deep Dive.md#Costs]],"
         " [[#Summary]] and [[Note#^a1b2c3]].\n\n"
         "Here is the board:\n\n![[board photo.png]]\n\n"
+        "![[wiring.jpg|640x480]] ![[desk.png|My desk, tidy]]\n\n"
         "A note embed ![[Other note]] is not read; `[[ -f $f ]]` is code.\n"
     )
     assert [(p.kind, p.text) for p in parse_post(md.encode(), "garden.md").paragraphs] == [
@@ -124,6 +125,9 @@ def test_wiki_links_read_as_the_page_shows_them():
         ("added", ScriptOptions.from_config().image_cue),
         ("paragraph", "A note embed is not read; dash f f is code."),
     ]
+    with_alt = ScriptOptions.from_config({"image_alt": True})
+    figures = [p.text for p in parse_post(md.encode(), "garden.md", options=with_alt).paragraphs]
+    assert [t for t in figures if t.startswith("Figure")] == ["Figure: My desk, tidy."]
 
 
 def test_kramdown_comments_abbreviations_and_tables_of_contents_are_not_read():

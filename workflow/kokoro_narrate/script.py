@@ -889,7 +889,9 @@ def _wikilinks(text: str, images: list[str]) -> str:
         embed, target, words = m.groups()
         if embed:
             if _PICTURE.search(target.split("#")[0].strip()):
-                images.append((words or "").strip())
+                # ![[photo.png|300]] and |640x480 give its size, anything else its alt text
+                alt = (words or "").strip()
+                images.append("" if re.fullmatch(r"\d+(?:x\d+)?", alt) else alt)
             return ""
         if words is not None:
             return words
