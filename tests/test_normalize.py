@@ -231,6 +231,7 @@ EN = {
         ("edit /etc/hosts", "edit slash etc slash hosts"),
     ],
     "symbols": [
+        ("#100DaysOfCode, #1 fan", "100DaysOfCode, number 1 fan"),
         ("Tom & Jerry", "Tom and Jerry"),
         ("@hexgrad", "at hexgrad"),
         ("me@example.org", "me at example dot org"),

@@ -158,6 +158,32 @@ def test_kramdown_comments_abbreviations_and_tables_of_contents_are_not_read():
     ]
 
 
+def test_callouts_citations_and_tex_math_as_their_sites_show_them():
+    """Obsidian's titled and folded callouts read as admonitions; Pandoc's citations are left
+    out (the page shows them from a bibliography); MathJax's \\( \\) and \\[ \\] are math,
+    not words, and a lead-in to display math gets its cue."""
+    md = (
+        "> [!warning] Mind the gap\n> The edge is close.\n\n"
+        "> [!tip]- Folded\n> Hidden until opened.\n\n"
+        "> [!NOTE]\n> Plain alert.\n\n"
+        "As shown [@smith2020, p. 4] and [see @lee; -@kim], not [me@example.org].\n\n"
+        "Inline \\(a^2 + b^2\\) is not read, \\(x\\) is; the formula:\n\n\\[\nE = mc^2\n\\]\n\n"
+        "  \\[ x = 1 \\]\n\nA \\[citation needed\\] stays.\n"
+    )
+    post = parse_post(md.encode(), "callouts.md")
+    assert [(p.kind, p.text) for p in post.paragraphs] == [
+        ("quote", "Warning: Mind the gap."),
+        ("quote", "The edge is close."),
+        ("quote", "Tip: Folded."),
+        ("quote", "Hidden until opened."),
+        ("quote", "Note. Plain alert."),
+        ("paragraph", "As shown and, not me at example dot org."),
+        ("paragraph", "Inline is not read, x is; the formula:"),
+        ("added", ScriptOptions.from_config().math_cue),
+        ("paragraph", "A citation needed stays."),
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [

@@ -1601,7 +1601,8 @@ RULES: list[Rule] = [
     # symbols
     rule("sharp", r"\b([CF])#", r"\1 sharp", "C# and F#", "C sharp and F sharp"),
     rule("C plus plus", r"\b([Cc])\+\+", r"\1 plus plus", "C++", "C plus plus"),
-    rule("number", r"#(\d)", r"number \1", "#1 fan", "number 1 fan"),
+    # "#1 fan", but "#100DaysOfCode" is a hashtag
+    rule("number", r"#(\d+)\b", r"number \1", "#1 fan", "number 1 fan"),
     # parentheses inside a word: an optional ending or prefix, then one written without a space
     rule(
         "optional plural",

@@ -394,7 +394,9 @@ def _pelican_header(text: str) -> tuple[str, str | None]:
 # read; a Quarto callout (`::: {.callout-tip}`) is the admonition it names.
 _BANG = re.compile(r"^(\s*)[!?]{3}\+?\s*(\w+)(?:\s+\"([^\"]*)\")?\s*$")
 _COLONS = re.compile(r"^ {0,3}:{3,}\s*(\w*)\s*(?:\[(.*)\]|(.*))$")  # not `    :::lang` in code
-_GITHUB_ALERT = re.compile(r"^(\s*(?:>\s*)+)\[!(\w+)\]\s*$")
+# GitHub's alerts (> [!TIP]) and Obsidian's callouts, which may carry a title and a fold mark
+# (> [!warning]- Mind the gap)
+_GITHUB_ALERT = re.compile(r"^(\s*(?:>\s*)+)\[!(\w+)\][-+]?[ \t]*(.*?)\s*$")
 # The kinds of Docusaurus, VuePress, MkDocs Material, GitHub and Quarto admonitions.
 _ADMONITIONS = frozenset(
     [
@@ -454,8 +456,34 @@ def _admonitions(text: str) -> str:
             label = _label(kind, title, fenced_div=True) if kind or title else ""
             lines[i] = BREAK + label + BREAK if label else ""
         elif m := _GITHUB_ALERT.match(line):
-            lines[i] = m.group(1) + m.group(2).capitalize() + "."
+            lines[i] = m.group(1) + _label(m.group(2), m.group(3)) + (BREAK if m.group(3) else "")
     return "\n".join(lines)
+
+
+# MathJax's and KaTeX's other delimiters, \(...\) inline and \[...\] on lines of their own: to
+# CommonMark they are escaped brackets, and the formula was read as words ("a 2 plus b 2"). They
+# become dollar math, which the walk handles (display math is never read).
+_TEX_INLINE = re.compile(r"\\\((.+?)\\\)")
+_TEX_DISPLAY_LINE = re.compile(r"^(\s*)\\\[(.*)\\\]\s*$")
+_TEX_OPEN, _TEX_CLOSE = re.compile(r"^(\s*)\\\[\s*$"), re.compile(r"^(\s*)\\\]\s*$")
+
+
+def _tex_delimiters(text: str) -> str:
+    def inline(m: re.Match) -> str:
+        return f"${m.group(1).strip()}$"
+
+    def one(lines, i, line):
+        if m := _TEX_DISPLAY_LINE.match(line):
+            return f"{m.group(1)}$${m.group(2)}$$"
+        if m := _TEX_OPEN.match(line) or _TEX_CLOSE.match(line):
+            return m.group(1) + "$$"
+        # outside code spans, as the other line passes
+        return "`".join(
+            _TEX_INLINE.sub(inline, part) if k % 2 == 0 else part
+            for k, part in enumerate(line.split("`"))
+        )
+
+    return _line_pass(text, one) if "\\" in text else text
 
 
 # kramdown attribute lists: `{: .class}` lines and trailers go; `{:toc}` takes its "* TOC" item.
@@ -652,6 +680,7 @@ def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
         title = title or _mdx_title(body)
         body = _mdx(body)
     for one_pass in (
+        _tex_delimiters,
         _jtable,
         _hugo,
         _liquid,
@@ -901,6 +930,12 @@ def _wikilinks(text: str, images: list[str]) -> str:
     return _WIKILINK.sub(shown, text) if "[[" in text else text
 
 
+# Pandoc's (and Quarto's, R Markdown's) citations: [@smith2020], [see @lee; -@kim, p. 4]. The
+# page shows "(Smith 2020)" from a bibliography this pipeline does not read; a key read out
+# ("at smith2020") is noise, so a citation is left out as a footnote marker is.
+_CITATION = re.compile(r"[ \t]*\[(?:[^\[\]@]*[\s;])?-?@[\w][\w:.#$%&+?<>~/-]*[^\[\]]*\]")
+
+
 def _text_urls(text: str, options: ScriptOptions) -> str:
     """Bare URLs in text, each a site mention (normalize owns the URL pattern)."""
     return replace_urls(text, say=lambda url: _mention(url, options))
@@ -1007,7 +1042,7 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
         if link_text is not None and t.type in ("text", "code_inline"):
             link_raw.append(t.content)
         if t.type == "text":
-            text = _wikilinks(t.content, images)
+            text = _CITATION.sub("", _wikilinks(t.content, images))
             target.append(text if link_text is not None else _text_urls(text, options))
         elif t.type == "link_open":
             href, link_text, link_raw = str(t.attrs.get("href", "")), [], []
