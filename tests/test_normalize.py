@@ -231,6 +231,8 @@ EN = {
         ("edit /etc/hosts", "edit slash etc slash hosts"),
     ],
     "symbols": [
+        ("The source is a book. ↩ ↩2", "The source is a book."),
+        ("press ↩ to confirm", "press Return to confirm"),
         ("#100DaysOfCode, #1 fan", "100DaysOfCode, number 1 fan"),
         ("Tom & Jerry", "Tom and Jerry"),
         ("@hexgrad", "at hexgrad"),

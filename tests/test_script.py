@@ -184,6 +184,25 @@ def test_callouts_citations_and_tex_math_as_their_sites_show_them():
     ]
 
 
+def test_footnotes_written_in_html_follow_the_footnotes_setting():
+    """An exported post's footnotes: <sup><a href="#fn1">1</a></sup> is a marker, its
+    <div class="footnotes"> is read only with script.footnotes: end, and never its ↩ link."""
+    md = (
+        'A claim.<sup><a href="#fn1" id="ref1">1</a></sup> Another<sup>[2]</sup>,'
+        " and mc<sup>2</sup> stays.\n\n"
+        '<div class="footnotes"><ol><li id="fn1">The source is a book.'
+        ' <a href="#ref1">↩</a></li></ol></div>\n'
+    )
+    dropped = parse_post(md.encode(), "fn.md").paragraphs
+    assert [p.text for p in dropped] == ["A claim. Another, and mc2 stays."]
+    at_end = ScriptOptions.from_config({"footnotes": "end"})
+    read = parse_post(md.encode(), "fn.md", options=at_end).paragraphs
+    assert [p.text for p in read] == [
+        "A claim. Another, and mc2 stays.",
+        "The source is a book.",
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [

@@ -1092,6 +1092,14 @@ RULES: list[Rule] = [
         "press \u2318 + \u21e7 + O to open",
         "press Command Shift O to open",
     ),
+    # ↩ closing a line is a footnote's link back to its marker, not the Return key ("press ↩")
+    rule(
+        "footnote backlink",
+        r"[ \t]*↩[\ufe0e\ufe0f]?\d*(?=(?:[ \t]*↩[\ufe0e\ufe0f]?\d*)*\s*$)",
+        "",
+        "The source is a book. ↩",
+        "The source is a book.",
+    ),
     rule(
         "key symbol",
         "[" + "".join(_KEY_SYMBOLS) + "]",

@@ -486,6 +486,26 @@ def _tex_delimiters(text: str) -> str:
     return _line_pass(text, one) if "\\" in text else text
 
 
+# A footnote reference written in HTML, as exports from WordPress, Ghost or a static site's
+# output leave it: <sup><a href="#fn1">1</a></sup>, <sup>[2]</sup>. A marker, not words (as
+# [^1] is); an exponent (mc<sup>2</sup>) has no link and no brackets, and stays.
+_HTML_FOOTNOTE_REF = re.compile(
+    r"<sup\b[^>]*>\s*(?:<a\b[^>]*\bhref\s*=\s*[\"']#[^\"']*[\"'][^>]*>\s*\[?[\w*†‡]{1,4}\]?\s*"
+    r"</a>|\[\d{1,3}\])\s*</sup>",
+    re.I,
+)
+
+
+def _html_footnote_refs(text: str) -> str:
+    def one(lines, i, line):
+        return "`".join(
+            _HTML_FOOTNOTE_REF.sub("", part) if k % 2 == 0 else part
+            for k, part in enumerate(line.split("`"))
+        )
+
+    return _line_pass(text, one) if "<sup" in text.lower() else text
+
+
 # kramdown attribute lists: `{: .class}` lines and trailers go; `{:toc}` takes its "* TOC" item.
 _IAL_LINE = re.compile(r"^\s*\{:[^}]*\}\s*$")
 _IAL_INLINE = re.compile(r"\s*\{:[^}\n]*\}")
@@ -681,6 +701,7 @@ def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
         body = _mdx(body)
     for one_pass in (
         _tex_delimiters,
+        _html_footnote_refs,
         _jtable,
         _hugo,
         _liquid,
@@ -799,8 +820,9 @@ _VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "em
 class _HtmlEvents(html.parser.HTMLParser):
     """An HTML block as events in order: ("text", words) and ("block", kind, caption)."""
 
-    def __init__(self):
+    def __init__(self, read_footnotes: bool = False):
         super().__init__(convert_charrefs=True)
+        self.read_footnotes = read_footnotes
         self.events: list[tuple] = []
         self.skipping: list[str] = []  # open tags whose content is not read
         self.caption: list[str] | None = None
@@ -820,6 +842,9 @@ class _HtmlEvents(html.parser.HTMLParser):
             return
         if re.search(r"\b(?:wp-caption-text|caption)\b", attrs.get("class") or ""):
             self.skipping.append(tag)  # a WordPress caption: the image's, not running prose
+            return
+        if not self.read_footnotes and re.search(r"\bfootnotes?\b", attrs.get("class") or ""):
+            self.skipping.append(tag)  # an exported post's footnotes, as script.footnotes says
             return
         if tag == "figure":
             self.caption, self.figure_alt = [], ""
@@ -874,10 +899,10 @@ class _HtmlEvents(html.parser.HTMLParser):
             self._text(data)
 
 
-def _html_events(source: str) -> list[tuple]:
+def _html_events(source: str, read_footnotes: bool = False) -> list[tuple]:
     if re.match(r"\s*<code\b", source) and "\n" in source.strip():
         return [("block", "code", "")]  # a block-level <code>: a listing, not a phrase
-    parser = _HtmlEvents()
+    parser = _HtmlEvents(read_footnotes)
     parser.feed(source)
     parser.close()
     return [e if e[0] == "block" else ("text", " ".join(e[1].split())) for e in parser.events]
@@ -1262,7 +1287,7 @@ def _rule(walk: Walk, tokens, i: int) -> int:
 
 def _html(walk: Walk, tokens, i: int) -> int:
     line = walk.line(tokens[i])
-    for event in _html_events(tokens[i].content):
+    for event in _html_events(tokens[i].content, walk.options.footnotes == "end"):
         if event[0] == "text":
             walk.say(walk.prose_kind, _join_sites(_text_urls(event[1], walk.options))[0], line)
         elif event[1] == "image":
