@@ -203,6 +203,25 @@ def test_footnotes_written_in_html_follow_the_footnotes_setting():
     ]
 
 
+def test_mdx_expressions_and_callouts():
+    """An MDX expression's value is the site's to compute: left out, not read as code, unless it
+    is a string ({' '}, {"{"}); a callout component is labelled as an admonition."""
+    md = (
+        "Today we ship {props.version}, built in {new Date().getFullYear()}.\n\n"
+        "We released{' '}`@acme/clamp`, {items.map(i => { return i })} and \\{literal\\}"
+        ' {"{"}braces{"}"}.\n\n'
+        '<Callout type="warning" title="Heads up">\n  Back up your drafts.\n</Callout>\n\n'
+        "<Note>\nA plain note.\n</Note>\n\n<Callout>\nNo kind.\n</Callout>\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "post.mdx").paragraphs] == [
+        "Today we ship, built in.",
+        "We released at acme clamp, and literal braces.",
+        "Warning: Heads up. Back up your drafts.",
+        "Note. A plain note.",
+        "No kind.",
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [

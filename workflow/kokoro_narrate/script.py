@@ -323,7 +323,33 @@ def _mdx(text: str) -> str:
             inside = depth > 0
             lines[i] = ""
     text = _jsx_props("\n".join(lines))
-    return re.sub(r"\{/\*.*?\*/\}", _keep_lines, text, flags=re.S)
+    text = re.sub(r"\{/\*.*?\*/\}", _keep_lines, text, flags=re.S)
+    return _line_pass(text, _mdx_expressions)
+
+
+# An expression in MDX text: {props.version}, {new Date().getFullYear()}. The page shows its value,
+# which only the site's build computes; read as code ("props dot version") it is noise, so it
+# is left out, unless it is a string ({"{"}, {'Hello'}), which is what the page shows.
+_JS_TOKEN = r"\"[^\"\n]*\"|'[^'\n]*'|[^{}\n\"']"  # a string (which may hold braces), or a character
+_MDX_EXPRESSION = re.compile(
+    r"(?<!\\)\{((?:" + _JS_TOKEN + r"|\{(?:" + _JS_TOKEN + r")*\})*)\}"  # \{ is a brace
+)
+_JS_STRING = re.compile(r"\s*(?:\"([^\"\\]*)\"|'([^'\\]*)'|`([^`$\\]*)`)\s*")
+
+
+def _mdx_expressions(lines, i, line) -> str:
+    def value(m: re.Match) -> str:
+        before = part[: m.start()]
+        if before.count("<") > before.count(">"):  # a prop inside a tag: _jsx_props' business
+            return m.group()
+        string = _JS_STRING.fullmatch(m.group(1))
+        return next((g for g in string.groups() if g is not None), "") if string else ""
+
+    parts = line.split("`")
+    for k in range(0, len(parts), 2):  # outside code spans
+        part = parts[k]
+        parts[k] = _MDX_EXPRESSION.sub(value, part)
+    return "`".join(parts)
 
 
 _JSX_TAG = re.compile(r"<[A-Za-z][\w.-]*(?=[\s/>]|$)")
@@ -814,6 +840,10 @@ def _component_block(tag: str, empty: bool) -> str | None:
     return ("image", "media", "code")[m.lastindex - 1] if m else ("media" if empty else None)
 
 
+# components that box a remark, and the props that say what kind it is
+_CALLOUT_TAG = re.compile(r"(?:callout|admonition|alert|notice)$")
+_CALLOUT_KIND = ("type", "variant", "status", "kind", "intent")
+
 _VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "embed", "track"}
 
 
@@ -854,6 +884,13 @@ class _HtmlEvents(html.parser.HTMLParser):
                 self.figure_alt = self.figure_alt or alt
             else:
                 self.events.append(("block", "image", alt))
+        elif tag not in _KNOWN_TAGS and (tag in _ADMONITIONS or _CALLOUT_TAG.search(tag)):
+            # an MDX callout (<Callout type="warning" title="Heads up">, <Note>): its label,
+            # as an admonition's, then its words
+            kind = next((attrs[k] for k in _CALLOUT_KIND if attrs.get(k)), "")
+            label = _label(kind or (tag if tag in _ADMONITIONS else ""), attrs.get("title"), True)
+            self._text(f" {label} " if label else " ")
+            return
         elif tag not in _KNOWN_TAGS and (kind := _component_block(tag, self.self_closing)):
             alt = (attrs.get("alt") or attrs.get("caption") or attrs.get("title") or "").strip()
             self.events.append(("block", kind, alt if kind == "image" else ""))
