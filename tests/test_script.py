@@ -222,6 +222,34 @@ def test_mdx_expressions_and_callouts():
     ]
 
 
+def test_theme_callouts_are_read_with_their_label():
+    """Documentation themes' callouts: a Liquid include's content (the page shows it), Hugo's
+    notice, alert, callout and note shortcodes, labelled as admonitions are; a parameter that
+    holds a % (style="width:100%") no longer turns the whole tag into words."""
+    md = (
+        '{% include note.html content="Back up the database first." %}\n\n'
+        '{% include callout.html content="The **beta** channel updates daily." type="warning" %}\n\n'
+        '{% include tip.html content="Save 50% on the first run." %}\n\n'
+        "Here it is:\n\n"
+        '{% include epic_img.html url="/img/a.png" title="Editors" style="width:100%;" %}\n\n'
+        "{{% notice warning %}}\nDo not run this on production.\n{{% /notice %}}\n\n"
+        '{{% alert title="Heads up" color="warning" %}}\nThe API changes.\n{{% /alert %}}\n\n'
+        "{{< note >}}\nA Kubernetes-style note.\n{{< /note >}}\n\n"
+        "{{< alert >}}A plain alert.{{< /alert >}}\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "themes.md").paragraphs] == [
+        "Note. Back up the database first.",
+        "Warning. The beta channel updates daily.",
+        "Tip. Save fifty percent on the first run.",
+        "Here it is:",
+        ScriptOptions.from_config().image_cue,
+        "Warning. Do not run this on production.",
+        "Warning: Heads up. The API changes.",
+        "Note. A Kubernetes-style note.",
+        "A plain alert.",
+    ]
+
+
 def test_inline_code_drops_formatting_tags_an_html_export_left_in_it():
     md = "Run the `<tt>check</tt>` goal on `<em><tt>Build.java</tt></em>`, not `<tt>`.\n"
     assert [p.text for p in parse_post(md.encode(), "tt.md").paragraphs] == [

@@ -207,12 +207,34 @@ _LIQUID_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?
 _LIQUID_CODE = re.compile(
     r"\{%-?\s*(highlight|codeblock)\b([^%]*?)-?%\}(.*?)\{%-?\s*end\1\s*-?%\}", re.S
 )
-_LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)([^%]*?)-?%\}|\{\{.*?\}\}", re.S)
+# (a parameter may hold a %: content="Save 50% now")
+_LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)((?:[^%]|%(?!\}))*?)-?%\}|\{\{.*?\}\}", re.S)
 _MEDIA_EMBEDS = ("youtube", "vimeo", "video", "audio", "tweet", "twitter", "instagram", "x")
+
+
+def _param(rest: str, key: str) -> str | None:
+    """A Liquid tag's or Hugo shortcode's quoted parameter `key`."""
+    m = re.search(rf"\b{key}\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", rest)
+    return None if m is None else (m.group(1) if m.group(1) is not None else m.group(2))
+
+
+def _callout_label(kinds: list[str | None], title: str | None) -> str:
+    """The admonition label of a theme's callout: the first of `kinds` (its name, its type or
+    color parameter) that names an admonition, and its title; '' when neither says anything."""
+    kind = next((k for k in kinds if k and k.lower() in _ADMONITIONS), "")
+    return _label(kind, title, fenced_div=True)
 
 
 def _liquid_tag(m: re.Match) -> str:
     name, rest = (m.group(1) or "").lower(), m.group(2) or ""
+    content = _param(rest, "content") if name == "include" else None
+    if content is not None:
+        # a documentation theme's callout, {% include note.html content="Back up first." %}:
+        # the page shows its content, under its kind
+        file = re.match(r"\s*([\w-]+)", rest)
+        kinds = [file and file.group(1), _param(rest, "type")]
+        label = _callout_label(kinds, _param(rest, "title"))
+        return f"{label} {content}".strip() + _keep_lines(m)
     if name == "gist":
         return _html_block("pre")
     if name in _MEDIA_EMBEDS or (name == "include" and re.search(r"video|youtube", rest)):
@@ -260,7 +282,18 @@ def _hugo_tag(m: re.Match) -> str:
         return _html_block("pre")
     if name in _MEDIA_EMBEDS:
         return _html_block("iframe")
+    if name in _ADMONITIONS or name in _HUGO_CALLOUTS:
+        # {{% notice warning %}}, {{% alert title="Heads up" color="warning" %}}, {{< note >}}:
+        # the label an admonition gets, then the words it wraps
+        first = re.match(r"\s*([A-Za-z]+)\b(?!\s*=)", rest)
+        kinds = [name, first and first.group(1)] + [_param(rest, k) for k in _HUGO_KIND]
+        label = _callout_label(kinds, _param(rest, "title"))
+        return label + _keep_lines(m)
     return _keep_lines(m)
+
+
+_HUGO_CALLOUTS = ("notice", "alert", "callout", "admonition", "hint")
+_HUGO_KIND = ("type", "color", "variant", "status")
 
 
 def _hugo(text: str) -> str:
