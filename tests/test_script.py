@@ -228,7 +228,8 @@ def test_theme_callouts_are_read_with_their_label():
     holds a % (style="width:100%") no longer turns the whole tag into words."""
     md = (
         '{% include note.html content="Back up the database first." %}\n\n'
-        '{% include callout.html content="The **beta** channel updates daily." type="warning" %}\n\n'
+        '{% include callout.html content="The **beta** channel updates daily."'
+        ' type="warning" %}\n\n'
         '{% include tip.html content="Save 50% on the first run." %}\n\n'
         "Here it is:\n\n"
         '{% include epic_img.html url="/img/a.png" title="Editors" style="width:100%;" %}\n\n'
