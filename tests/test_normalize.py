@@ -221,6 +221,14 @@ EN = {
         ("Shipped :tada: :+1: at 10:30:45", "Shipped at 10:30:45"),
     ],
     "abbreviations": [
+        (
+            "Eq. 2 on p.7 or pp. 3-5, ch. 2, vol. 3, ca. 1900",
+            "equation 2 on page 7 or pages three to five, chapter 2, volume 3, circa 1900",
+        ),
+        (
+            "It took 5 min. to finish. It lasted 5 min. Then",
+            "It took five minutes to finish. It lasted five minutes. Then",
+        ),
         ("e.g., this", "for example, this"),
         ("i.e. that", "that is that"),
         ("apples, pears, etc.", "apples, pears, et cetera."),

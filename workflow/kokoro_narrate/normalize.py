@@ -888,6 +888,20 @@ def _compact_duration(m):
     return " ".join(f"{_num_words(v)} {one if v == '1' else many}" for v, (one, many) in parts)
 
 
+_REFERENCE_WORDS = {
+    "eq": "equation",
+    "eqs": "equations",
+    "p": "page",
+    "pp": "pages",
+    "ch": "chapter",
+    "chap": "chapter",
+    "vol": "volume",
+    "sec": "section",
+    "secs": "sections",
+    "ca": "circa",
+}
+
+
 def _hour_ampm(m):
     h = int(m.group(1))
     if not 1 <= h <= 12:
@@ -1251,6 +1265,14 @@ RULES: list[Rule] = [
         "number 3 and number 4",
     ),
     rule("figure", r"\bFig\.(?=\s?\d)", "Figure", "see Fig. 2", "see Figure 2"),
+    # a paper's or a book's places, before the number they point at
+    rule(
+        "reference abbreviation",
+        r"\b(Eqs?|pp?|[Cc]h|[Cc]hap|[Vv]ol|[Ss]ecs?|ca)\.\s?(?=\d)",
+        lambda m: _REFERENCE_WORDS[m.group(1).lower()] + " ",
+        "Eq. 2 on p. 7, pp. 3 to 5 of ch. 2, vol. 3, ca. 1900",
+        "equation 2 on page 7, pages 3 to 5 of chapter 2, volume 3, circa 1900",
+    ),
     rule(
         "month abbreviation",
         r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?(?=\s\d{1,2}\b)",
@@ -1553,6 +1575,14 @@ RULES: list[Rule] = [
         _measure,
         "-23 dB and 25km",
         "minus twenty-three decibels and twenty-five kilometers",
+    ),
+    # "5 min. to finish": the unit's abbreviation point, not a sentence's end
+    rule(
+        "unit abbreviation point",
+        r"\b(minutes?|seconds?|hours?)\.(?=\s+[a-z])",
+        r"\1",
+        "five minutes. to go",
+        "five minutes to go",
     ),
     rule(
         "per",
