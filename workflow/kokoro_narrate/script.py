@@ -35,6 +35,7 @@ captions (unless image_alt), footnote markers, emoji, text struck out (~~old~~, 
 the post says now is what is left), and code/tables/math/embeds.
 """
 
+import functools
 import html.parser
 import json
 import logging
@@ -370,18 +371,19 @@ _MDX_EXPRESSION = re.compile(
 _JS_STRING = re.compile(r"\s*(?:\"([^\"\\]*)\"|'([^'\\]*)'|`([^`$\\]*)`)\s*")
 
 
-def _mdx_expressions(lines, i, line) -> str:
-    def value(m: re.Match) -> str:
-        before = part[: m.start()]
-        if before.count("<") > before.count(">"):  # a prop inside a tag: _jsx_props' business
-            return m.group()
-        string = _JS_STRING.fullmatch(m.group(1))
-        return next((g for g in string.groups() if g is not None), "") if string else ""
+def _mdx_value(text: str, m: re.Match) -> str:
+    """What the listener gets of the expression `m` in `text`: a string's words, else nothing."""
+    before = text[: m.start()]
+    if before.count("<") > before.count(">"):  # a prop inside a tag: _jsx_props' business
+        return m.group()
+    string = _JS_STRING.fullmatch(m.group(1))
+    return next((g for g in string.groups() if g is not None), "") if string else ""
 
+
+def _mdx_expressions(lines, i, line) -> str:
     parts = line.split("`")
     for k in range(0, len(parts), 2):  # outside code spans
-        part = parts[k]
-        parts[k] = _MDX_EXPRESSION.sub(value, part)
+        parts[k] = _MDX_EXPRESSION.sub(functools.partial(_mdx_value, parts[k]), parts[k])
     return "`".join(parts)
 
 
