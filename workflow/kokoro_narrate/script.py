@@ -322,6 +322,14 @@ def _lines_outside_fences(text: str):
             yield lines, i, line
 
 
+def _outside_code_spans(line: str, rewrite) -> str:
+    """`line` with `rewrite` applied to its text outside code spans (between pairs of backticks,
+    as a line pass sees them), so that a post about a construct can show it in code."""
+    parts = line.split("`")
+    parts[::2] = [rewrite(part) for part in parts[::2]]
+    return "`".join(parts)
+
+
 def _line_pass(text: str, one_line) -> str:
     """Apply one_line(lines, i, line) -> new line to every line outside fenced code."""
     lines = text.split("\n")
@@ -381,10 +389,9 @@ def _mdx_value(text: str, m: re.Match) -> str:
 
 
 def _mdx_expressions(lines, i, line) -> str:
-    parts = line.split("`")
-    for k in range(0, len(parts), 2):  # outside code spans
-        parts[k] = _MDX_EXPRESSION.sub(functools.partial(_mdx_value, parts[k]), parts[k])
-    return "`".join(parts)
+    return _outside_code_spans(
+        line, lambda part: _MDX_EXPRESSION.sub(functools.partial(_mdx_value, part), part)
+    )
 
 
 _JSX_TAG = re.compile(r"<[A-Za-z][\w.-]*(?=[\s/>]|$)")
@@ -538,11 +545,7 @@ def _tex_delimiters(text: str) -> str:
             return f"{m.group(1)}$${m.group(2)}$$"
         if m := _TEX_OPEN.match(line) or _TEX_CLOSE.match(line):
             return m.group(1) + "$$"
-        # outside code spans, as the other line passes
-        return "`".join(
-            _TEX_INLINE.sub(inline, part) if k % 2 == 0 else part
-            for k, part in enumerate(line.split("`"))
-        )
+        return _outside_code_spans(line, lambda part: _TEX_INLINE.sub(inline, part))
 
     return _line_pass(text, one) if "\\" in text else text
 
@@ -559,10 +562,7 @@ _HTML_FOOTNOTE_REF = re.compile(
 
 def _html_footnote_refs(text: str) -> str:
     def one(lines, i, line):
-        return "`".join(
-            _HTML_FOOTNOTE_REF.sub("", part) if k % 2 == 0 else part
-            for k, part in enumerate(line.split("`"))
-        )
+        return _outside_code_spans(line, lambda part: _HTML_FOOTNOTE_REF.sub("", part))
 
     return _line_pass(text, one) if "<sup" in text.lower() else text
 
@@ -629,11 +629,8 @@ def _kramdown_comments(text: str) -> str:
 
 def _kramdown(text: str) -> str:
     def one(lines, i, line):
-        # outside code spans: `{::nomarkdown}` in a post about kramdown is code, read as such
-        line = "`".join(
-            _KRAMDOWN_MARKER.sub(" ", part) if k % 2 == 0 else part
-            for k, part in enumerate(line.split("`"))
-        )
+        # `{::nomarkdown}` in a post about kramdown is code, read as such
+        line = _outside_code_spans(line, lambda part: _KRAMDOWN_MARKER.sub(" ", part))
         if _TOC_MARKER.match(line):
             _drop_toc_heading(lines, i)
             return ""
