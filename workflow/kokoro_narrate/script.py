@@ -192,12 +192,17 @@ def _html_block(tag: str, inner: str = "") -> str:
     return f"{BLANK}<{tag}>{inner}</{tag.split()[0]}>{BLANK}"
 
 
+def _param(rest: str, key: str) -> str | None:
+    """A Liquid tag's or Hugo shortcode's quoted parameter `key`."""
+    m = re.search(rf"\b{key}\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", rest)
+    return None if m is None else (m.group(1) if m.group(1) is not None else m.group(2))
+
+
 def _figure(attrs: str) -> str:
     """A figure block from a tag's attributes: caption, else title, else alt."""
     for key in ("caption", "title", "alt"):
-        m = re.search(rf"\b{key}\s*=\s*(\"[^\"]*\"|'[^']*')", attrs)
-        if m and m.group(1)[1:-1].strip():
-            caption = html.escape(m.group(1)[1:-1].strip())
+        if (value := _param(attrs, key)) and value.strip():
+            caption = html.escape(value.strip())
             return _html_block("figure", f"<figcaption>{caption}</figcaption>")
     return _html_block("figure")
 
@@ -211,12 +216,6 @@ _LIQUID_CODE = re.compile(
 # (a parameter may hold a %: content="Save 50% now")
 _LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)((?:[^%]|%(?!\}))*?)-?%\}|\{\{.*?\}\}", re.S)
 _MEDIA_EMBEDS = ("youtube", "vimeo", "video", "audio", "tweet", "twitter", "instagram", "x")
-
-
-def _param(rest: str, key: str) -> str | None:
-    """A Liquid tag's or Hugo shortcode's quoted parameter `key`."""
-    m = re.search(rf"\b{key}\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", rest)
-    return None if m is None else (m.group(1) if m.group(1) is not None else m.group(2))
 
 
 def _callout_label(kinds: list[str | None], title: str | None) -> str:
@@ -287,14 +286,15 @@ def _hugo_tag(m: re.Match) -> str:
         # {{% notice warning %}}, {{% alert title="Heads up" color="warning" %}}, {{< note >}}:
         # the label an admonition gets, then the words it wraps
         first = re.match(r"\s*([A-Za-z]+)\b(?!\s*=)", rest)
-        kinds = [name, first and first.group(1)] + [_param(rest, k) for k in _HUGO_KIND]
+        kinds = [name, first and first.group(1)] + [_param(rest, k) for k in _CALLOUT_KIND]
         label = _callout_label(kinds, _param(rest, "title"))
         return label + _keep_lines(m)
     return _keep_lines(m)
 
 
 _HUGO_CALLOUTS = ("notice", "alert", "callout", "admonition", "hint")
-_HUGO_KIND = ("type", "color", "variant", "status")
+# the parameters and props that say a callout's kind
+_CALLOUT_KIND = ("type", "color", "variant", "status", "kind", "intent")
 
 
 def _hugo(text: str) -> str:
@@ -872,9 +872,8 @@ def _component_block(tag: str, empty: bool) -> str | None:
     return ("image", "media", "code")[m.lastindex - 1] if m else ("media" if empty else None)
 
 
-# components that box a remark, and the props that say what kind it is
+# components that box a remark (their kind: _CALLOUT_KIND)
 _CALLOUT_TAG = re.compile(r"(?:callout|admonition|alert|notice)$")
-_CALLOUT_KIND = ("type", "variant", "status", "kind", "intent")
 
 _VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "embed", "track"}
 
@@ -919,8 +918,9 @@ class _HtmlEvents(html.parser.HTMLParser):
         elif tag not in _KNOWN_TAGS and (tag in _ADMONITIONS or _CALLOUT_TAG.search(tag)):
             # an MDX callout (<Callout type="warning" title="Heads up">, <Note>): its label,
             # as an admonition's, then its words
-            kind = next((attrs[k] for k in _CALLOUT_KIND if attrs.get(k)), "")
-            label = _label(kind or (tag if tag in _ADMONITIONS else ""), attrs.get("title"), True)
+            label = _callout_label(
+                [attrs.get(k) for k in _CALLOUT_KIND] + [tag], attrs.get("title")
+            )
             self._text(f" {label} " if label else " ")
             return
         elif tag not in _KNOWN_TAGS and (kind := _component_block(tag, self.self_closing)):
