@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from kokoro_narrate import settings
@@ -97,6 +99,22 @@ def test_post_ids_are_safe_stable_file_names(name, expected):
     else:
         assert got == expected
     assert got == post_id(f"corpus/{name}")  # stable
+    assert re.fullmatch(settings.POST_ID, got)  # the post wildcard takes every id
+
+
+def test_a_target_outside_the_build_is_told_why(tmp_path):
+    post(tmp_path, "english", "Hello there.\n")
+    post(tmp_path, "draft", "---\nskip: true\n---\nText.\n")
+    post(tmp_path, "mine", "---\nvoices: [af_heart]\n---\nText.\n")
+    plan = load(config(tmp_path))
+    assert plan.not_built("english") == plan.not_built("english", "af_heart") == ""
+    assert "no post has the id 'nope'" in plan.not_built("nope", "af_heart")
+    assert plan.not_built("draft").startswith("post draft is not narrated: ")
+    assert "skip" in plan.not_built("draft")
+    assert plan.not_built("english", "ef_dora") == (
+        "post english is not narrated in voice ef_dora: post language en, voice speaks Spanish"
+    )
+    assert "front matter lists other voices" in plan.not_built("mine", "bm_george")
 
 
 def test_odd_file_names_and_bundles_all_build(tmp_path):

@@ -164,6 +164,14 @@ def test_bad_post_fails_alone_and_says_where(tmp_path, tiny_model):
     assert "empty.md" in (tmp_path / "logs/script/empty.log").read_text()
 
 
+def test_a_target_of_no_post_says_which_and_why(workdir):
+    result = snakemake(
+        workdir, "--dry-run", "results/narrations/nope/af_heart_nope.wav", check=False
+    )
+    assert result.returncode != 0
+    assert "no post has the id 'nope'" in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

@@ -38,7 +38,12 @@ POST_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 BUNDLE_NAMES = ("index", "_index")  # Hugo page bundles: the folder names the post
 DRAFT_FOLDERS = ("_drafts",)  # Jekyll keeps unpublished posts here
 
-_UNSAFE = re.compile(r"[^\w.-]+")
+# the characters a post id keeps (see the module docstring); POST_ID matches any id, and is the
+# post wildcard's constraint: a pattern of the build's own ids, a thousand of them, made Snakemake
+# slower at every file it plans
+_ID_CHARS = r"\w.-"
+_UNSAFE = re.compile(f"[^{_ID_CHARS}]+")
+POST_ID = f"[{_ID_CHARS}]+"
 _APOSTROPHES = re.compile("['\u2019\u02bc`]")
 
 
@@ -95,6 +100,21 @@ class Settings:
             skipped.extend((post_id, voice_id, why) for voice_id in self.voices)
         return sorted(skipped)
 
+    def not_built(self, post_id: str, voice_id: str | None = None) -> str:
+        """Why the build makes no outputs for a post (or a post in a voice) that a target names:
+        the post wildcard takes any post id, not only this build's."""
+        if post_id in self.skipped_posts:
+            return f"post {post_id} is not narrated: {self.skipped_posts[post_id]}"
+        if post_id not in self.posts:
+            return (
+                f"no post has the id {post_id!r} (a post's id is its file name without the "
+                f"extension; config `posts` finds {len(self.posts)} posts)"
+            )
+        if voice_id is not None and voice_id not in self.posts[post_id].voices:
+            why = next(w for p, v, w in self.skipped_pairs() if (p, v) == (post_id, voice_id))
+            return f"post {post_id} is not narrated in voice {voice_id}: {why}"
+        return ""
+
     def voice_files(self, voice_id: str, voices_dir: str | None) -> list[str]:
         """The local .pt files a voice is made of (none for presets from the model hub)."""
         files = (local_file(src, voices_dir) for src, _ in self.voice(voice_id).components)
@@ -117,9 +137,8 @@ def post_id(path: str) -> str:
 
 
 def one_of(names) -> str:
-    """A regex matching exactly these names, sharing prefixes, so matching one of a thousand post
-    ids costs a character walk, not a thousand tries (Snakemake matches every file it plans
-    against the rules' wildcard constraints)."""
+    """A regex matching exactly these names, sharing prefixes (the voice wildcard's constraint:
+    `{voice}_{post}` in a file name splits at a configured voice, whatever the post id holds)."""
     trie: dict = {}
     for name in names:
         node = trie

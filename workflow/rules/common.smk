@@ -61,7 +61,7 @@ ENGINE = {
 
 
 wildcard_constraints:
-    post=narrate_settings.one_of(SETTINGS.posts),
+    post=narrate_settings.POST_ID,
     voice=narrate_settings.one_of(SETTINGS.voices),
     lang="[a-z]",
 
@@ -106,28 +106,40 @@ def _pair_table():
     return table
 
 
+def planned(table, post, voice=None):
+    """A post's (or a post and voice's) entry in one of the tables, or an error that says why the
+    build makes nothing for it: the post wildcard matches any id (see settings.POST_ID).
+    """
+    try:
+        return table[post if voice is None else (post, voice)]
+    except KeyError:
+        raise WorkflowError(
+            f"kokoro-narrate: {SETTINGS.not_built(post, voice)}"
+        ) from None
+
+
 SCRIPT_TABLE = _script_table()
 PAIR_TABLE = _pair_table()
 
 
 def script_inputs(wildcards):
     """The post file; none for a post that cannot be read (its script job fails and says why)."""
-    return SCRIPT_TABLE[wildcards.post][0]
+    return planned(SCRIPT_TABLE, wildcards.post)[0]
 
 
 def script_params(wildcards):
     """The post's language, and the problem planning found in it (its job fails with it)."""
-    return SCRIPT_TABLE[wildcards.post][1]
+    return planned(SCRIPT_TABLE, wildcards.post)[1]
 
 
 def synthesis_inputs(wildcards):
     """The phonemes of the voice's language, and the voice's local .pt files."""
-    return PAIR_TABLE[wildcards.post, wildcards.voice][0]
+    return planned(PAIR_TABLE, wildcards.post, wildcards.voice)[0]
 
 
 def pair_params(wildcards):
     """Voice, speed and the digests of every file that shapes the pair's audio."""
-    return PAIR_TABLE[wildcards.post, wildcards.voice][1]
+    return planned(PAIR_TABLE, wildcards.post, wildcards.voice)[1]
 
 
 # The prefill makes its waves in PAIRS' order once no job waits (kokoro_narrate.synthesis), so
@@ -142,7 +154,7 @@ SYNTHESIS_PRIORITY = {
 
 def synthesis_priority(wildcards):
     """Earlier in the build's order, higher: see SYNTHESIS_PRIORITY."""
-    return SYNTHESIS_PRIORITY[wildcards.post, wildcards.voice]
+    return planned(SYNTHESIS_PRIORITY, wildcards.post, wildcards.voice)
 
 
 def voice_files(wildcards):
@@ -415,13 +427,13 @@ NARRATION_VERSIONS = {
 
 def narration_inputs(wildcards):
     """The post (its front matter tags the encodes), chunk list and phonemes of one narration."""
-    return NARRATION_TABLE[wildcards.post, wildcards.voice][0]
+    return planned(NARRATION_TABLE, wildcards.post, wildcards.voice)[0]
 
 
 def narration_params(wildcards):
     """The pair's parameters (pair_params), and the post's title ("": the script's title is used
     then) and language for the encodes' tags, the captions and the snippet."""
-    return NARRATION_TABLE[wildcards.post, wildcards.voice][1]
+    return planned(NARRATION_TABLE, wildcards.post, wildcards.voice)[1]
 
 
 def _narration_table():
