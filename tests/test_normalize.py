@@ -212,6 +212,8 @@ EN = {
         ("10,000 users", "ten thousand users"),
         ("10k users", "ten thousand users"),
         ("It was 2.5.", "It was two point five."),
+        ("up .9% in .5 s", "up zero point nine percent in zero point five seconds"),
+        ("a 10'.5' board", "a 10'.5' board"),
     ],
     "left alone": [
         ("In 1998 we wrote 42 posts.", "In 1998 we wrote 42 posts."),
@@ -242,6 +244,7 @@ EN = {
         ("The source is a book. ↩ ↩2", "The source is a book."),
         ("press ↩ to confirm", "press Return to confirm"),
         ("#100DaysOfCode, #1 fan", "100DaysOfCode, number 1 fan"),
+        ("fixed in rust-lang/rust#152730", "fixed in rust-lang slash rust number 152730"),
         ("Tom & Jerry", "Tom and Jerry"),
         ("@hexgrad", "at hexgrad"),
         ("me@example.org", "me at example dot org"),

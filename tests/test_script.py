@@ -81,7 +81,7 @@ def test_inline_code_reads_urls_hosts_and_paths_as_prose_does():
     )
     assert [p.text for p in parse_post(md.encode(), "code.md").paragraphs] == [
         "Decode it at tokenlab and example.",
-        "Run curl example sh, pull registry example slash harbour slash ferry,"
+        "Run curl example pipe sh, pull registry example slash harbour slash ferry,"
         " set harbour example slash berth dot name, keep logger dot info and console dot info,"
         " edit tilde slash dot config slash ferry dot TOML.",
     ]
@@ -248,6 +248,82 @@ def test_theme_callouts_are_read_with_their_label():
         "Warning: Heads up. The API changes.",
         "Note. A Kubernetes-style note.",
         "A plain alert.",
+    ]
+
+
+def test_attribute_lists_tabs_and_container_names_are_markup():
+    """markdown-it-attrs, attr_list and Pandoc attributes ({#id}, {.class}, {key="v"}) are not
+    read, braces with words in them are; MkDocs content tabs say their title before the tab's
+    indented body; a `:::name` container that is no admonition is markup; a line of code between
+    triple backticks does not open a fence that would hide what follows."""
+    md = (
+        "## Measure first { #measure-first }\n\n"
+        '_Written in a second language._{ style="display: inline" }\n\n'
+        "[Get started](start.md){ .md-button .md-button--primary } and replace {name} here.\n\n"
+        'Pick one:\n\n=== "Small sites"\n\n    Keep everything in one folder.\n\n'
+        '=== "Config"\n\n    ``` yaml\n    site_name: Demo\n    ```\n\n'
+        "```npm ci```\n\n"
+        ":::tip\nUse the cache.\n:::\n\n"
+        ":::table-wrapper\n| a | b |\n|---|---|\n| 1 | 2 |\n:::\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "attrs.md").paragraphs] == [
+        "Measure first",
+        "Written in a second language.",
+        "Get started and replace name here.",
+        "Pick one:",
+        "Small sites.",
+        "Keep everything in one folder.",
+        "Config.",
+        "npm ci",
+        "Tip.",
+        "Use the cache.",
+    ]
+
+
+def test_nunjucks_and_zola_shortcodes_keep_their_words():
+    """A link shortcode says its text ({% personlink "Ada Byron", "https://..." %}), a theme's
+    callout its label (Nunjucks positional, Zola named arguments), a Zola figure is a picture."""
+    md = (
+        'Thanks to {% personlink "Ada Byron", "https://example.com/ada" %} and'
+        ' {% personlink "Tim Lee", "/people/tim/" %}; not {% include "card.html", "/a" %}.\n\n'
+        '{% callout "info", "md", "New Survey Alert" %}The survey opens.{% endcallout %}\n\n'
+        '{% admonition_body(type="warning", title="Short version:") %}\n\n'
+        "It never worked.\n\n{% end %}\n\n"
+        'Here it is:\n\n{{ figure(src="ups.png", caption="The UPS on a shelf") }}\n'
+    )
+    assert [p.text for p in parse_post(md.encode(), "njk.md").paragraphs] == [
+        "Thanks to Ada Byron and Tim Lee; not.",
+        "Info: New Survey Alert. The survey opens.",
+        "Warning: Short version.",
+        "It never worked.",
+        "Here it is:",
+        ScriptOptions.from_config().image_cue,
+    ]
+
+
+def test_code_of_symbols_says_their_names():
+    """Code that is only symbols is said by their names, and so are operators between code's
+    words that prose has no reading for; grouping brackets, a shell prompt and the operators the
+    normalizer reads are left to it. A version in code keeps its dots."""
+    md = (
+        "Optional chaining (`?.`) and `??`, unlike `||`, where `a || b` gives `b`; the `?`"
+        ' operator; `[[ ]]` for text, `[[ -f $f ]]` in shell, `$ make`, `x = ""`,'
+        " `a <= b` and `Code > Convert`.\n\n"
+        "Compare `v3.1.2` with `npm@11.7.0`.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "ops.md").paragraphs] == [
+        "Optional chaining (question mark dot) and double question mark, unlike double pipe,"
+        " where a double pipe b gives b; the question mark operator; double open bracket double"
+        " close bracket for text, dash f f in shell, make, x equals empty string, a less than or"
+        " equal to b and Code, then Convert.",
+        "Compare version three point one point two with npm at eleven point seven point oh.",
+    ]
+
+
+def test_an_exponent_in_html_is_a_power():
+    md = "Below 2<sup>31</sup>, and 2<sup>128</sup> - 1 is the largest; a note<sup>1</sup>.\n"
+    assert [p.text for p in parse_post(md.encode(), "sup.md").paragraphs] == [
+        "Below 2 to the power of 31, and 2 to the power of 128 minus 1 is the largest; a note1."
     ]
 
 

@@ -1506,6 +1506,14 @@ RULES: list[Rule] = [
         "retry on 5 X X, not 4 X X",
     ),
     rule("zeros and ones", r"\b0s and 1s\b", "zeros and ones", "0s and 1s", "zeros and ones"),
+    # a decimal written without its zero, as a number ".9%" is read as "0.9%"
+    rule(
+        "leading point",
+        r"(?<![\w.,'\"’])\.(\d+)\b(?![.,]\d)",
+        r"0.\1",
+        "up .9% to .25",
+        "up 0.9% to 0.25",
+    ),
     # arithmetic
     rule("dimensions", r"\b(\d+)\s?[x×]\s?(\d+)\b", r"\1 by \2", "1920x1080", "1920 by 1080"),
     rule("product", r"\b(\d+)\s?\*\s?(\d+)\b", r"\1 times \2", "2 * 3", "2 times 3"),
@@ -1640,7 +1648,14 @@ RULES: list[Rule] = [
     rule("sharp", r"\b([CF])#", r"\1 sharp", "C# and F#", "C sharp and F sharp"),
     rule("C plus plus", r"\b([Cc])\+\+", r"\1 plus plus", "C++", "C plus plus"),
     # "#1 fan", but "#100DaysOfCode" is a hashtag
-    rule("number", r"#(\d+)\b", r"number \1", "#1 fan", "number 1 fan"),
+    # (after a word, an issue of a repository: "rust-lang/rust#42")
+    rule(
+        "number",
+        r"(\w?)#(\d+)\b",
+        lambda m: (m.group(1) + " " if m.group(1) else "") + "number " + m.group(2),
+        "#1 fan, in rust#42",
+        "number 1 fan, in rust number 42",
+    ),
     # parentheses inside a word: an optional ending or prefix, then one written without a space
     rule(
         "optional plural",

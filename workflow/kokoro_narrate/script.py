@@ -225,8 +225,50 @@ def _callout_label(kinds: list[str | None], title: str | None) -> str:
     return _label(kind, title, fenced_div=True)
 
 
+# a tag's name that says it is a theme's callout (Nunjucks `{% callout %}`, Zola's
+# `{% admonition_body(...) %}`), not its end (`{% endcallout %}`)
+_CALLOUT_NAME = re.compile(r"^(?!end).*(?:callout|admonition|alert|notice)")
+_QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
+# Zola's shortcodes in an expression: {{ figure(src="a.png", caption="...") }}
+_ZOLA_CALL = re.compile(r"\{\{-?\s*(\w+)\s*\((.*)\)\s*-?\}\}", re.S)
+
+
+def _quoted(rest: str) -> list[str]:
+    return [a or b for a, b in _QUOTED.findall(rest)]
+
+
+def _link_text(quoted: list[str]) -> str | None:
+    """The words of a link shortcode, {% personlink "Ada Byron", "https://..." %}: its first
+    argument, when it is words and a later one is where the link goes."""
+    if len(quoted) < 2 or not re.search(r"[^\W\d_]", quoted[0]):
+        return None
+    words = quoted[0].strip()
+    if "/" in words or _URL_LIKE.search(words) or re.search(r"\.\w{1,5}$", words):
+        return None  # a file or an address: {% include "card.html", "/a" %}
+    target = re.compile(r"(?:https?://|mailto:|/|#|\.\.?/)|.*\.(?:html?|md)\b")
+    return words if any(target.match(q.strip()) for q in quoted[1:]) else None
+
+
 def _liquid_tag(m: re.Match) -> str:
-    name, rest = (m.group(1) or "").lower(), m.group(2) or ""
+    if m.group(1) is None:  # {{ output }}, or a Zola shortcode's call
+        call = _ZOLA_CALL.fullmatch(m.group())
+        name = call.group(1).lower() if call else ""
+        if name in ("figure", "image", "img", "fig", "picture"):
+            return _figure(call.group(2))
+        if name in _MEDIA_EMBEDS:
+            return _html_block("iframe")
+        return _keep_lines(m)
+    name, rest = m.group(1).lower(), m.group(2) or ""
+    if _CALLOUT_NAME.search(name) or name in _ADMONITIONS:
+        # {% callout "info", "md", "New Survey Alert" %}, {% admonition_body(type="info",
+        # title="Short version:") %}: labelled as an admonition is, then what they wrap
+        quoted = _quoted(rest)
+        kinds = [name, *name.split("_"), *(_param(rest, k) for k in _CALLOUT_KIND), *quoted]
+        title = _param(rest, "title") or next((q for q in quoted if " " in q.strip()), None)
+        label = _callout_label(kinds, title)
+        return (label + " " if label else "") + _keep_lines(m)
+    if (words := _link_text(_quoted(rest))) is not None:
+        return words
     content = _param(rest, "content") if name == "include" else None
     if content is not None:
         # a documentation theme's callout, {% include note.html content="Back up first." %}:
@@ -307,7 +349,9 @@ def _lines_outside_fences(text: str):
     lines = text.split("\n")
     fence = None
     for i, line in enumerate(lines):
-        m = re.match(r"\s*(`{3,}|~{3,})", line)
+        # a backtick fence's info string holds no backtick (CommonMark): "```npm ci```" is a
+        # code span in a paragraph, not a fence that would hide the lines after it
+        m = re.match(r"\s*(`{3,}(?=[^`]*$)|~{3,})", line)
         if fence is None and m:
             fence = m.group(1)
         elif (
@@ -461,7 +505,11 @@ def _pelican_header(text: str) -> tuple[str, str | None]:
 # with a name that is no admonition kind (`::: columns`) are markup, and only their content is
 # read; a Quarto callout (`::: {.callout-tip}`) is the admonition it names.
 _BANG = re.compile(r"^(\s*)[!?]{3}\+?\s*(\w+)(?:\s+\"([^\"]*)\")?\s*$")
-_COLONS = re.compile(r"^ {0,3}:{3,}\s*(\w*)\s*(?:\[(.*)\]|(.*))$")  # not `    :::lang` in code
+# MkDocs Material's content tabs, `=== "Title"` over an indented body: the title is said as a
+# sentence before the body, as a listener cannot see the tabs
+_TAB = re.compile(r"^(\s*)===[+!]?\s+\"([^\"]*)\"\s*$")
+# (a name may hold hyphens: markdown-it-container's `:::table-wrapper` is markup, not a "Table")
+_COLONS = re.compile(r"^ {0,3}:{3,}\s*([\w-]*)\s*(?:\[(.*)\]|(.*))$")  # not `    :::lang` in code
 # GitHub's alerts (> [!TIP]) and Obsidian's callouts, which may carry a title and a fold mark
 # (> [!warning]- Mind the gap)
 _GITHUB_ALERT = re.compile(r"^(\s*(?:>\s*)+)\[!(\w+)\][-+]?[ \t]*(.*?)\s*$")
@@ -496,7 +544,7 @@ _ADMONITIONS = frozenset(
 def _label(kind: str, title: str | None, fenced_div: bool = False) -> str:
     """The sentence said for an admonition's first line: "Note.", "Warning: Mind the tide.";
     '' for a fenced div that names no admonition (`fenced_div`: a `:::` line)."""
-    title = (title or "").strip()
+    title = (title or "").strip().rstrip(":").rstrip()  # "Short version:" leads into the body
     if title.startswith("{"):  # an attribute list (`::: {.callout-note}`), not a title
         callout = re.search(r"\.callout-(\w+)", title)
         kind, title = kind or (callout.group(1) if callout else ""), ""
@@ -518,6 +566,10 @@ def _admonitions(text: str) -> str:
             body_indent = None
         if m := _BANG.match(line):
             lines[i] = m.group(1) + _label(m.group(2), m.group(3)) + BREAK
+            body_indent = m.group(1) + "    "
+        elif m := _TAB.match(line):
+            title = m.group(2).strip()
+            lines[i] = m.group(1) + (_sentence(title) + BREAK if title else "")
             body_indent = m.group(1) + "    "
         elif m := _COLONS.match(line):
             kind, title = m.group(1), m.group(2) or m.group(3)
@@ -560,9 +612,17 @@ _HTML_FOOTNOTE_REF = re.compile(
 )
 
 
+# A number's exponent (2<sup>31</sup>, whose digits would join the base's: "231") is written as
+# the power it is (2^31, read "2 to the power of 31"). A base of four digits is a year's, and its
+# <sup> a footnote's.
+_HTML_EXPONENT = re.compile(r"(?<![\d.,])(\d{1,3})<sup>\s*(\d{1,3})\s*</sup>", re.I)
+
+
 def _html_footnote_refs(text: str) -> str:
     def one(lines, i, line):
-        return _outside_code_spans(line, lambda part: _HTML_FOOTNOTE_REF.sub("", part))
+        return _outside_code_spans(
+            line, lambda part: _HTML_EXPONENT.sub(r"\1^\2", _HTML_FOOTNOTE_REF.sub("", part))
+        )
 
     return _line_pass(text, one) if "<sup" in text.lower() else text
 
@@ -570,6 +630,22 @@ def _html_footnote_refs(text: str) -> str:
 # kramdown attribute lists: `{: .class}` lines and trailers go; `{:toc}` takes its "* TOC" item.
 _IAL_LINE = re.compile(r"^\s*\{:[^}]*\}\s*$")
 _IAL_INLINE = re.compile(r"\s*\{:[^}\n]*\}")
+# The same without the colon (markdown-it-attrs, Python-Markdown's attr_list, Pandoc, Hugo's
+# heading ids): `## Setup {#setup}`, `[Start](a.md){ .md-button }`, `_x_{ style="..." }`. Braces
+# count as one only when every word in them is an attribute and one is an id, a class or a
+# key=value, so "replace {name} with yours" is read.
+_ATTR_WORD = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+)|[\w-]+)"""
+_ATTR_LIST = re.compile(rf"[ \t]*\{{[ \t]*({_ATTR_WORD}(?:[ \t]+{_ATTR_WORD})*)[ \t]*\}}")
+
+
+def _attribute_lists(part: str) -> str:
+    def one(m: re.Match) -> str:
+        words = re.findall(_ATTR_WORD, m.group(1))
+        return "" if any(w[0] in "#." or "=" in w for w in words) else m.group()
+
+    return _ATTR_LIST.sub(one, part)
+
+
 # kramdown's extensions: a {::comment} is the author's note to self, never read; the markers of
 # the others ({::nomarkdown}, {::options .../}) go, and what they hold is read as it is.
 _KRAMDOWN_COMMENT = re.compile(r"\{::comment\}")
@@ -630,7 +706,9 @@ def _kramdown_comments(text: str) -> str:
 def _kramdown(text: str) -> str:
     def one(lines, i, line):
         # `{::nomarkdown}` in a post about kramdown is code, read as such
-        line = _outside_code_spans(line, lambda part: _KRAMDOWN_MARKER.sub(" ", part))
+        line = _outside_code_spans(
+            line, lambda part: _attribute_lists(_KRAMDOWN_MARKER.sub(" ", part))
+        )
         if _TOC_MARKER.match(line):
             _drop_toc_heading(lines, i)
             return ""
@@ -1074,6 +1152,82 @@ def _code_domain(word: str) -> str | None:
 _FORMAT_IN_CODE = re.compile(r"<(tt|b|i|u|em|strong|code|kbd|samp|var|span|font)\b[^>]*>(.*?)</\1>")
 
 
+# Code that is only symbols (`?.`, `||`, `[[`) is said by their names: dropped, or read as
+# punctuation, it left "the?? operator" and "unlike, where a b gives b". A run of one symbol is
+# "double" or "triple" it; a few pairs have names of their own.
+_SYMBOL_NAMES = {
+    "?": "question mark",
+    ".": "dot",
+    "|": "pipe",
+    "&": "ampersand",
+    "!": "exclamation mark",
+    "=": "equals",
+    "<": "less than",
+    ">": "greater than",
+    "+": "plus",
+    "-": "dash",
+    "*": "star",
+    "/": "slash",
+    "\\": "backslash",
+    "~": "tilde",
+    "^": "caret",
+    "%": "percent",
+    "#": "hash",
+    "@": "at",
+    "$": "dollar",
+    ":": "colon",
+    ";": "semicolon",
+    ",": "comma",
+    "_": "underscore",
+    "'": "quote",
+    '"': "double quote",
+    "(": "open parenthesis",
+    ")": "close parenthesis",
+    "[": "open bracket",
+    "]": "close bracket",
+    "{": "open brace",
+    "}": "close brace",
+}
+_SYMBOL_PAIRS = {
+    "->": "arrow",
+    "=>": "arrow",
+    "!=": "not equal to",
+    "<=": "less than or equal to",
+    ">=": "greater than or equal to",
+    '""': "empty string",
+    "''": "empty string",
+    "()": "parentheses",
+    "[]": "square brackets",
+    "{}": "braces",
+    "<>": "angle brackets",
+    "--": "dash dash",
+    "..": "dot dot",
+    "...": "dot dot dot",
+}
+_SYMBOL_RUN = re.compile(r"(.)\1*")
+# single symbols between code's words that the normalizer reads as it does in prose
+_READ_BETWEEN_WORDS = frozenset("<>-+=*&/%#@~")
+
+
+def _symbol_words(word: str, alone: bool) -> str | None:
+    """The names of a code word made only of symbols ('?.' -> 'question mark dot'); None for a
+    word with a letter or digit, or a symbol without a name. Brackets are named only when the
+    code is nothing but symbols (`alone`): in `[[ -f $f ]]` they only group the words."""
+    if re.search(r"[^\W_]", word) or not all(c in _SYMBOL_NAMES for c in word):
+        return None
+    if not alone and re.search(r"[][(){}$]", word):
+        return None  # grouping, or a shell's prompt (`$ make`) or variable's sign
+    if not alone and word in _READ_BETWEEN_WORDS:
+        return None  # the prose rules read these: `Code > Convert` is "Code, then Convert"
+    if word in _SYMBOL_PAIRS:
+        return _SYMBOL_PAIRS[word]
+    said = []
+    for run in _SYMBOL_RUN.finditer(word):
+        name, count = _SYMBOL_NAMES[run.group(1)], len(run.group())
+        said.append({1: name, 2: f"double {name}", 3: f"triple {name}"}.get(count, name))
+    return " ".join(said)
+
+
 def _code_words(code: str, say_url=None) -> str:
     """Inline code read as words: `os.path.join()` -> 'os dot path dot join'. A URL in it is
     `say_url(url)` (default: the site's name; the walk passes its mention, as in prose), a path
@@ -1082,6 +1236,9 @@ def _code_words(code: str, say_url=None) -> str:
     while (unwrapped := _FORMAT_IN_CODE.sub(r"\2", code)) != code:
         code = unwrapped
     words = []
+    alone = not re.search(r"[^\W_]", code)  # only symbols: `?.`, `[[ ]]`
+    if not alone:
+        code = re.sub(r"^\s*[$%>#](?=\s)", "", code)  # a shell's prompt: `$ make`, `# reboot`
     for w in code.split():
         if URL.match(w):
             words.append(replace_urls(w, say=say_url))
@@ -1092,11 +1249,16 @@ def _code_words(code: str, say_url=None) -> str:
         if (site := _code_domain(w)) is not None:
             words.append(site)
             continue
+        if (symbols := _symbol_words(w, alone)) is not None:
+            words.append(symbols)
+            continue
+        w = re.sub(r"(?<=\w)@(?=v?\d)", " at ", w)  # a package's version: `npm@11.7.0`
         w = re.sub(r"[()]", " ", w.replace("()", ""))  # f(x) -> "f x", f() -> "f"
         w = re.sub(r"^--(?=\w)", "dash dash ", w)
         w = re.sub(r"^-(?=[A-Za-z])", "dash ", w)
         w = re.sub(r"(?<=\w)\.(?=[A-Za-z_])", " dot ", w)
-        w = re.sub(r"::|\.|/(?=\w)", " ", w) if not re.fullmatch(r"[\d.]+", w) else w
+        # a dot between digits is a version's or a number's: `v3.1.2` is read as in prose
+        w = re.sub(r"::|(?<!\d)\.|\.(?!\d)|/(?=\w)", " ", w)
         words.append(w)
     return " ".join(words)
 
