@@ -216,9 +216,28 @@ def test_mdx_expressions_and_callouts():
     assert [p.text for p in parse_post(md.encode(), "post.mdx").paragraphs] == [
         "Today we ship, built in.",
         "We released at acme clamp, and literal braces.",
-        "Warning: Heads up. Back up your drafts.",
-        "Note. A plain note.",
+        "Warning: Heads up.",
+        "Back up your drafts.",
+        "Note.",
+        "A plain note.",
         "No kind.",
+    ]
+
+
+def test_mdx_components_hold_markdown_not_html():
+    """Between a component's tags on lines of their own MDX reads Markdown, and has no indented
+    code: a <TabItem>'s indented fence is code, not words, and its prose is read."""
+    md = (
+        'Pin the version:\n\n<Tabs>\n  <TabItem value="yarn" default>\n'
+        '    ```json\n    "resolutions": {\n        "compiler": "2024.3.1"\n    }\n    ```\n'
+        '  </TabItem>\n  <TabItem value="npm">\n    Run it once, then commit the lock file.\n'
+        "  </TabItem>\n</Tabs>\n\nThat is all.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "tabs.mdx").paragraphs] == [
+        "Pin the version:",
+        ScriptOptions.from_config().cue("code"),
+        "Run it once, then commit the lock file.",
+        "That is all.",
     ]
 
 

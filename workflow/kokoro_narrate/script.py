@@ -408,9 +408,51 @@ def _mdx(text: str) -> str:
             depth += line.count("{") + line.count("[") - line.count("}") - line.count("]")
             inside = depth > 0
             lines[i] = ""
-    text = _jsx_props("\n".join(lines))
+    text = _jsx_props(_component_lines("\n".join(lines)))
     text = re.sub(r"\{/\*.*?\*/\}", _keep_lines, text, flags=re.S)
     return _line_pass(text, _mdx_expressions)
+
+
+# A component's tag on a line of its own (<Tabs>, <TabItem value="npm">, </Tabs>, <Chart />)
+_COMPONENT_LINE = re.compile(r"\s*<(/?)([A-Z][\w.]*)\b[^<>]*?(/?)>\s*")
+
+
+def _component_lines(text: str) -> str:
+    """MDX reads Markdown between a component's tags on lines of their own, and has no indented
+    code: the lines a component holds are dedented by their common indentation (innermost
+    components first), and each tag line becomes a block of its own. CommonMark would otherwise
+    take <Tabs> and everything up to a blank line as one HTML block, and read the fenced code in
+    its <TabItem>s as words."""
+    lines = text.split("\n")
+    outside = {i for _, i, _ in _lines_outside_fences(text)}
+    opened: list[tuple[str, int]] = []
+    tag_lines = []
+    for i, line in enumerate(lines):
+        m = _COMPONENT_LINE.fullmatch(line) if i in outside else None
+        if m is None:
+            continue
+        tag_lines.append(i)
+        closing, name, empty = m.groups()
+        if empty:
+            continue
+        if not closing:
+            opened.append((name, i))
+            continue
+        while opened and opened[-1][0] != name:
+            opened.pop()  # a tag left open: its lines stay as they are
+        if opened:
+            _, start = opened.pop()
+            held = range(start + 1, i)
+            indent = min(
+                (len(lines[j]) - len(lines[j].lstrip()) for j in held if lines[j].strip()),
+                default=0,
+            )
+            for j in held:
+                shift = lines[j][:indent]
+                lines[j] = lines[j][indent:] if not shift.strip() else lines[j].lstrip()
+    for i in tag_lines:
+        lines[i] = BREAK + lines[i].strip() + BREAK
+    return "\n".join(lines)
 
 
 # An expression in MDX text: {props.version}, {new Date().getFullYear()}. The page shows its value,
