@@ -16,7 +16,8 @@ American G2P, synthesized with kokoro's KModel (seeded by its index) and joined 
 stage; ../shared/asr/wer.py (Whisper base, CPU int8) scores the narration against the reference.
 Run it once per checkout: the same voice, seeds and scorer, so the difference is the front end's.
 Prints the spoken paragraphs and the word error rate with its substitutions, deletions and
-insertions.
+insertions. `--post bench/data/generators-post.md --reference bench/data/generators-reference.txt`
+measures the same on what Zola, Eleventy, MkDocs Material and markdown-it plugins write.
 """
 
 from __future__ import annotations
