@@ -131,6 +131,7 @@ EN = {
     ],
     "units": [
         ("+/- 5% and ±2 dB", "plus or minus five percent and plus or minus two decibels"),
+        ("1Gbit/s down, 100 Mbit up", "one gigabit per second down, one hundred megabits up"),
         (
             "1.5M downloads of a 7B model",
             "one point five million downloads of a 7B model",

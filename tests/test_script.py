@@ -320,6 +320,14 @@ def test_nunjucks_and_zola_shortcodes_keep_their_words():
     ]
 
 
+def test_a_title_with_an_icon_in_its_heading_is_read_once():
+    md = "---\ntitle: Adding a badge\n---\n\n# Adding a :simple-mkdocs: badge\n\nIt shows.\n"
+    assert [p.text for p in parse_post(md.encode(), "badge.md").paragraphs] == [
+        "Adding a badge",
+        "It shows.",
+    ]
+
+
 def test_code_of_symbols_says_their_names():
     """Code that is only symbols is said by their names, and so are operators between code's
     words that prose has no reading for; grouping brackets, a shell prompt and the operators the

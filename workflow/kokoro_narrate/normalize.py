@@ -740,6 +740,12 @@ _UNITS = {
     "kb/s": ("kilobit per second", "kilobits per second"),
     "Mb/s": ("megabit per second", "megabits per second"),
     "Gb/s": ("gigabit per second", "gigabits per second"),
+    "kbit/s": ("kilobit per second", "kilobits per second"),
+    "Mbit/s": ("megabit per second", "megabits per second"),
+    "Gbit/s": ("gigabit per second", "gigabits per second"),
+    "kbit": ("kilobit", "kilobits"),
+    "Mbit": ("megabit", "megabits"),
+    "Gbit": ("gigabit", "gigabits"),
     "kbps": ("kilobit per second", "kilobits per second"),
     "Kbps": ("kilobit per second", "kilobits per second"),
     "Mbps": ("megabit per second", "megabits per second"),
@@ -914,6 +920,11 @@ def _ip_address(m):
     if max(parts) > 255 or all(len(p) == 1 for p in m.groups()):
         return m.group()  # 1.2.3.4 is more likely a version
     return " dot ".join(_digit_group(p) for p in parts)
+
+
+def _memory_size(number: str) -> bool:
+    """16, 32, ... 8192: before an M, a size in megabytes (a 512M card), not millions."""
+    return number.isdigit() and 16 <= int(number) <= 8192 and int(number).bit_count() == 1
 
 
 def _version(m):
@@ -1626,9 +1637,9 @@ RULES: list[Rule] = [
     rule(
         "millions",
         r"(?<![\w.,-])(\d+(?:\.\d+)?)M\b",
-        lambda m: f"{_num_words(m.group(1))} million",
-        "1.5M downloads of Kokoro-82M",
-        "one point five million downloads of Kokoro-82M",
+        lambda m: m.group() if _memory_size(m.group(1)) else f"{_num_words(m.group(1))} million",
+        "1.5M downloads of Kokoro-82M on a 512M card",
+        "one point five million downloads of Kokoro-82M on a 512M card",
     ),
     rule(
         "decimal or thousands",

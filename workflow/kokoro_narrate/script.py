@@ -1791,9 +1791,15 @@ def _check_long_words(raw: str, line: int, source_lines: list[str], path):
             )
 
 
+# an emoji or icon shortcode (:rocket:, :octicons-heart-16:), which is not read
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
+
+
 def _same(a: str, b: str) -> bool:
+    """The same words, as heard: "# Adding a :simple-mkdocs: badge" repeats its title."""
+
     def key(s):
-        return re.sub(r"\W+", " ", s).strip().casefold()
+        return re.sub(r"\W+", " ", _SHORTCODE.sub(" ", s)).strip().casefold()
 
     return key(a) == key(b)
 
