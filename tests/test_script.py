@@ -299,6 +299,21 @@ def test_attribute_lists_tabs_and_container_names_are_markup():
     ]
 
 
+def test_admonitions_and_tabs_nested_in_an_admonition():
+    md = (
+        '??? example "Expand it"\n\n    === "First"\n\n        Words in the first tab.\n\n'
+        "    !!! note\n        A nested note.\n\nAfter.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "nested.md").paragraphs] == [
+        "Example: Expand it.",
+        "First.",
+        "Words in the first tab.",
+        "Note.",
+        "A nested note.",
+        "After.",
+    ]
+
+
 def test_nunjucks_and_zola_shortcodes_keep_their_words():
     """A link shortcode says its text ({% personlink "Ada Byron", "https://..." %}), a theme's
     callout its label (Nunjucks positional, Zola named arguments), a Zola figure is a picture."""

@@ -598,6 +598,16 @@ def _label(kind: str, title: str | None, fenced_div: bool = False) -> str:
 
 
 def _admonitions(text: str) -> str:
+    """Each admonition's label and its dedented body; a body's own admonitions and tabs (MkDocs
+    nests them, `??? example` over `=== "page.md"`) are found once their parent's is dedented."""
+    for _ in range(MAX_NESTING):
+        done, text = text, _admonitions_once(text)
+        if text == done:
+            break
+    return text
+
+
+def _admonitions_once(text: str) -> str:
     lines = text.split("\n")
     body_indent = None
     for _, i, line in list(_lines_outside_fences(text)):
