@@ -167,7 +167,8 @@ def test_callouts_citations_and_tex_math_as_their_sites_show_them():
         "> [!tip]- Folded\n> Hidden until opened.\n\n"
         "> [!NOTE]\n> Plain alert.\n\n"
         "As shown [@smith2020, p. 4] and [see @lee; -@kim], not [me@example.org].\n\n"
-        "Inline \\(a^2 + b^2\\) is not read, \\(x\\) is; the formula:\n\n\\[\nE = mc^2\n\\]\n\n"
+        "Inline \\(\\frac{a}{b}\\) is not read, \\(x_1^2\\) is; the formula:\n\n"
+        "\\[\nE = mc^2\n\\]\n\n"
         "  \\[ x = 1 \\]\n\nA \\[citation needed\\] stays.\n"
     )
     post = parse_post(md.encode(), "callouts.md")
@@ -178,7 +179,7 @@ def test_callouts_citations_and_tex_math_as_their_sites_show_them():
         ("quote", "Hidden until opened."),
         ("quote", "Note. Plain alert."),
         ("paragraph", "As shown and, not me at example dot org."),
-        ("paragraph", "Inline is not read, x is; the formula:"),
+        ("paragraph", "Inline is not read, x 1 squared is; the formula:"),
         ("added", ScriptOptions.from_config().math_cue),
         ("paragraph", "A citation needed stays."),
     ]
@@ -332,6 +333,29 @@ def test_nunjucks_and_zola_shortcodes_keep_their_words():
         "It never worked.",
         "Here it is:",
         ScriptOptions.from_config().image_cue,
+    ]
+
+
+def test_quarto_math_grid_tables_and_hugo_tabs():
+    """TeX's "{{" in display math is no Liquid output (it took every paragraph up to the next
+    "}}"); simple inline math is read as the page shows it; a Pandoc grid table is a table; a Hugo
+    theme's tab says its label."""
+    md = (
+        "The curve saturates:\n\n$$\nR = \\frac{D}{{K}_{d} + D}\n$$\n\n"
+        "This paragraph explains why.\n\n## Next\n\n"
+        "We tune $\\alpha$ until $E_{max}$ and $p(x)$ settle.\n\n"
+        "+------+------+\n| Dose | Unit |\n+======+======+\n| Cmax | mg/L |\n+------+------+\n\n"
+        '{{< tabs >}}\n{{< tab label="Command line" >}}\nRun the tool.\n{{< /tab >}}\n'
+        "{{< /tabs >}}\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "quarto.md").paragraphs] == [
+        "The curve saturates:",
+        ScriptOptions.from_config().math_cue,
+        "This paragraph explains why.",
+        "Next",
+        "We tune alpha until E max and p of x settle.",
+        "Command line.",
+        "Run the tool.",
     ]
 
 

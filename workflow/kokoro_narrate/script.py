@@ -213,8 +213,14 @@ _LIQUID_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?
 _LIQUID_CODE = re.compile(
     r"\{%-?\s*(highlight|codeblock)\b([^%]*?)-?%\}(.*?)\{%-?\s*end\1\s*-?%\}", re.S
 )
-# (a parameter may hold a %: content="Save 50% now")
-_LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)((?:[^%]|%(?!\}))*?)-?%\}|\{\{.*?\}\}", re.S)
+# (a parameter may hold a %: content="Save 50% now"). A tag never spans a blank line: TeX's
+# braces ($$ \frac{D}{{K}_d + D} $$ in a Quarto post) are no Liquid output, and an unclosed "{{"
+# took every paragraph up to the next "}}" with it.
+_NO_BLANK_LINE = r"(?!\n[ \t]*\n)"
+_LIQUID_TAG = re.compile(
+    rf"\{{%-?\s*(\w+)((?:{_NO_BLANK_LINE}[^%]|%(?!\}}))*?)-?%\}}|\{{\{{(?:{_NO_BLANK_LINE}.)*?\}}\}}",
+    re.S,
+)
 _MEDIA_EMBEDS = ("youtube", "vimeo", "video", "audio", "tweet", "twitter", "instagram", "x")
 
 
@@ -297,6 +303,17 @@ def _jtable(text: str) -> str:
     return _JTABLE.sub(lambda m: "<table></table>" + "\n" * m.group().count("\n"), text)
 
 
+# Pandoc's grid tables (Quarto, R Markdown): +----+ borders, a +====+ under the header, | cells
+# that wrap onto more lines. CommonMark has no such table, and read the borders as "plus, plus".
+_GRID_TABLE = re.compile(
+    r"^[ \t]{0,3}\+(?:[-=:]+\+)+[ \t]*$(?:\n[ \t]{0,3}(?:\|.*|\+[-=:+]*[ \t]*)$)*", re.M
+)
+
+
+def _grid_tables(text: str) -> str:
+    return _GRID_TABLE.sub(lambda m: "<table></table>" + "\n" * m.group().count("\n"), text)
+
+
 def _liquid(text: str) -> str:
     text = _LIQUID_COMMENT.sub(_keep_lines, text)
     text = _LIQUID_CODE.sub(lambda m: _code_fence(m.group(2), m.group(3)), text)
@@ -318,6 +335,14 @@ def _hugo_tag(m: re.Match) -> str:
         return _keep_lines(m)
     if name in ("ref", "relref"):
         return "#"
+    if name in ("tab", "tabitem", "tab-item"):
+        # {{< tab label="Command line" >}}: a listener cannot see the tabs, so each says its
+        # label first, as MkDocs' content tabs do
+        label = next(
+            (v for k in ("label", "title", "name", "header") if (v := _param(rest, k))), ""
+        )
+        words = label.strip() or (_quoted(rest) or [""])[0].strip()
+        return (BLANK + _sentence(words) + BLANK if words else "") + _keep_lines(m)
     if name == "figure":
         return _figure(rest)
     if name == "gist":
@@ -891,6 +916,7 @@ def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
         _tex_delimiters,
         _html_footnote_refs,
         _jtable,
+        _grid_tables,
         _hugo,
         _liquid,
         _admonitions,
@@ -1115,7 +1141,73 @@ _SITE = re.compile("\x02([^\x03]*)\x03")
 _SITE_RUN = re.compile(
     "\x02[^\x03]*\x03(?:[\\s,;/&|]*(?:\\b(?:and|or)\\b)?[\\s,;]*\x02[^\x03]*\x03)*"
 )
-_SIMPLE_MATH = re.compile(r"[A-Za-z0-9 .,]+")
+# Inline math a listener can hear: symbols and their indices ($\theta$, $E_{max}$, $k_1$,
+# $p(x)$, $x^2$), said as a person reading the page would ("theta", "E max", "k 1", "p of x",
+# "x squared"); anything more ($\frac{a}{b}$) is not read from source
+_SIMPLE_MATH = re.compile(r"[A-Za-z0-9 .,=+<>-]+")
+_GREEK = (
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "varpi",
+    "rho",
+    "varrho",
+    "sigma",
+    "varsigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
+)
+_TEX_GREEK = re.compile(r"\\(" + "|".join(_GREEK) + r")(?![A-Za-z])")
+_TEX_SUBSCRIPT = re.compile(r"_\{([^{}]*)\}|_([A-Za-z0-9])")
+_TEX_POWER = re.compile(r"\^\{([^{}]*)\}|\^([A-Za-z0-9])")
+_TEX_CALL = re.compile(r"(?<![A-Za-z])([A-Za-z])\(([^()]*)\)")
+
+
+def _math_words(tex: str) -> str:
+    """The words of simple inline math (see _SIMPLE_MATH); '' for any other."""
+
+    def power(m: re.Match) -> str:
+        exponent = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+        exponent = re.sub(r"^-\s*", "minus ", exponent)
+        return {"2": " squared", "3": " cubed"}.get(exponent, f" to the power of {exponent}")
+
+    said = _TEX_GREEK.sub(lambda m: " " + m.group(1).removeprefix("var") + " ", tex)
+    said = _TEX_SUBSCRIPT.sub(lambda m: " " + (m.group(1) or m.group(2) or ""), said)
+    said = _TEX_POWER.sub(power, said)
+    said = _TEX_CALL.sub(r"\1 of \2", said)
+    return " ".join(said.split()) if _SIMPLE_MATH.fullmatch(said) else ""
+
+
 # Inline HTML whose content is not read: code, scripts, pictures, captions, and text struck out
 # (<del>, <s>, <strike>, as ~~text~~): what the post says now is what is left beside it
 _HIDDEN_INLINE = re.compile(r"<(/?)(pre|script|style|svg|figcaption|del|s|strike)\b", re.I)
@@ -1301,6 +1393,8 @@ def _code_words(code: str, say_url=None) -> str:
         if (site := _code_domain(w)) is not None:
             words.append(site)
             continue
+        if w == "/>" and not alone:
+            continue  # the end of a tag: `<input type="text" />`
         if (symbols := _symbol_words(w, alone)) is not None:
             words.append(symbols)
             continue
@@ -1362,8 +1456,7 @@ def _inline(tokens, options: ScriptOptions) -> Inline:
         elif t.type == "code_inline":
             target.append(_code_words(t.content, lambda url: _mention(url, options)))
         elif t.type == "math_inline":
-            # "$n$" is a word; "$x^2 + 1$" is not something to read from source
-            target.append(t.content if _SIMPLE_MATH.fullmatch(t.content) else "")
+            target.append(_math_words(t.content))
         elif t.type == "image":
             alt = _inline(t.children or [], options).text or t.content
             images.append(alt.strip())
