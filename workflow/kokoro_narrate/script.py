@@ -1190,6 +1190,7 @@ _GREEK = (
 _TEX_GREEK = re.compile(r"\\(" + "|".join(_GREEK) + r")(?![A-Za-z])")
 _TEX_SUBSCRIPT = re.compile(r"_\{([^{}]*)\}|_([A-Za-z0-9])")
 _TEX_POWER = re.compile(r"\^\{([^{}]*)\}|\^([A-Za-z0-9])")
+_TEX_PRODUCT = re.compile(r"(?<![\\_{A-Za-z])([A-Za-z])([A-Za-z])(?![A-Za-z}])")
 _TEX_CALL = re.compile(r"(?<![A-Za-z])([A-Za-z])\(([^()]*)\)")
 
 
@@ -1201,7 +1202,10 @@ def _math_words(tex: str) -> str:
         exponent = re.sub(r"^-\s*", "minus ", exponent)
         return {"2": " squared", "3": " cubed"}.get(exponent, f" to the power of {exponent}")
 
-    said = _TEX_GREEK.sub(lambda m: " " + m.group(1).removeprefix("var") + " ", tex)
+    # two letters side by side are two symbols, a product ($mc^2$ is "m c squared"); a longer
+    # run, or one in an index ($E_{max}$), is a word
+    said = _TEX_PRODUCT.sub(r"\1 \2", tex)
+    said = _TEX_GREEK.sub(lambda m: " " + m.group(1).removeprefix("var") + " ", said)
     said = _TEX_SUBSCRIPT.sub(lambda m: " " + (m.group(1) or m.group(2) or ""), said)
     said = _TEX_POWER.sub(power, said)
     said = _TEX_CALL.sub(r"\1 of \2", said)
