@@ -343,7 +343,8 @@ def test_quarto_math_grid_tables_and_hugo_tabs():
     md = (
         "The curve saturates:\n\n$$\nR = \\frac{D}{{K}_{d} + D}\n$$\n\n"
         "This paragraph explains why.\n\n## Next\n\n"
-        "We tune $\\alpha$ until $E_{max}$ and $p(x)$ settle, as $E = mc^2$ says.\n\n"
+        "We tune $\\alpha$ until $E_{max}$ and $p(x)$ settle,"
+        " as $E = mc^2$ and $x^2e^{-x}$ say.\n\n"
         "+------+------+\n| Dose | Unit |\n+======+======+\n| Cmax | mg/L |\n+------+------+\n\n"
         '{{< tabs >}}\n{{< tab label="Command line" >}}\nRun the tool.\n{{< /tab >}}\n'
         "{{< /tabs >}}\n"
@@ -353,7 +354,8 @@ def test_quarto_math_grid_tables_and_hugo_tabs():
         ScriptOptions.from_config().math_cue,
         "This paragraph explains why.",
         "Next",
-        "We tune alpha until E max and p of x settle, as E equals m c squared says.",
+        "We tune alpha until E max and p of x settle, as E equals m c squared and x squared e to"
+        " the power of minus x say.",
         "Command line.",
         "Run the tool.",
     ]

@@ -1200,7 +1200,7 @@ def _math_words(tex: str) -> str:
     def power(m: re.Match) -> str:
         exponent = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
         exponent = re.sub(r"^-\s*", "minus ", exponent)
-        return {"2": " squared", "3": " cubed"}.get(exponent, f" to the power of {exponent}")
+        return {"2": " squared ", "3": " cubed "}.get(exponent, f" to the power of {exponent} ")
 
     # two letters side by side are two symbols, a product ($mc^2$ is "m c squared"); a longer
     # run, or one in an index ($E_{max}$), is a word
