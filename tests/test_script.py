@@ -361,6 +361,18 @@ def test_quarto_math_grid_tables_and_hugo_tabs():
     ]
 
 
+def test_a_toggle_named_only_by_its_control_is_not_announced():
+    md = (
+        "Set the pin.\n\n<details>\n<summary>Details</summary>\n\n```c\nint pin = 4;\n```\n\n"
+        "</details>\n\n<details><summary>Why it works</summary>\n\nBecause.\n\n</details>\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "toggle.md").paragraphs] == [
+        "Set the pin.",
+        "Why it works",
+        "Because.",
+    ]
+
+
 def test_a_title_with_an_icon_in_its_heading_is_read_once():
     md = "---\ntitle: Adding a badge\n---\n\n# Adding a :simple-mkdocs: badge\n\nIt shows.\n"
     assert [p.text for p in parse_post(md.encode(), "badge.md").paragraphs] == [

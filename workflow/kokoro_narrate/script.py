@@ -857,8 +857,24 @@ def _html_containers(text: str) -> str:
 _LAYOUT_LINE = re.compile(r"^\s*(?:<br\s*/?>|<hr\s*/?>|&nbsp;|<p>\s*</p>|\s)+\s*$", re.I)
 
 
+# A <details> toggle's <summary> that only names the toggle ("Details", "Show code", "Click to
+# expand") is the page's control, not the post's words: said alone before code it was a sentence
+# of one word, 34 times in one post
+_CONTROL_SUMMARY = re.compile(
+    r"(<summary\b[^>]*>)\s*(?:details|more details|show (?:details|code|more|output)|code|output"
+    r"|source(?: code)?|expand|click (?:here )?to (?:expand|show|see)(?: \w+){0,3})\s*[.:]?\s*"
+    r"(</summary>)",
+    re.I,
+)
+
+
 def _layout_lines(text: str) -> str:
-    return _line_pass(text, lambda lines, i, line: "" if _LAYOUT_LINE.match(line) else line)
+    def one(lines, i, line):
+        if _LAYOUT_LINE.match(line):
+            return ""
+        return _outside_code_spans(line, lambda part: _CONTROL_SUMMARY.sub(r"\1\2", part))
+
+    return _line_pass(text, one)
 
 
 # Nesting: quotes deeper than MAX_QUOTE and indentation past MAX_INDENT columns are flattened to
