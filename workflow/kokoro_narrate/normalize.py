@@ -1517,7 +1517,7 @@ RULES: list[Rule] = [
         "retry on 5 X X, not 4 X X",
     ),
     rule("zeros and ones", r"\b0s and 1s\b", "zeros and ones", "0s and 1s", "zeros and ones"),
-    # a decimal written without its zero, as a number ".9%" is read as "0.9%"
+    # a decimal written without its leading zero (".9%") is read as the number it is ("0.9%")
     rule(
         "leading point",
         r"(?<![\w.,'\"’])\.(\d+)\b(?![.,]\d)",

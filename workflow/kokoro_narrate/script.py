@@ -239,6 +239,10 @@ _QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 _ZOLA_CALL = re.compile(r"\{\{-?\s*(\w+)\s*\((.*)\)\s*-?\}\}", re.S)
 
 
+# where a shortcode's link goes: an address, a path or a page
+_LINK_TARGET = re.compile(r"(?:https?://|mailto:|/|#|\.\.?/)|.*\.(?:html?|md)\b")
+
+
 def _quoted(rest: str) -> list[str]:
     return [a or b for a, b in _QUOTED.findall(rest)]
 
@@ -251,8 +255,7 @@ def _link_text(quoted: list[str]) -> str | None:
     words = quoted[0].strip()
     if "/" in words or _URL_LIKE.search(words) or re.search(r"\.\w{1,5}$", words):
         return None  # a file or an address: {% include "card.html", "/a" %}
-    target = re.compile(r"(?:https?://|mailto:|/|#|\.\.?/)|.*\.(?:html?|md)\b")
-    return words if any(target.match(q.strip()) for q in quoted[1:]) else None
+    return words if any(_LINK_TARGET.match(q.strip()) for q in quoted[1:]) else None
 
 
 def _liquid_tag(m: re.Match) -> str:
@@ -289,8 +292,8 @@ def _liquid_tag(m: re.Match) -> str:
         return _html_block("iframe")
     if name == "img" or (name == "include" and re.search(r"image|figure|img", rest)):
         if name == "img" and "alt=" not in rest:  # {% img [class] url [w h] ["title" ["alt"]] %}
-            quoted = re.findall(r"\"([^\"]+)\"|'([^']+)'", rest)
-            rest = f'alt="{quoted[0][0] or quoted[0][1]}"' if quoted else ""
+            quoted = [q for q in _quoted(rest) if q]
+            rest = f'alt="{quoted[0]}"' if quoted else ""
         return _figure(rest)
     return _keep_lines(m)
 
