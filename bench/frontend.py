@@ -5,7 +5,8 @@
                                                       scratch folder outside the repository) and
                                                       measure each blog
 
-Posts are *.md, *.markdown, *.mdx and *.txt under a folder. For each folder it prints:
+Posts are *.md, *.markdown, *.mdx, *.qmd, *.Rmd, *.Rmarkdown and *.txt under a folder. For each
+folder it prints:
 
 posts, failed       posts, and posts whose parse_post raised (a post that asks to be skipped is
                     not a failure)
@@ -45,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import prose  # noqa: E402  (bench/prose.py, beside this script)
 
 BENCH = Path(__file__).resolve().parent
-SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
+SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".txt")
 
 
 # -- fetching the listed blogs ------------------------------------------------------------------
@@ -186,7 +187,9 @@ def measure_post(path: Path, tally: Tally, g2p: Phonemes | None) -> None:
 
 def measure(folder: Path, g2p: Phonemes | None) -> Tally:
     tally = Tally(folder.name)
-    for path in sorted(p for p in folder.rglob("*") if p.suffix in SUFFIXES and p.is_file()):
+    for path in sorted(
+        p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+    ):
         measure_post(path, tally, g2p)
     return tally
 

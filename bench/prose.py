@@ -1,4 +1,4 @@
-"""Measures of the front end that do not trust its parser: prose words, code-like paragraphs,
+r"""Measures of the front end that do not trust its parser: prose words, code-like paragraphs,
 domains and paths spoken. Used by bench/frontend.py and by tests/test_prose_coverage.py.
 
 Prose extractor: deliberately simple and line based, so that a bug of the Markdown walk cannot
@@ -13,16 +13,24 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
    and WordPress captions (an element whose class says "caption");
    `$$` math blocks; Markdown table rows (a line starting with `|`, or with ` | ` in a run that
    has a `---|---` row); lines indented by a tab or 4 spaces after a blank line outside a list
-   (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); MDX `import` and
+   (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); Pandoc table
+   captions (`: Monthly totals` or `Table: ...` beside a table); MDX `import` and
    `export` statements (to the line that closes their braces); Pelican `[jtable]` tables;
-   horizontal rules and setext underlines. Of an admonition or fenced div line (`:::note`,
-   `::: {.alert}`, `!!! warning "Title"`) only the title is prose: the marker, the kind or class
-   name and the attribute block are markup.
+   a grid table's borders (`+---+`); horizontal rules and setext underlines; a line of LaTeX
+   commands alone (`\newpage`) and a LaTeX math environment (`\begin{equation}` to its `\end`).
+   Of an admonition or fenced div line (`:::note`, `::: {.alert}`, `!!! warning "Title"`) only
+   the title is prose: the marker, the kind or class name and the attribute block are markup.
 4. In the other lines these go: HTML tags, Liquid tags and outputs, Hugo shortcodes, kramdown
    attribute lists (`{: ...}`), images (alt text is not running prose: the front end announces
    or drops it), link targets (the link text stays), bare URLs and autolinks (they are said as a
    site name, not as their words, and so is link text that is a URL or host name), blockquote
-   markers, MDX `{/* comments */}`, footnote markers, inline math, emoji shortcodes.
+   markers, MDX `{/* comments */}`, footnote markers and Pandoc's inline footnotes (`^[...]`:
+   footnotes are not read by default), Pandoc attribute blocks (`{#sec-sites}`, `{.smallcaps}`),
+   inline math, emoji shortcodes; Quarto's
+   cross-references (`@fig-speed`: the page shows "Figure 1", not the label), bookdown's
+   (`\@ref(fig:speed)`) and its caption labels (`(\#fig:speed)`); and in the posts knitr or
+   Quarto runs (`.qmd`, `.Rmd`, `.Rmarkdown`) inline code results, `` `r nrow(x)` ``, which
+   the page shows as their value.
 5. Word form: the surviving text of a block goes through kokoro_narrate.normalize (the allowance
    for normalization: numbers, units and abbreviations are compared in the words they are spoken
    as), is folded to ASCII and lowercased and split on anything that is not a letter; words of
@@ -65,12 +73,25 @@ _LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MDX_STATEMENT = re.compile(r"^(import|export)\s")
 _PELICAN_KEY = re.compile(r"^[A-Za-z][\w-]*:\s")
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$|^\s*=+\s*$")  # rules, setext underlines
+_TEX_COMMANDS = re.compile(r"^\s*(?:\\[A-Za-z]+\*?(?:\[[^\]]*\])?(?:\{[^{}]*\})*(?:=\S*)?\s*)+$")
+_TEX_ENVIRONMENT = re.compile(r"^\s*\\begin\{(equation|align|gather|multline|eqnarray)(\*?)\}")
+_CROSSREF = re.compile(
+    r"-?@(?:fig|tbl|lst|eq|tip|nte|wrn|imp|cau|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|sec)-"
+    r"[\w-]*\w|\\@ref\([^()\s]*\)|\(\\#(?:fig|tab|eq):[\w-]+\)",
+    re.I,
+)
+_CAPTION = re.compile(r"^ {0,3}(?:Table)?:\s+\S")
+_ATTRIBUTE = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
+_ATTRIBUTES = re.compile(rf"\{{[ \t]*{_ATTRIBUTE}(?:[ \t]+(?:{_ATTRIBUTE}|[\w-]+))*[ \t]*\}}")
+_INLINE_RESULT = re.compile(r"`(?:r|\{(?:r|python|julia|ojs)\})\s[^`\n]*`")
+EXECUTED_SUFFIXES = (".qmd", ".rmd", ".rmarkdown")
 
 _INLINE_DROP = [
     re.compile(r"<!--.*?-->", re.S),
     re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S),  # Liquid tags and outputs, Hugo shortcodes
     re.compile(r"\{:[^}]*\}"),  # kramdown attribute lists
-    re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"),  # images
+    # images, whose alt text may hold a link: ![[Poster](https://...) by someone](poster.jpg)
+    re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"),
     re.compile(r"<(pre|script|style|svg|figcaption)\b.*?</\1>", re.I | re.S),
     re.compile(r"<(\w+)[^>]*\bclass=\"[^\"]*caption[^\"]*\"[^>]*>.*?</\1>", re.I | re.S),
     re.compile(r"<[A-Za-z/!][^>]*>"),  # tags (a JSX tag may span lines), autolinks
@@ -115,14 +136,17 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     if suffix == ".txt":
         return ["\n".join(lines)]
     blocks, current = [], []
+    captions = _table_captions(lines)
     closing = None  # what ends the block we are inside
     in_table = in_list = False
     list_indent = 0  # the column of the last list item's text
     previous_blank = True
-    for line in lines:
+    for n, line in enumerate(lines):
         if closing is not None:
             if closing.search(line):
                 closing = None
+            continue
+        if n in captions:
             continue
         fence = _FENCE.match(line)
         if fence:
@@ -152,8 +176,12 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
         if blank:
             blocks.append("\n".join(current))
             current, in_table = [], False
-        elif _TABLE_RULE.match(line) or stripped.startswith("|") or in_table:
+        elif _TABLE_RULE.match(line) or stripped.startswith(("|", "+-", "+=")) or in_table:
             in_table = True
+        elif m := _TEX_ENVIRONMENT.match(line):
+            closing = re.compile(re.escape(f"\\end{{{m.group(1)}{m.group(2)}}}"))
+        elif _TEX_COMMANDS.match(line):
+            pass
         elif stripped in ("$$", "\\[", "\\]") or stripped.startswith("$$"):
             closing = None if stripped.endswith("$$") and len(stripped) > 2 else re.compile(r"\$\$")
         elif (line.startswith(("\t", "    ")) and previous_blank and not in_list) or (
@@ -182,10 +210,45 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             current.append(line)
         previous_blank = blank
     blocks.append("\n".join(current))
-    return [b for b in (_inline_prose(b) for b in blocks) if b.strip()]
+    executed = suffix.lower() in EXECUTED_SUFFIXES
+    return [b for b in (_inline_prose(b, executed) for b in blocks) if b.strip()]
 
 
-def _inline_prose(block: str) -> str:
+def _table_captions(lines: list[str]) -> set[int]:
+    """The indexes of Pandoc table captions: a `: ...` or `Table: ...` line next to a table row,
+    or one blank line away from it."""
+    found = set()
+    for n, line in enumerate(lines):
+        if not _CAPTION.match(line):
+            continue
+        for step in (-1, 1):
+            near = n + step
+            if 0 <= near < len(lines) and not lines[near].strip():
+                near += step
+            if 0 <= near < len(lines) and lines[near].lstrip().startswith(("|", "+-")):
+                found.add(n)
+    return found
+
+
+def _inline_footnotes(block: str) -> str:
+    """Pandoc's inline footnotes, `^[...]` with any brackets balanced inside, gone."""
+    out, at = [], 0
+    while (start := block.find("^[", at)) != -1:
+        depth, end = 0, len(block)
+        for i in range(start + 1, len(block)):
+            depth += {"[": 1, "]": -1}.get(block[i], 0)
+            if depth == 0:
+                end = i + 1
+                break
+        out.append(block[at:start] + " ")
+        at = end
+    return "".join(out) + block[at:]
+
+
+def _inline_prose(block: str, executed: bool = False) -> str:
+    if executed:
+        block = _INLINE_RESULT.sub(" ", block)
+    block = _ATTRIBUTES.sub(" ", _CROSSREF.sub(" ", _inline_footnotes(block)))
     for pattern in _INLINE_DROP[:4]:
         block = pattern.sub(" ", block)
     block = _LINK.sub(lambda m: _link_text(m.group(1) or m.group(2) or ""), block)

@@ -1,6 +1,6 @@
 """The front end on small posts that carry the constructs found on real blogs (Jekyll, Hugo,
-Pelican, WordPress HTML, MDX, plain text; bench/blogs.toml lists the blogs). Written for these
-tests, not copied from any blog.
+Pelican, WordPress HTML, MDX, Quarto, plain text; bench/blogs.toml lists the blogs). Written for
+these tests, not copied from any blog.
 
 Prose coverage uses bench/prose.py's extractor: line based and deliberately simple, it shares no
 code with the Markdown walk, so a construct the walk mishandles shows up as lost words. The
@@ -170,3 +170,54 @@ def test_domain_detector_skips_point_as_a_word_and_counts_addresses_apart():
         "skipper AT mail dot harbour DOT org",
     ]
     assert not prose.spoken_domains(said)
+
+
+def test_quarto_cross_references_are_said_as_the_page_shows_them():
+    texts = [p.text for p in _parse("quarto.qmd").paragraphs]
+    said = " ".join(texts)
+    # numbered by kind in the order the labels are defined (a cell's `#| label:`, a caption's
+    # {#tbl-...}); a section by its heading; [-@x] is the number alone
+    assert "As Figure 1 shows" in said
+    assert "are described in Where we counted" in said
+    assert "the monthly totals are in Table 1." in said
+    assert "Table 1 and Figure 1 tell the same story" in said
+    assert "@" not in said and "fig" not in said.lower().replace("figure", "")
+    # the table's caption titles a table that is not read; \newpage and the LaTeX equation are
+    # not words
+    assert "Monthly totals" not in said and "newpage" not in said and "lambda" not in said
+    assert "The equation is in the post." in texts
+
+
+def test_inline_code_results_are_left_out_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="kokoro_narrate.script"):
+        said = " ".join(p.text for p in _parse("quarto.qmd").paragraphs)
+    assert "we logged visits, and the busiest morning had birds in view" in said
+    assert "nrow" not in said and "herons" in said
+    warned = [r.getMessage() for r in caplog.records if "computed" in r.getMessage()]
+    assert len(warned) == 2
+    assert warned[0].startswith(f"{FIXTURES / 'quarto.qmd'}:21: inline code `r nrow(counts)`")
+
+
+def test_inline_code_is_code_where_nothing_runs_it(tmp_path):
+    # Quarto does not run a .md file: `r x` there is code the author shows, and an @fig- label
+    # the post never defines is left as written
+    post = tmp_path / "shown.md"
+    post.write_text("Inline R looks like `r nrow(x)` in a report.\n\nSee @fig-none here.\n")
+    said = " ".join(p.text for p in parse_post(post.read_bytes(), str(post)).paragraphs)
+    assert "r nrow x" in said and "at fig-none" in said
+    executed = tmp_path / "shown.Rmd"
+    executed.write_bytes(post.read_bytes())
+    said = " ".join(p.text for p in parse_post(executed.read_bytes(), str(executed)).paragraphs)
+    assert "Inline R looks like in a report." in said and "See the figure here." in said
+
+
+def test_bookdown_references_are_numbers_and_its_labels_go(tmp_path):
+    post = tmp_path / "tides.Rmd"
+    post.write_text(
+        "Intro to the tides.\n\n```{r levels, fig.cap='Water levels'}\nplot(x)\n```\n\n"
+        "Table: (\\#tab:heights) Spring heights\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "Figure \\@ref(fig:levels) and Table \\@ref(tab:heights) agree.\n"
+    )
+    said = [p.text for p in parse_post(post.read_bytes(), str(post)).paragraphs]
+    assert said[-1] == "Figure 1 and Table 1 agree."
+    assert not any("heights" in s or "ref" in s for s in said)

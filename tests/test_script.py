@@ -185,6 +185,23 @@ def test_callouts_citations_and_tex_math_as_their_sites_show_them():
     ]
 
 
+def test_latex_environments_are_math_and_command_lines_are_not_words():
+    """MathJax, KaTeX and Pandoc typeset \\begin{equation} where it stands: display math, with
+    its cue, not "begin equation E equals mc 2 end equation". A line of LaTeX commands alone
+    (\\newpage) is for a PDF; a command inside a sentence is the author's word."""
+    md = (
+        "The relation:\n\n\\begin{align*}\nE &= mc^2 \\\\\np &= mv\n\\end{align*}\n\n"
+        "\\newpage\n\\vspace{2em} \\noindent\n\n"
+        "Typeset with \\LaTeX in the end.\n\n\\begin{itemize}\n"
+    )
+    post = parse_post(md.encode(), "tex.md")
+    assert [(p.kind, p.text) for p in post.paragraphs] == [
+        ("paragraph", "The relation:"),
+        ("added", ScriptOptions.from_config().math_cue),
+        ("paragraph", "Typeset with LaTeX in the end."),
+    ]
+
+
 def test_footnotes_written_in_html_follow_the_footnotes_setting():
     """An exported post's footnotes: <sup><a href="#fn1">1</a></sup> is a marker, its
     <div class="footnotes"> is read only with script.footnotes: end, and never its ↩ link."""

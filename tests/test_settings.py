@@ -88,6 +88,8 @@ def test_unknown_voice_is_a_config_error(tmp_path):
         ("!!!.md", None),
         ("trip/index.md", "trip"),
         ("trip/_index.md", "trip"),
+        ("2024-05-01_herons/index.qmd", "2024-05-01_herons"),  # Quarto's posts/<slug>/index.qmd
+        ("tides/index.Rmarkdown", "tides"),  # blogdown's bundles
     ],
 )
 def test_post_ids_are_safe_stable_file_names(name, expected):
@@ -123,9 +125,13 @@ def test_odd_file_names_and_bundles_all_build(tmp_path):
     (tmp_path / "Café crème.md").write_text("Un café.\n")
     (tmp_path / "weren't.markdown").write_text("Jekyll.\n")
     (tmp_path / "plain.txt").write_text("Plain text.\n")
-    cfg = {"posts": [str(tmp_path / "**" / f"*{s}") for s in (".md", ".markdown", ".txt")]}
+    (tmp_path / "herons").mkdir()
+    (tmp_path / "herons" / "index.qmd").write_text("Quarto.\n")
+    (tmp_path / "tides.Rmd").write_text("R Markdown.\n")
+    suffixes = (".md", ".markdown", ".txt", ".qmd", ".Rmd")
+    cfg = {"posts": [str(tmp_path / "**" / f"*{s}") for s in suffixes]}
     settings = load({**config(tmp_path), **cfg})
-    assert sorted(settings.posts) == ["Café-crème", "plain", "trip", "werent"]
+    assert sorted(settings.posts) == ["Café-crème", "herons", "plain", "tides", "trip", "werent"]
     assert all(p.problem is None for p in settings.posts.values())
 
 

@@ -1,11 +1,13 @@
 """A blog post -> ordered list of speakable paragraphs (the narration script).
 
-Markdown (`.md`, `.markdown`, `.mdx`) is parsed with markdown-it-py (CommonMark, plus tables,
-strikethrough, footnotes, dollar math and task lists), never with regular expressions. What is not
-Markdown is rewritten into Markdown first, line numbers kept (`_prepare`, one pass per construct):
-Liquid tags (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers,
-admonitions, kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than
-a reader can follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup.
+Markdown (`.md`, `.markdown`, `.mdx`, Quarto's `.qmd`, R Markdown's `.Rmd` and `.Rmarkdown`) is
+parsed with markdown-it-py (CommonMark, plus tables, strikethrough, footnotes, dollar math and task
+lists), never with regular expressions. What is not Markdown is rewritten into Markdown first, line
+numbers kept (`_prepare`, one pass per construct): Quarto's and bookdown's cross-references and
+knitr's inline results, LaTeX environments and command lines, Pandoc table captions, Liquid tags
+(Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers, admonitions,
+kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than a reader can
+follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup.
 
 The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
 every item's text goes through normalize.normalize, so what is written is what is spoken.
@@ -315,6 +317,27 @@ _GRID_TABLE = re.compile(
 
 def _grid_tables(text: str) -> str:
     return _GRID_TABLE.sub(lambda m: "<table></table>" + "\n" * m.group().count("\n"), text)
+
+
+# Pandoc's table caption, a paragraph of its own just before or after a table: `: Monthly
+# totals {#tbl-months}` or `Table: ...`. It titles the table, which is not read, as an image's
+# caption is not.
+_TABLE_CAPTION = re.compile(r"^ {0,3}(?:Table)?:[ \t]+\S")
+_TABLE_ROW = re.compile(r"^ {0,3}(?:\||<table>)")
+
+
+def _table_captions(text: str) -> str:
+    if ":" not in text:
+        return text
+
+    def one(lines, i, line):
+        if not _TABLE_CAPTION.match(line):
+            return line
+        near = [j for j in (i - 1, i - 2, i + 1, i + 2) if 0 <= j < len(lines)]
+        beside = [j for j in near if abs(j - i) == 1 or not lines[(i + j) // 2].strip()]
+        return "" if any(_TABLE_ROW.match(lines[j]) for j in beside) else line
+
+    return _line_pass(text, one)
 
 
 def _liquid(text: str) -> str:
@@ -668,18 +691,158 @@ _TEX_DISPLAY_LINE = re.compile(r"^(\s*)\\\[(.*)\\\]\s*$")
 _TEX_OPEN, _TEX_CLOSE = re.compile(r"^(\s*)\\\[\s*$"), re.compile(r"^(\s*)\\\]\s*$")
 
 
+# A LaTeX math environment on lines of its own (MathJax and KaTeX typeset it where it stands, as
+# Pandoc does): the same display math, "begin equation E equals mc 2 end equation" otherwise.
+_TEX_ENVIRONMENT = re.compile(
+    r"^ {0,3}\\(begin|end)\{((?:equation|align|alignat|gather|multline|flalign|eqnarray|"
+    r"displaymath)\*?)\}"
+)
+# A line of LaTeX commands alone (\newpage, \vspace{1em}, \tolerance=1 \emergencystretch=\maxdimen):
+# Pandoc passes it to a PDF and leaves it out of a web page; CommonMark would read it as words.
+_TEX_COMMAND_LINE = re.compile(
+    r"^\s*(?:\\[A-Za-z]+\*?(?:\[[^\]\n]*\])?(?:\{[^{}\n]*\})*(?:=[^\s\\]*)?\s*)+$"
+)
+
+
 def _tex_delimiters(text: str) -> str:
+    environment = None  # the math environment open at this line, if any
+
     def inline(m: re.Match) -> str:
         return f"${m.group(1).strip()}$"
 
     def one(lines, i, line):
+        nonlocal environment
+        if m := _TEX_ENVIRONMENT.match(line):
+            if m.group(1) == "begin" and environment is None:
+                environment = m.group(2)
+                return "$$" + line.lstrip()
+            if m.group(1) == "end" and m.group(2) == environment:
+                environment = None
+                return line.rstrip() + "$$"
+        if environment:
+            return line
         if m := _TEX_DISPLAY_LINE.match(line):
             return f"{m.group(1)}$${m.group(2)}$$"
         if m := _TEX_OPEN.match(line) or _TEX_CLOSE.match(line):
             return m.group(1) + "$$"
+        if _TEX_COMMAND_LINE.match(line):
+            return ""
         return _outside_code_spans(line, lambda part: _TEX_INLINE.sub(inline, part))
 
     return _line_pass(text, one) if "\\" in text else text
+
+
+# -- Quarto and R Markdown ----------------------------------------------------------------------
+
+# Posts whose code knitr or Quarto runs when the site is rendered (a Quarto project's .md is not
+# run). Their inline code, `r nrow(cars)` or `{python} len(df)`, is a value the page shows and
+# the narration cannot know: it is left out, with a warning, never read as code.
+EXECUTED_SUFFIXES = (".qmd", ".rmd", ".rmarkdown")
+_INLINE_RESULT = re.compile(r"(?<!`)`(?:r|\{(?:r|python|julia|ojs)\})[ \t][^`\n]*`(?!`)")
+
+# Quarto's cross-references, @fig-elephant, and what the page shows for each kind ("Figure 2"); a
+# section's is its heading. Numbers count each kind's labels in the order they are defined: a
+# cell's `#| label: fig-x`, or an id in braces ({#fig-x}, on an image, a div, a table caption,
+# display math or a code block).
+_QUARTO_KINDS = {
+    "fig": "Figure",
+    "tbl": "Table",
+    "lst": "Listing",
+    "eq": "Equation",
+    "tip": "Tip",
+    "nte": "Note",
+    "wrn": "Warning",
+    "imp": "Important",
+    "cau": "Caution",
+    "thm": "Theorem",
+    "lem": "Lemma",
+    "cor": "Corollary",
+    "prp": "Proposition",
+    "cnj": "Conjecture",
+    "def": "Definition",
+    "exm": "Example",
+    "exr": "Exercise",
+    "sol": "Solution",
+    "rem": "Remark",
+    "sec": "Section",
+}
+_KIND = "|".join(_QUARTO_KINDS)
+_LABEL = r"[\w-]*[A-Za-z0-9]"
+_CROSSREF_LABEL = re.compile(
+    rf"#\|[ \t]*label:[ \t]*[\"']?(?P<cell>(?:{_KIND})-{_LABEL})"
+    rf"|\{{[^{{}}\n]*?#(?P<id>(?:{_KIND})-{_LABEL})(?![\w-])"
+    # bookdown's: a figure chunk's name (```{{r cars, fig.cap="..."}}), (\#tab:x) in a caption
+    rf"|^```+[ \t]*\{{r[ \t,]+(?P<chunk>[\w-]+)[^}}\n]*\bfig\.cap\b"
+    r"|\(\\#(?P<book>(?:fig|tab|eq):[\w-]+)\)",
+    re.M,
+)
+_HEADING_ID = re.compile(
+    r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t]*\{[^{}\n]*#([\w:-]+)[^{}\n]*\}[ \t]*$", re.M
+)
+_CROSSREF = re.compile(rf"(?<![\w.@\\])(-?)@((?i:{_KIND}))-({_LABEL})")
+_CROSSREFS_BRACKETED = re.compile(rf"\[([^\[\]]*?@(?i:{_KIND})-[^\[\]]*)\]")
+_BOOKDOWN_REF = re.compile(r"\\@ref\(([^()\s]+)\)")
+_BOOKDOWN_LABEL = re.compile(r"\(\\#(?:fig|tab|eq):[\w-]+\)[ \t]*")
+
+
+def _crossref_names(text: str) -> dict[str, str]:
+    """What each cross-reference label of the post shows: "fig-cars" "Figure 1", "fig:cars" "1"
+    (bookdown's, which the author puts after "Figure"), "sec-intro" its heading's words."""
+    names, counts = {}, {}
+    for m in _CROSSREF_LABEL.finditer(text):
+        label = m.group("cell") or m.group("id") or m.group("book") or f"fig:{m.group('chunk')}"
+        kind = re.split("[-:]", label, maxsplit=1)[0]
+        if label in names or kind == "sec":
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        number = str(counts[kind])
+        names[label] = number if ":" in label else f"{_QUARTO_KINDS[kind]} {number}"
+    for title, label in _HEADING_ID.findall(text):
+        names.setdefault(label, re.sub(r"[*_`]", "", title).strip())
+    return names
+
+
+def _quarto(text: str, path, suffix: str) -> str:
+    """Quarto's and R Markdown's own constructs, as the rendered page shows them: cross-references
+    by what they name, bookdown's caption labels gone, and in executed posts (EXECUTED_SUFFIXES)
+    inline code results left out."""
+    executed = suffix in EXECUTED_SUFFIXES
+    if not executed and "@" not in text and "\\#" not in text:
+        return text
+    names = _crossref_names(text)
+
+    def name(m: re.Match) -> str:
+        dash, kind, label = m.groups()
+        key = f"{kind.lower()}-{label}"
+        if key not in names:  # a label of another file, or none: Quarto shows "?@fig-x"
+            return f"the {_QUARTO_KINDS[kind.lower()].lower()}" if executed else m.group()
+        return names[key].rsplit(" ", 1)[-1] if dash and kind.lower() != "sec" else names[key]
+
+    def bracketed(m: re.Match) -> str:
+        keys = re.findall(r"@([\w:.#$%&+?<>~/-]+)", m.group(1))
+        if not all(_CROSSREF.fullmatch("@" + key) for key in keys):
+            return m.group()  # a citation among them: _CITATION leaves the group out
+        return " and ".join(_CROSSREF.sub(name, part).strip() for part in m.group(1).split(";"))
+
+    def prose(part: str) -> str:
+        part = _BOOKDOWN_LABEL.sub("", part)
+        part = _BOOKDOWN_REF.sub(lambda m: names.get(m.group(1), ""), part)
+        return _CROSSREF.sub(name, _CROSSREFS_BRACKETED.sub(bracketed, part))
+
+    def one(lines, i, line):
+        if executed and "`" in line:
+            for m in _INLINE_RESULT.finditer(line):
+                log.warning(
+                    "%s:%d: inline code %s is computed when the site is rendered and is not "
+                    "read; write its value in the post to have it said",
+                    path,
+                    i + 1,
+                    m.group(),
+                )
+            line = _INLINE_RESULT.sub("", line)
+        return _outside_code_spans(line, prose) if "@" in line or "\\#" in line else line
+
+    return _line_pass(text, one)
 
 
 # A footnote reference written in HTML, as exports from WordPress, Ghost or a static site's
@@ -931,11 +1094,13 @@ def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
     if suffix == ".mdx":
         title = title or _mdx_title(body)
         body = _mdx(body)
+    body = _quarto(body, path, suffix)
     for one_pass in (
         _tex_delimiters,
         _html_footnote_refs,
         _jtable,
         _grid_tables,
+        _table_captions,
         _hugo,
         _liquid,
         _admonitions,
