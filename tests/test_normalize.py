@@ -205,6 +205,21 @@ EN = {
         ("v0.9.4", "version zero point nine point four"),
         ("v2.10", "version two point ten"),
         ("Python 3.11.2", "Python three point eleven point two"),
+        # two parts after a product's name, or "version": the parts are numbers, not digits
+        (
+            "Rust 1.85 and Rust 1.85.0",
+            "Rust one point eighty-five and Rust one point eighty-five point oh",
+        ),
+        (
+            "Kubernetes 1.29, glibc 2.17",
+            "Kubernetes one point twenty-nine, glibc two point seventeen",
+        ),
+        ("(Rust 1.29 - 1.31)", "(Rust one point twenty-nine to one point thirty-one)"),
+        ("the 1.05.2 release", "the one point oh five point two release"),
+        # a decimal stays one, and so does a standard's number or a share
+        ("the stock fell 1.85 points", "the stock fell one point eight five points"),
+        ("IEEE Std 802.1D", "IEEE Std 802.1D"),
+        ("Python 3.12% faster", "Python three point one two percent faster"),
     ],
     "decimals and thousands": [
         ("1,234.5", "one thousand two hundred thirty-four point five"),

@@ -927,12 +927,35 @@ def _memory_size(number: str) -> bool:
     return number.isdigit() and 16 <= int(number) <= 8192 and int(number).bit_count() == 1
 
 
+def _version_words(version: str) -> str:
+    """1.85.0 -> "one point eighty-five point oh", 22.04 -> "twenty-two point oh four": each
+    part a number, a zero "oh" as people say it."""
+    parts = version.split(".")
+    words = [_int_words(int(parts[0]))]
+    for part in parts[1:]:
+        zeros = len(part) - len(part.lstrip("0"))
+        words.append(" ".join(["oh"] * zeros + ([_int_words(int(part))] if int(part) else [])))
+    return " point ".join(words)
+
+
 def _version(m):
     prefix = "version " if m.group(1) else ""
-    parts = m.group(2).split(".")
-    words = [_int_words(int(parts[0]))]
-    words += ["oh" if p == "0" else _int_words(int(p)) for p in parts[1:]]
-    return prefix + " point ".join(words)
+    return prefix + _version_words(m.group(2))
+
+
+# Names that a two-part version follows, where a decimal reading would be wrong: "Python 3.12" is
+# "three point twelve", not "three point one two". Besides these, any word of the lexicon (set
+# aside by then as a placeholder: the tools and products it knows) and "version" or "release".
+_VERSIONED = (
+    "Python|Rust|Go|Ruby|PHP|Perl|Java|Node|Node\\.js|Deno|Bun|Kotlin|Swift|Scala|Julia|Elixir|"
+    "Erlang|GHC|Dart|Flutter|Lua|TypeScript|Zig|OCaml|Haskell|Clojure|R|Ubuntu|Debian|Fedora|macOS|"
+    "iOS|iPadOS|watchOS|Android|FreeBSD|OpenBSD|RHEL|CentOS|Alpine|Linux|Django|Flask|Rails|React|"
+    "Vue|Angular|Svelte|Laravel|Spring|Docker|Terraform|Git|Emacs|Vim|Neovim|GCC|Clang|LLVM|CMake|"
+    "Gradle|Maven|npm|pnpm|Yarn|pip|Snakemake|PyTorch|TensorFlow|NumPy|pandas|Firefox|Chrome|"
+    "Safari|Electron|Postgres|PostgreSQL|MySQL|MariaDB|SQLite|Redis|MongoDB|Elasticsearch|Kafka|"
+    "Spark|Hugo|Jekyll|Gatsby|Quarto|Pandoc|Xcode|Unity|Blender|GNOME|KDE|Qt|GTK|OpenSSL|OpenSSH|"
+    "Bootstrap|Tailwind|jQuery|Vite|Babel|ESLint|Jest|[Vv]ersion|[Rr]elease"
+)
 
 
 def _hex(m):
@@ -1465,6 +1488,17 @@ RULES: list[Rule] = [
         _version,
         "Python 3.11.2",
         "Python three point eleven point two",
+    ),
+    rule(
+        "two-part version after a name",
+        rf"((?:\b(?:{_VERSIONED})|[{chr(_PLACEHOLDER)}-{chr(_PLACEHOLDER + _PLACEHOLDERS - 1)}])"
+        r"[ \t]+)(\d{1,3}\.\d{1,3})(?:[ \t]*[-\u2013][ \t]*(\d{1,3}\.\d{1,3}))?(?!\w|\.\d)(?!\s*%)",
+        lambda m: (
+            m.group(1) + " to ".join(_version_words(v) for v in m.group(2, 3) if v is not None)
+        ),
+        "Python 3.12, Ubuntu 22.04, Rust 1.29 - 1.31 and version 2.10",
+        "Python three point twelve, Ubuntu twenty-two point oh four, Rust one point twenty-nine to "
+        "one point thirty-one and version two point ten",
     ),
     rule(
         "version family",
