@@ -216,6 +216,12 @@ EN = {
         ),
         ("(Rust 1.29 - 1.31)", "(Rust one point twenty-nine to one point thirty-one)"),
         ("the 1.05.2 release", "the one point oh five point two release"),
+        (
+            "v1.2.0-rc1, Go 1.22rc2, Python 3.13b1.",
+            "version one point two point oh release candidate 1, Go one point twenty-two release "
+            "candidate 2, Python three point thirteen beta 1.",
+        ),
+        ("grade 4.5b and 1.2a.", "grade 4.5b and 1.2a."),  # no pre-release without its number
         # a decimal stays one, and so does a standard's number or a share
         ("the stock fell 1.85 points", "the stock fell one point eight five points"),
         ("IEEE Std 802.1D", "IEEE Std 802.1D"),
@@ -366,6 +372,8 @@ SITES = [
     ("https://www.example.com/a", "example"),
     ("http://blog.example.co.uk/post", "example"),
     ("https://artsy.github.io/blog/", "artsy"),
+    ("https://fullcalendar.js.org/docs", "fullcalendar"),  # a js.org subdomain is its own site
+    ("https://overreacted.hashnode.dev", "overreacted"),
     ("https://my-app.herokuapp.com", "my app"),
     ("https://now.sh", "Zeit Now"),
     ("https://my-app.now.sh/", "my app"),

@@ -302,6 +302,16 @@ _HOSTED = (
     "fly.dev",
     "onrender.com",
     "now.sh",
+    "js.org",
+    "web.app",
+    "firebaseapp.com",
+    "azurewebsites.net",
+    "hashnode.dev",
+    "bearblog.dev",
+    "ghost.io",
+    "tumblr.com",
+    "neocities.org",
+    "surge.sh",
 )
 # Second-level labels under a country code: example.co.uk is "example".
 _SECOND_LEVEL = ("co", "com", "org", "net", "ac", "gov", "edu", "ne", "or")
@@ -938,6 +948,23 @@ def _version_words(version: str) -> str:
     return " point ".join(words)
 
 
+# a version's pre-release tag: 1.2.0-rc1, 3.13b1
+_PRE_RELEASE = {
+    "rc": "release candidate",
+    "beta": "beta",
+    "alpha": "alpha",
+    "a": "alpha",
+    "b": "beta",
+}
+
+
+def _pre_release(m):
+    """A version with its pre-release tag: all of it a version, whatever comes before it."""
+    version, tag = m.group(1), _PRE_RELEASE[m.group(2) or m.group(4)]
+    words = ("version " if version[0] == "v" else "") + _version_words(version.lstrip("v"))
+    return f"{words} {tag} {m.group(3) or m.group(5) or ''}".rstrip()
+
+
 def _version(m):
     prefix = "version " if m.group(1) else ""
     return prefix + _version_words(m.group(2))
@@ -1474,6 +1501,14 @@ RULES: list[Rule] = [
         _ip_address,
         "ping 192.168.1.10",
         "ping one ninety-two dot one sixty-eight dot one dot ten",
+    ),
+    rule(
+        "pre-release",
+        r"(?<![\w.])(v?\d+(?:\.\d+)+)-?(?:(rc|beta|alpha)(?:\.?(\d+))?|(a|b)(\d+))(?!\w|\.\w)",
+        _pre_release,
+        "v1.2.0-rc1, 1.64-beta and Python 3.13b1",
+        "version one point two point oh release candidate 1, one point sixty-four beta and Python "
+        "three point thirteen beta 1",
     ),
     rule(
         "version with v",
