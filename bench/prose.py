@@ -20,6 +20,10 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
    commands alone (`\newpage`) and a LaTeX math environment (`\begin{equation}` to its `\end`).
    Of an admonition or fenced div line (`:::note`, `::: {.alert}`, `!!! warning "Title"`) only
    the title is prose: the marker, the kind or class name and the attribute block are markup.
+   MyST: a prose directive (`{note}`, `{admonition} Title`, `{dropdown}`, ...) is no code block:
+   its title and body are prose, its fences and `:option:` lines are not; nor are targets
+   `(label)=`, comments `% ...` and block breaks `+++`. A role is its content (`text <target>` the
+   text); a citation or substitution role none.
 4. In the other lines these go: HTML tags, Liquid tags and outputs, Hugo shortcodes, kramdown
    attribute lists (`{: ...}`), images (alt text is not running prose: the front end announces
    or drops it), link targets (the link text stays), bare URLs and autolinks (they are said as a
@@ -80,6 +84,16 @@ _CROSSREF = re.compile(
     r"[\w-]*\w|\\@ref\([^()\s]*\)|\(\\#(?:fig|tab|eq):[\w-]+\)",
     re.I,
 )
+# MyST: a directive whose body is prose (the admonition kinds and the titled boxes), its
+# options, targets `(label)=`, comments `% ...`, breaks `+++`
+_PROSE_DIRECTIVE = re.compile(
+    r"^\s*(?:`{3,}|:{3,})\{(note|tip|warning|danger|caution|important|hint|attention|error|"
+    r"seealso|admonition|dropdown|topic|sidebar|card|grid-item-card|tab-item|margin|epigraph|"
+    r"pull-quote|tab-set|grid|grid-item|div|container|aside)\}[ \t]*(.*)$"
+)
+_DIRECTIVE_OPTION = re.compile(r"^\s*:[\w-]+:(?:[ \t].*)?$")
+_MYST_LINE = re.compile(r"^\s*(?:\([^()\s]+\)=|%(?:\s.*)?|\+\+\+)\s*$")
+_MYST_ROLE = re.compile(r"(?<![\w$])\{([a-z][\w:.+-]*)\}`([^`\n]*)`")
 _CAPTION = re.compile(r"^ {0,3}(?:Table)?:\s+\S")
 _ATTRIBUTE = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _ATTRIBUTES = re.compile(rf"\{{[ \t]*{_ATTRIBUTE}(?:[ \t]+(?:{_ATTRIBUTE}|[\w-]+))*[ \t]*\}}")
@@ -147,6 +161,13 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
                 closing = None
             continue
         if n in captions:
+            continue
+        if directive := _PROSE_DIRECTIVE.match(line):
+            # a MyST admonition, dropdown or card: its title is prose, its fences and options
+            # are markup, and its body is read as Markdown
+            current.append(directive.group(2))
+            continue
+        if _DIRECTIVE_OPTION.match(line) or _MYST_LINE.match(line):
             continue
         fence = _FENCE.match(line)
         if fence:
@@ -230,6 +251,17 @@ def _table_captions(lines: list[str]) -> set[int]:
     return found
 
 
+def _roles(block: str) -> str:
+    """MyST roles as their words: a citation or substitution none, `text <target>` the text."""
+
+    def one(m: re.Match) -> str:
+        if re.fullmatch(r"(?:foot)?cite(?::\w+)?|sub-ref|eq|del", m.group(1)):
+            return " "
+        return re.sub(r"\s*<[^<>]*>$", "", m.group(2))
+
+    return _MYST_ROLE.sub(one, block)
+
+
 def _inline_footnotes(block: str) -> str:
     """Pandoc's inline footnotes, `^[...]` with any brackets balanced inside, gone."""
     out, at = [], 0
@@ -248,7 +280,7 @@ def _inline_footnotes(block: str) -> str:
 def _inline_prose(block: str, executed: bool = False) -> str:
     if executed:
         block = _INLINE_RESULT.sub(" ", block)
-    block = _ATTRIBUTES.sub(" ", _CROSSREF.sub(" ", _inline_footnotes(block)))
+    block = _ATTRIBUTES.sub(" ", _CROSSREF.sub(" ", _inline_footnotes(_roles(block))))
     for pattern in _INLINE_DROP[:4]:
         block = pattern.sub(" ", block)
     block = _LINK.sub(lambda m: _link_text(m.group(1) or m.group(2) or ""), block)

@@ -221,3 +221,25 @@ def test_bookdown_references_are_numbers_and_its_labels_go(tmp_path):
     said = [p.text for p in parse_post(post.read_bytes(), str(post)).paragraphs]
     assert said[-1] == "Figure 1 and Table 1 agree."
     assert not any("heights" in s or "ref" in s for s in said)
+
+
+def test_myst_directives_and_roles_read_as_the_page_shows_them():
+    texts = [p.text for p in _parse("myst.md").paragraphs]
+    said = " ".join(texts)
+    # an admonition's body is prose, with its kind or its title said first; options are markup
+    assert texts[2:6] == [
+        "Note.",
+        "Every page is plain Markdown, so the notebook still reads well in any text editor.",
+        "Why not a wiki?",
+        "A wiki wants a server and an account; a folder of text files wants nothing at all.",
+    ]
+    assert "class" not in said and "width" not in said and "label" not in said
+    # a dropdown's title and body are read, its code is not
+    assert "What a page looks like." in texts and "plate-7" not in said
+    # roles: a reference is the heading it points to, a page its name, math its words; the
+    # citation and the computed word count are left out
+    assert "described in The daily page and linked from the daily page." in said
+    assert "with reagent lot" in said and "growth rate mu comes from a fit." in said
+    assert "monod" not in said and "wordcount" not in said
+    # targets, comments and block breaks are markup
+    assert "sec-daily" not in said and "freezer" not in said and "plus" not in said

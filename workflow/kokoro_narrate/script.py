@@ -4,10 +4,11 @@ Markdown (`.md`, `.markdown`, `.mdx`, Quarto's `.qmd`, R Markdown's `.Rmd` and `
 parsed with markdown-it-py (CommonMark, plus tables, strikethrough, footnotes, dollar math and task
 lists), never with regular expressions. What is not Markdown is rewritten into Markdown first, line
 numbers kept (`_prepare`, one pass per construct): Quarto's and bookdown's cross-references and
-knitr's inline results, LaTeX environments and command lines, Pandoc table captions, Liquid tags
-(Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers, admonitions,
-kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than a reader can
-follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup.
+knitr's inline results, MyST's directives and roles, LaTeX environments and command lines, Pandoc
+table captions, Liquid tags (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican
+metadata headers, admonitions, kramdown attribute lists, HTML blocks that span blank lines, and
+nesting deeper than a reader can follow. Plain text (`.txt`) is paragraphs separated by blank lines,
+no markup.
 
 The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
 every item's text goes through normalize.normalize, so what is written is what is spoken.
@@ -634,6 +635,9 @@ _ADMONITIONS = frozenset(
 )
 
 
+_KIND_WORDS = {"seealso": "See also", "todo": "To do"}  # kinds said otherwise than written
+
+
 def _label(kind: str, title: str | None, fenced_div: bool = False) -> str:
     """The sentence said for an admonition's first line: "Note.", "Warning: Mind the tide.";
     '' for a fenced div that names no admonition (`fenced_div`: a `:::` line)."""
@@ -643,9 +647,10 @@ def _label(kind: str, title: str | None, fenced_div: bool = False) -> str:
         kind, title = kind or (callout.group(1) if callout else ""), ""
     if fenced_div and kind.lower() not in _ADMONITIONS and not title:
         return ""
+    said = _KIND_WORDS.get(kind.lower(), kind.capitalize())
     if not title:
-        return kind.capitalize() + "."
-    return _sentence(f"{kind.capitalize()}: {title}" if kind else title)
+        return said + "."
+    return _sentence(f"{said}: {title}" if kind else title)
 
 
 def _admonitions(text: str) -> str:
@@ -689,6 +694,205 @@ def _admonitions_once(text: str) -> str:
 _TEX_INLINE = re.compile(r"\\\((.+?)\\\)")
 _TEX_DISPLAY_LINE = re.compile(r"^(\s*)\\\[(.*)\\\]\s*$")
 _TEX_OPEN, _TEX_CLOSE = re.compile(r"^(\s*)\\\[\s*$"), re.compile(r"^(\s*)\\\]\s*$")
+
+
+# -- MyST (Jupyter Book, Sphinx with MyST-Parser and ABlog, mystmd) ----------------------------
+
+# A directive: ```{name} argument, or :::{name} argument, up to a fence of the same character at
+# least as long. Its body may open with options (`:class: tip`) or a YAML block between `---`.
+_DIRECTIVE = re.compile(r"^([ \t]*)(`{3,}|~{3,}|:{3,})\{([A-Za-z][\w:.-]*)\}[ \t]*(.*?)[ \t]*$")
+_DIRECTIVE_OPTION = re.compile(r"^[ \t]*:[\w-]+:(?:[ \t].*)?$")
+_CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}(?=[^`]*$)|~{3,})")
+# what each directive is on the page: a titled box whose body is prose (admonitions are the other
+# prose kind, by _ADMONITIONS), a box without a title, code, a table, display math, a figure;
+# directives that pull in other pages or lists (toctree, postlist) show nothing to read
+_MYST_TITLED = frozenset(
+    ("admonition", "dropdown", "topic", "sidebar", "card", "grid-item-card", "tab-item", "rubric")
+)
+_MYST_BOX = frozenset(
+    ("margin", "epigraph", "pull-quote", "highlights", "tab-set", "grid", "grid-item", "div")
+    + ("container", "aside", "blockquote")
+)
+_MYST_CODE = frozenset(
+    ("code", "code-block", "code-cell", "sourcecode", "literalinclude", "ipython", "doctest")
+    + ("jupyter-execute", "testcode", "raw", "eval-rst", "mermaid", "graphviz", "glue:figure")
+)
+_MYST_TABLE = frozenset(("table", "list-table", "csv-table"))
+_MYST_IMAGE = frozenset(("figure", "image", "figure-md"))
+_MYST_HIDDEN = frozenset(
+    ("toctree", "tableofcontents", "contents", "include", "bibliography", "postlist", "glossary")
+)
+# a role, {name}`content`, and what the page shows for each kind
+# (a name in lowercase, after no word or `$`: `${CLUSTER_NAME}` in shell code is no role)
+_MYST_ROLE = re.compile(r"(?<![\w$])\{([a-z][\w:.+-]*)\}`([^`\n]+)`|(`+)[^`\n]*?\3")
+_MYST_ROLE_HIDDEN = re.compile(r"(?:foot)?cite(?::\w+)?|sub-ref|eq|del")
+_MYST_ROLE_CODE = re.compile(
+    r"(?:\w+:)?(?:func|class|meth|mod|attr|data|obj|exc|const|var|command|file|samp|envvar|"
+    r"option|program|kbd|code|literal|regexp|makevar|mailheader)"
+)
+_MYST_TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=[ \t]*$")
+_MYST_MARK = re.compile(
+    r"^[ \t]*(?:`{3,}|:{3,})\{[A-Za-z]|(?<![\w$])\{[a-z][\w:.+-]*\}`|^\([^()\s]+\)=$", re.M
+)
+
+
+def _myst(text: str) -> str:
+    """MyST's directives as the admonitions, code, math, tables and figures they show (a prose
+    box is its label, as an admonition's, and its body), its roles as their words, and its
+    targets `(label)=`, comments `% ...` and block breaks `+++` gone."""
+    if not _MYST_MARK.search(text):
+        return text
+    lines = text.split("\n")
+    titles = _myst_targets(lines)
+    boxes: list[_Fence] = []  # the prose boxes open at this line, innermost last
+    code: _Fence | None = None  # an open code block: its lines are not Markdown
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if code is not None and not code.left_by(line):
+            if code.closed_by(line):
+                if code.char == ":":  # a code directive between colons, made a backtick fence
+                    lines[i] = " " * code.indent + "```"
+                code = None
+            i += 1
+            continue
+        code = None
+        while boxes and boxes[-1].left_by(line):
+            boxes.pop()  # its list item ended, and the box with it, as CommonMark ends a fence
+        if boxes and boxes[-1].closed_by(line):
+            lines[i] = ""
+            boxes.pop()
+            i += 1
+            continue
+        m = _DIRECTIVE.match(line)
+        if not m:
+            if fence := _CODE_FENCE.match(line):
+                code = _Fence(fence.group(2)[0], len(fence.group(2)), len(fence.group(1)))
+            elif _MYST_TARGET.match(line) or line.startswith("% ") or line.strip() in ("%", "+++"):
+                lines[i] = ""
+            else:
+                lines[i] = _myst_roles(line, titles)
+            i += 1
+            continue
+        indent, fence, name, argument = m.groups()
+        here = _Fence(fence[0], len(fence), len(indent))
+        kind = name.lower().removeprefix("prf:")
+        margin = " " * min(len(indent), 3)  # deeper, a line would be indented code
+        if kind in _ADMONITIONS or kind in _MYST_TITLED or kind in _MYST_BOX:
+            title = _unbracket(_myst_roles(argument, titles)) if kind not in _MYST_BOX else ""
+            label = kind if kind in _ADMONITIONS else ""
+            said = _label(label, title, fenced_div=True) if label or title else ""
+            lines[i] = BREAK + said + BREAK if said else ""
+            i = _skip_options(lines, i + 1)
+            boxes.append(here)
+            continue
+        if kind not in _MYST_HIDDEN | _MYST_TABLE | _MYST_IMAGE | {"math"} and (
+            kind in _MYST_CODE or fence[0] != ":"
+        ):
+            lines[i] = f"{indent}```{{{name}}}" if fence[0] == ":" else line
+            code = here
+            i += 1
+            continue
+        end = next(
+            (
+                j
+                for j in range(i + 1, len(lines))
+                if here.closed_by(lines[j]) or here.left_by(lines[j])
+            ),
+            len(lines),
+        )
+        body = lines[_skip_options(lines, i + 1) : end]
+        for j in range(i, min(end + 1, len(lines))):
+            if j == end and here.left_by(lines[j]):
+                break  # the line that ended its list item is the next block's
+            lines[j] = ""
+        if kind == "math":
+            lines[i] = margin + "$$" + " ".join(b.strip() for b in body) + "$$"
+        elif kind in _MYST_TABLE:
+            lines[i] = margin + "<table></table>"
+        elif kind in _MYST_IMAGE:
+            caption = _unbracket(" ".join(b.strip() for b in body if b.strip()))
+            lines[i] = f"{margin}![{caption}]({argument.split()[0] if argument else 'figure'})"
+        i = end + 1 if end < len(lines) and here.closed_by(lines[end]) else end
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Fence:
+    """A fenced block's opening: its character, length and indentation."""
+
+    char: str
+    length: int
+    indent: int
+
+    def closed_by(self, line: str) -> bool:
+        stripped = line.strip()
+        return len(stripped) >= self.length and stripped == self.char * len(stripped)
+
+    def left_by(self, line: str) -> bool:
+        """A line less indented than an indented fence's opening ends the list item it was in."""
+        return bool(line.strip()) and len(line) - len(line.lstrip()) < self.indent
+
+
+def _unbracket(text: str) -> str:
+    """Text to put between [ and ]: its links as their words, other brackets as parentheses."""
+    text = re.sub(r"\[([^\[\]]*)\]\([^()\s]*\)", r"\1", text)
+    return text.replace("[", "(").replace("]", ")")
+
+
+def _skip_options(lines: list[str], i: int) -> int:
+    """Blank a directive's options (`:key: value` lines, or a YAML block between `---` lines)
+    from line i; returns the index of the body's first line."""
+    if i < len(lines) and lines[i].strip() == "---":
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == "---"), None)
+        if end is not None:
+            lines[i : end + 1] = [""] * (end + 1 - i)
+            return end + 1
+    while i < len(lines) and _DIRECTIVE_OPTION.match(lines[i]):
+        lines[i] = ""
+        i += 1
+    return i
+
+
+def _myst_targets(lines: list[str]) -> dict[str, str]:
+    """The heading words of each target `(label)=` that stands before a heading, for {ref}."""
+    titles = {}
+    for i, line in enumerate(lines):
+        if m := _MYST_TARGET.match(line):
+            heading = next((s for s in lines[i + 1 : i + 4] if s.strip()), "")
+            if h := re.match(r" {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", heading):
+                titles[m.group(1)] = h.group(1)
+    return titles
+
+
+def _myst_roles(line: str, titles: dict[str, str]) -> str:
+    """Roles as the page shows them: {ref}`text <label>` and {doc}`page` as their words, a
+    {ref} to a heading as the heading, {math} as inline math, code-like roles as code, an
+    {abbr} as the abbreviation; citations and substitutions (computed) are left out."""
+
+    def one(m: re.Match) -> str:
+        if m.group(3):
+            return m.group()  # a code span, which may show a role as written
+        name, content = m.group(1).lower(), m.group(2)
+        if _MYST_ROLE_HIDDEN.fullmatch(name):
+            return ""
+        if name == "math":
+            return f"${content}$"
+        if _MYST_ROLE_CODE.fullmatch(name):
+            return f"`{content}`"
+        if explicit := re.fullmatch(r"(.*?)\s*<([^<>]+)>", content, re.S):
+            return explicit.group(1)
+        if name == "abbr":
+            return re.sub(r"\s*\([^()]*\)\s*$", "", content)
+        if name in ("ref", "numref", "any"):
+            return titles.get(content.strip(), "")
+        if name == "doc":
+            return re.sub(r"[-_]+", " ", content.rstrip("/").rsplit("/", 1)[-1])
+        if name == "menuselection":
+            return content.replace("-->", ">")
+        return content
+
+    return _MYST_ROLE.sub(one, line) if "}`" in line else line
 
 
 # A LaTeX math environment on lines of its own (MathJax and KaTeX typeset it where it stands, as
@@ -1094,7 +1298,7 @@ def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
     if suffix == ".mdx":
         title = title or _mdx_title(body)
         body = _mdx(body)
-    body = _quarto(body, path, suffix)
+    body = _myst(_quarto(body, path, suffix))
     for one_pass in (
         _tex_delimiters,
         _html_footnote_refs,
