@@ -202,6 +202,23 @@ def test_latex_environments_are_math_and_command_lines_are_not_words():
     ]
 
 
+def test_liquid_the_page_shows_as_written_is_read_as_code():
+    """What {% raw %} wraps and a tag in a code span are shown on the page, not run: a post about
+    templates said "write in the layout" with the tag it was about left out. A tag in prose is
+    still the site's, and an image whose data URI markdown-it refuses is still an image."""
+    md = (
+        "Write {% raw %}`{{ page.title }}`{% endraw %} in the layout, or `{% include nav.html %}`"
+        " in the header.\n\nHello {{ site.name }} readers.\n\n"
+        "![logo](data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=)"
+        " Our logo.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "liquid.md").paragraphs] == [
+        "Write page dot title in the layout, or include nav dot html in the header.",
+        "Hello readers.",
+        "Our logo.",
+    ]
+
+
 def test_footnotes_written_in_html_follow_the_footnotes_setting():
     """An exported post's footnotes: <sup><a href="#fn1">1</a></sup> is a marker, its
     <div class="footnotes"> is read only with script.footnotes: end, and never its ↩ link."""

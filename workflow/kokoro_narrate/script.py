@@ -161,6 +161,9 @@ def _markdown() -> MarkdownIt:
     md.use(footnote_plugin).use(tasklists_plugin)
     # No math on "$5 and $3.50": a closing $ must not follow a space nor precede a digit.
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False)
+    # markdown-it refuses links to data: URLs other than raster images, for a browser's safety;
+    # nothing here is rendered, and an SVG logo's data URI refused was read out as text
+    md.validateLink = lambda url: True
     return md
 
 
@@ -341,10 +344,31 @@ def _table_captions(text: str) -> str:
     return _line_pass(text, one)
 
 
+# Liquid the page shows as written: what {% raw %} wraps, and a tag or an output in a code span
+# (`{{ page.title }}` in a post about templates). Its braces wait as _LITERAL_BRACE while the
+# tags around it are read, then come back.
+_LIQUID_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_LITERAL_BRACE = "\ue000"
+
+
+def _literal_braces(text: str) -> str:
+    return text.replace("{", _LITERAL_BRACE)
+
+
 def _liquid(text: str) -> str:
+    if "{" not in text:
+        return text
+    text = _LIQUID_RAW.sub(lambda m: _literal_braces(m.group(1)), text)
+    text = _line_pass(
+        text,
+        lambda lines, i, line: (
+            _CODE_SPAN.sub(lambda m: _literal_braces(m.group()), line) if "`" in line else line
+        ),
+    )
     text = _LIQUID_COMMENT.sub(_keep_lines, text)
     text = _LIQUID_CODE.sub(lambda m: _code_fence(m.group(2), m.group(3)), text)
-    return _LIQUID_TAG.sub(_liquid_tag, text)
+    return _LIQUID_TAG.sub(_liquid_tag, text).replace(_LITERAL_BRACE, "{")
 
 
 # Hugo shortcodes, {{< name ... >}} and {{% name ... %}}: highlight blocks are code, figure is a
@@ -1764,6 +1788,9 @@ def _symbol_words(word: str, alone: bool) -> str | None:
     return " ".join(said)
 
 
+_TEMPLATE_TAG = re.compile(r"\{\{-?(.*?\w.*?)-?\}\}|\{%-?(.*?\w.*?)-?%\}")
+
+
 def _code_words(code: str, say_url=None) -> str:
     """Inline code read as words: `os.path.join()` -> 'os dot path dot join'. A URL in it is
     `say_url(url)` (default: the site's name; the walk passes its mention, as in prose), a path
@@ -1771,6 +1798,9 @@ def _code_words(code: str, say_url=None) -> str:
     begins with a domain is said with the site's bare name (`_code_domain`)."""
     while (unwrapped := _FORMAT_IN_CODE.sub(r"\2", code)) != code:
         code = unwrapped
+    # a template's delimiters, `{{ page.title }}` or `{% include note.html %}`: the words inside
+    # are the code; "double left brace" and "percent" around them are noise
+    code = _TEMPLATE_TAG.sub(lambda m: f" {m.group(1) or m.group(2)} ", code)
     words = []
     alone = not re.search(r"[^\W_]", code)  # only symbols: `?.`, `[[ ]]`
     if not alone:
