@@ -219,6 +219,20 @@ def test_liquid_the_page_shows_as_written_is_read_as_code():
     ]
 
 
+def test_jsx_tags_over_several_lines_are_tags():
+    """MDX tags whose props span lines: CommonMark takes a tag for HTML only when it is whole on
+    one line, so `<Tabs` over its props was read as words, and a braced prop over several lines
+    inside a <div> left blank lines that ended the block and read the rest of the tag."""
+    mdx = (
+        'Intro.\n\n<Tabs\n  defaultValue="npm"\n  values={[\n    { label: "npm" },\n  ]}>\n'
+        '<TabItem value="npm">\n\nInstall with npm.\n\n</TabItem>\n</Tabs>\n\n'
+        '<div>\n  <strong>Watch the talk.</strong>\n  <img\n    src="/talk.jpg"\n'
+        "    style={{\n      maxWidth: '200px',\n    }}\n    alt=\"The talk\"\n  />\n</div>\n"
+    )
+    post = parse_post(mdx.encode(), "tabs.mdx")
+    assert [p.text for p in post.paragraphs] == ["Intro.", "Install with npm.", "Watch the talk."]
+
+
 def test_footnotes_written_in_html_follow_the_footnotes_setting():
     """An exported post's footnotes: <sup><a href="#fn1">1</a></sup> is a marker, its
     <div class="footnotes"> is read only with script.footnotes: end, and never its ↩ link."""

@@ -484,7 +484,7 @@ def _mdx(text: str) -> str:
             depth += line.count("{") + line.count("[") - line.count("}") - line.count("]")
             inside = depth > 0
             lines[i] = ""
-    text = _jsx_props(_component_lines("\n".join(lines)))
+    text = _component_lines(_join_tags(_jsx_props("\n".join(lines))))
     text = re.sub(r"\{/\*.*?\*/\}", _keep_lines, text, flags=re.S)
     return _line_pass(text, _mdx_expressions)
 
@@ -579,7 +579,9 @@ def _jsx_props(text: str) -> str:
             if depth:
                 depth += (c == "{") - (c == "}")
                 if not depth:
-                    out += [text[at:value], '""', "\n" * text.count("\n", value, j)]
+                    # the prop's line breaks stay, each before a bare attribute: a blank line
+                    # would end the HTML block the tag stands in, and its rest be read as text
+                    out += [text[at:value], '""', "\n_" * text.count("\n", value, j)]
                     at = j + 1
             elif quote:
                 quote = None if c == quote else quote
@@ -592,6 +594,48 @@ def _jsx_props(text: str) -> str:
             j += 1
     out.append(text[at:])
     return "".join(out)
+
+
+def _join_tags(text: str) -> str:
+    """A tag that begins a block and spans several lines (`<Tabs` over its props, `/>` lines
+    below) put on its first line, the line breaks it held moved after it: CommonMark takes a tag
+    for HTML only when it is whole on one line, and read the props as words ("Tabs defaultValue
+    equals npm"). Its braced props are emptied first (_jsx_props), so a quote is all that can
+    hide a >."""
+    lines = text.split("\n")
+    for _, i, line in list(_lines_outside_fences(text)):
+        if not _JSX_TAG.match(line.lstrip()) or _tag_end(line) is not None:
+            continue
+        if i and lines[i - 1].strip():
+            continue  # inside a block (an HTML <div>'s lines), where blank lines would end it
+        end = next(
+            (
+                j
+                for j in range(i + 1, min(i + 50, len(lines)))
+                if _tag_end(" ".join(lines[i : j + 1])) is not None
+            ),
+            None,
+        )
+        if end is None:
+            continue
+        joined = " ".join(part.strip() for part in lines[i : end + 1])
+        cut = _tag_end(joined) + 1
+        lines[i] = line[: len(line) - len(line.lstrip())] + joined[:cut]
+        lines[i + 1 : end + 1] = [""] * (end - i - 1) + [joined[cut:].strip()]
+    return "\n".join(lines)
+
+
+def _tag_end(text: str) -> int | None:
+    """The index of the > that closes the tag at the start of `text` (not one in quotes)."""
+    quote = None
+    for j, c in enumerate(text):
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c == ">":
+            return j
+    return None
 
 
 def _mdx_title(text: str) -> str | None:
