@@ -6,7 +6,7 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
 
 1. Front matter goes: a first line `---` or `+++` up to its closing line, and a Pelican header
    (`Title: ...`, `Date: ...` lines at the top, up to the first blank line).
-2. A `.txt` post is all prose.
+2. A `.txt` post is all prose. Of a notebook (`.ipynb`), the markdown cells are the post.
 3. These lines are not prose: fenced code (``` or ~~~ up to the same fence); Liquid
    `highlight`/`codeblock`/`comment` blocks; Hugo `highlight` shortcode blocks; HTML `<pre>`,
    `<script>`, `<style>`, `<svg>`, `<table>`, `<figure>` blocks and comments (to the closing tag),
@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import collections
 import html
+import json
 import re
 import unicodedata
 
@@ -145,6 +146,8 @@ def _indent(line: str) -> int:
 
 def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     """The prose of a post, one string per block of lines (rules 1-4 in the module docstring)."""
+    if suffix.lower() == ".ipynb":
+        text = _notebook_markdown(text)
     lines = text.replace("\r\n", "\n").split("\n")
     lines = lines[_front_matter_end(lines) :]
     if suffix == ".txt":
@@ -233,6 +236,20 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     blocks.append("\n".join(current))
     executed = suffix.lower() in EXECUTED_SUFFIXES
     return [b for b in (_inline_prose(b, executed) for b in blocks) if b.strip()]
+
+
+def _notebook_markdown(text: str) -> str:
+    """A notebook's markdown cells, one after another (code, outputs and raw cells are no
+    prose; fastpages' front matter cell, a title over `- key: value` lines, is none either)."""
+    cells = json.loads(text).get("cells", [])
+    sources = [
+        "".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source", "")
+        for c in cells
+        if c.get("cell_type") == "markdown"
+    ]
+    if sources and re.search(r"^-\s+[\w-]+\s*:", sources[0], re.M):
+        sources = sources[1:]
+    return "\n\n".join(sources)
 
 
 def _table_captions(lines: list[str]) -> set[int]:

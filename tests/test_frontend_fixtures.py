@@ -9,6 +9,7 @@ forms of the normalized text, words of 3+ letters only; the rules are in bench/p
 """
 
 import dataclasses
+import json
 import logging
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kokoro_narrate.script import ScriptOptions, parse_post
+from kokoro_narrate.script import PostError, ScriptOptions, parse_post
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
@@ -243,3 +244,66 @@ def test_myst_directives_and_roles_read_as_the_page_shows_them():
     assert "monod" not in said and "wordcount" not in said
     # targets, comments and block breaks are markup
     assert "sec-daily" not in said and "freezer" not in said and "plus" not in said
+
+
+def test_a_notebook_is_its_markdown_cells_with_code_as_code(caplog):
+    post = _parse("notebook.ipynb")
+    texts = [p.text for p in post.paragraphs]
+    assert post.title == "Pressing apples in October"  # the raw cell's front matter
+    assert texts[1] == "Setting up the press"
+    assert "import" not in " ".join(texts) and "litres: 42" not in " ".join(texts)  # code, output
+    assert "raw output" not in " ".join(texts)  # a raw cell for another format
+    assert texts[-1].startswith("Next year we will ask for the press")
+
+
+def test_a_notebook_keeps_the_lines_of_its_file(tmp_path, caplog):
+    """Warnings and errors name the .ipynb line an editor shows, for the front matter and cells."""
+    source = (FIXTURES / "notebook.ipynb").read_text(encoding="utf-8")
+    bad = tmp_path / "bad-date.ipynb"
+    bad.write_text(source.replace("date: 2025-10-12", "date: 2025-02-30"), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        parse_post(bad.read_bytes(), str(bad))
+    line = next(n for n, s in enumerate(source.split("\n"), 1) if "date: 2025-10-12" in s)
+    assert any(
+        r.getMessage().startswith(f"{bad}:{line}: front matter 'date'") for r in caplog.records
+    )
+    # a notebook saved on one line (minified) is read the same, line after line
+    minified = tmp_path / "minified.ipynb"
+    minified.write_text(json.dumps(json.loads(source)), encoding="utf-8")
+    assert [p.text for p in parse_post(minified.read_bytes(), str(minified)).paragraphs] == [
+        p.text for p in _parse("notebook.ipynb").paragraphs
+    ]
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text(source[:200], encoding="utf-8")
+    with pytest.raises(PostError, match=r"broken\.ipynb:\d+: not a Jupyter notebook"):
+        parse_post(broken.read_bytes(), str(broken))
+
+
+def test_fastpages_front_matter_cell_is_front_matter(tmp_path):
+    cells = [
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": [
+                '# "Tides: a primer"\n',
+                "> How the moon moves the harbour\n",
+                "\n",
+                "- toc: true\n",
+                "- author: Lena Moss\n",
+                "- categories: [sea]",
+            ],
+        },
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": ["Twice a day the harbour fills and empties again."],
+        },
+    ]
+    post = tmp_path / "2025-01-01-tides.ipynb"
+    post.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4}, indent=1))
+    parsed = parse_post(post.read_bytes(), str(post))
+    assert parsed.title == "Tides: a primer"
+    assert [p.text for p in parsed.paragraphs] == [
+        "Tides: a primer",
+        "Twice a day the harbour fills and empties again.",
+    ]

@@ -220,8 +220,16 @@ def parse(text: str, path) -> FrontMatter:
 
 
 def read(data: bytes, path) -> tuple[FrontMatter, str]:
-    """(front matter, the whole decoded text) of a post file's bytes."""
+    """(front matter, the whole decoded text) of a post file's bytes; of a Jupyter notebook's,
+    its Markdown (notebook.markdown), line for line with the file."""
     text = decode(data, path)
+    if str(path).lower().endswith(".ipynb"):
+        from .notebook import NotebookError, markdown
+
+        try:
+            text = markdown(text, path)
+        except NotebookError as e:
+            raise FrontMatterError(str(e)) from None
     return parse(text, path), text
 
 

@@ -1,14 +1,14 @@
 """A blog post -> ordered list of speakable paragraphs (the narration script).
 
-Markdown (`.md`, `.markdown`, `.mdx`, Quarto's `.qmd`, R Markdown's `.Rmd` and `.Rmarkdown`) is
-parsed with markdown-it-py (CommonMark, plus tables, strikethrough, footnotes, dollar math and task
-lists), never with regular expressions. What is not Markdown is rewritten into Markdown first, line
-numbers kept (`_prepare`, one pass per construct): Quarto's and bookdown's cross-references and
-knitr's inline results, MyST's directives and roles, LaTeX environments and command lines, Pandoc
-table captions, Liquid tags (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican
-metadata headers, admonitions, kramdown attribute lists, HTML blocks that span blank lines, and
-nesting deeper than a reader can follow. Plain text (`.txt`) is paragraphs separated by blank lines,
-no markup.
+Markdown (`.md`, `.markdown`, `.mdx`, Quarto's `.qmd`, R Markdown's `.Rmd` and `.Rmarkdown`, and a
+Jupyter notebook's Markdown, line for line with its file: notebook.py) is parsed with markdown-it-py
+(CommonMark, plus tables, strikethrough, footnotes, dollar math and task lists), never with regular
+expressions. What is not Markdown is rewritten into Markdown first, line numbers kept (`_prepare`,
+one pass per construct): Quarto's and bookdown's cross-references and knitr's inline results, MyST's
+directives and roles, LaTeX environments and command lines, Pandoc table captions, Liquid tags
+(Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers, admonitions,
+kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than a reader can
+follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup.
 
 The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
 every item's text goes through normalize.normalize, so what is written is what is spoken.
