@@ -673,6 +673,10 @@ INLINE = st.one_of(
     st.just("$x^2$"),
     st.just("\\*escaped\\* \\_ \\# \\[ \\]"),
     st.just("* stray ** _ __ ` # | > <"),
+    # MyST roles, Quarto's and bookdown's cross-references, knitr's inline code
+    TEXT.map(lambda t: f"{{ref}}`{t} <sec-a>` {{cite}}`k1` {{math}}`x^2` {{py:func}}`{t}`"),
+    st.just("@fig-a [@fig-a; @tbl-b] [-@fig-a] \\@ref(fig:a) (\\#tab:b)"),
+    TEXT.map(lambda t: f"`r {t}` `{{python}} {t}`"),
 )
 LINE = st.lists(INLINE, min_size=1, max_size=6).map(" ".join)
 BLOCK = st.one_of(
@@ -690,6 +694,13 @@ BLOCK = st.one_of(
     LINE.map(lambda t: f"{t}\n{'=' * 3}"),
     st.just("---"),
     st.just("$$\nx\n$$"),
+    # MyST directives and targets, LaTeX lines, a Pandoc table caption
+    LINE.map(lambda t: f"```{{note}}\n{t}\n```"),
+    LINE.map(lambda t: f":::{{admonition}} {t}\n:class: tip\n\n{t}\n:::"),
+    LINE.map(lambda t: f"````{{dropdown}} {t}\n```{{code-cell}} python\n{t}\n```\n````"),
+    st.just("(sec-a)=\n## Section a {#sec-b}"),
+    st.just("\\begin{align}\nx &= 1\n\\end{align}\n\n\\newpage"),
+    LINE.map(lambda t: f"| a | b |\n|---|---|\n| 1 | 2 |\n\n: {t} {{#tbl-b}}"),
 )
 # "Intro." first: a post that starts with '---' is front matter, tested elsewhere.
 POST = st.lists(BLOCK, min_size=1, max_size=6).map(lambda b: "Intro.\n\n" + "\n\n".join(b))
@@ -704,10 +715,10 @@ MARKUP = re.compile(r"[*_`#|\[\]<>]|\{%|https?://|www\.", re.I)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(POST, OPTIONS)
-def test_no_markup_in_spoken_text(markdown, options):
+@given(POST, OPTIONS, st.sampled_from(["prop.md", "prop.qmd"]))
+def test_no_markup_in_spoken_text(markdown, options, name):
     try:
-        post = parse_post(markdown.encode(), "prop.md", options=options)
+        post = parse_post(markdown.encode(), name, options=options)
     except PostError as e:
         assert "nothing to read aloud" in str(e)
         return
