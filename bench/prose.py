@@ -6,7 +6,8 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
 
 1. Front matter goes: a first line `---` or `+++` up to its closing line, and a Pelican header
    (`Title: ...`, `Date: ...` lines at the top, up to the first blank line).
-2. A `.txt` post is all prose. Of a notebook (`.ipynb`), the markdown cells are the post.
+2. A `.txt` post is all prose. Of a notebook (`.ipynb`), the markdown cells are the post. A
+   reStructuredText post (`.rst`) has rules of its own (`_rst_blocks`).
 3. These lines are not prose: fenced code (``` or ~~~ up to the same fence); Liquid
    `highlight`/`codeblock`/`comment` blocks; Hugo `highlight` shortcode blocks; HTML `<pre>`,
    `<script>`, `<style>`, `<svg>`, `<table>`, `<figure>` blocks and comments (to the closing tag),
@@ -148,6 +149,8 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     """The prose of a post, one string per block of lines (rules 1-4 in the module docstring)."""
     if suffix.lower() == ".ipynb":
         text = _notebook_markdown(text)
+    if suffix.lower() == ".rst":
+        return [b for b in (_rst_inline(b) for b in _rst_blocks(text)) if b.strip()]
     lines = text.replace("\r\n", "\n").split("\n")
     lines = lines[_front_matter_end(lines) :]
     if suffix == ".txt":
@@ -236,6 +239,73 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     blocks.append("\n".join(current))
     executed = suffix.lower() in EXECUTED_SUFFIXES
     return [b for b in (_inline_prose(b, executed) for b in blocks) if b.strip()]
+
+
+_RST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
+_RST_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+([\w:-]+)::\s*(.*)$")
+_RST_PROSE_DIRECTIVES = (
+    "note|tip|hint|important|warning|caution|danger|error|attention|admonition|seealso|topic|"
+    "sidebar|versionadded|versionchanged|deprecated"
+)
+
+
+def _rst_blocks(text: str) -> list[str]:
+    """The prose of a reStructuredText post: paragraphs, titles and list items; not its fields
+    (metadata), comments and targets (`.. ...`), literal blocks (after `::`) and the bodies of
+    directives other than admonitions (code, images, tables, toctrees). An admonition's argument
+    is a title, and prose."""
+    blocks, current = [], []
+    skip_indent = None  # the indentation a skipped block's lines exceed
+    literal_next, paragraph_indent = False, 0
+    for line in text.replace("\r\n", "\n").split("\n"):
+        indent = len(line) - len(line.lstrip())
+        if skip_indent == -1:  # a table
+            skip_indent = None if not line.strip() else -1
+            continue
+        if skip_indent is not None:
+            if not line.strip() or indent > skip_indent:
+                continue
+            skip_indent = None
+        if not line.strip():
+            blocks.append("\n".join(current))
+            current = []
+            if literal_next:
+                skip_indent, literal_next = paragraph_indent, False
+            continue
+        if m := _RST_DIRECTIVE.match(line):
+            if not re.fullmatch(_RST_PROSE_DIRECTIVES, m.group(2)):
+                skip_indent = len(m.group(1))
+            else:
+                current.append(m.group(3))  # a title, or the first line of the body
+            continue
+        if line.lstrip().startswith(".. ") or line.strip() == "..":
+            skip_indent = indent  # a comment, a target or a footnote, with its lines
+            continue
+        if re.match(r"^\s*:[\w-]+:(\s|$)", line):
+            skip_indent = indent  # a field (metadata, options), with its continuation lines
+            continue
+        if re.match(r"^\s*(?:=+(?:\s+=+)+|\+[-=+]+\+)\s*$", line):
+            skip_indent = -1  # a simple or grid table: up to the blank line after it
+            continue
+        if _RST_ADORNMENT.match(line):
+            continue  # a title's adornment
+        current.append(line)
+        paragraph_indent = indent
+        if line.rstrip().endswith("::"):
+            literal_next = True
+    blocks.append("\n".join(current))
+    return blocks
+
+
+def _rst_inline(block: str) -> str:
+    # citations are not read, and a reference shows its target's title, not the label
+    block = re.sub(r":(?:(?:foot)?cite(?::\w+)?|ref|doc|numref):`[^`]*`", " ", block)
+    block = re.sub(r":[\w:.+-]+:`([^`<]*?)\s*(?:<[^`]*>)?`", r"\1", block)  # roles: their text
+    block = re.sub(r"`([^`<]*?)\s*<[^`]*>`__?", r"\1", block)  # links: their text
+    block = re.sub(r"\[#?\w*\]_", " ", block)  # footnote and citation references
+    block = re.sub(r"``([^`]*)``", r"\1", block)
+    block = re.sub(r"(?:https?://|www\.)\S+", " ", block)  # bare URLs: said as a site
+    return block.replace("::", ":")
 
 
 def _notebook_markdown(text: str) -> str:

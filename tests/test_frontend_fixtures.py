@@ -307,3 +307,48 @@ def test_fastpages_front_matter_cell_is_front_matter(tmp_path):
         "Tides: a primer",
         "Twice a day the harbour fills and empties again.",
     ]
+
+
+def test_restructuredtext_posts_are_read_as_their_page_shows_them():
+    post = _parse("pelican.rst")
+    texts = [p.text for p in post.paragraphs]
+    said = " ".join(texts)
+    assert post.title == "Mending a dry stone wall"
+    # Pelican's fields are metadata; the contents directive is the site's table of contents
+    assert "Moira" not in said and "Outdoors" not in said and "Contents" not in said
+    # admonitions with their label, roles as the page shows them, the citation left out
+    assert texts[3:5] == [
+        "Note.",
+        "Walls on common land may be protected, so ask before you move a single stone.",
+    ]
+    assert "tool list names them all. Keep a hammer close, and read Before you start again" in said
+    assert "guild2019" not in said and "guild's handbook." in said
+    # a table and a literal block after their lead-ins get their cues; a footnote is not read
+    assert texts[
+        texts.index("We sorted the fallen stones by size, as the following table shows:") + 1
+    ] == ("The table is in the post.")
+    assert "The code is in the post." in texts and "peg" not in said and "steeper" not in said
+    notes = _parse("pelican.rst", footnotes="end").paragraphs
+    assert notes[-1].text == "Footnote 1. Some wallers prefer a steeper batter on sloping ground."
+
+
+def test_restructuredtext_metadata_and_safety(tmp_path, caplog):
+    """Fields after the title are front matter, on the lines the file has them; a post includes
+    no file and passes no raw HTML through, whatever it asks."""
+    from kokoro_narrate import frontmatter
+
+    source = (FIXTURES / "pelican.rst").read_bytes()
+    front, _ = frontmatter.read(source, "pelican.rst")
+    assert front.author == "Moira Fenwick" and str(front.date) == "2025-04-19"
+    assert front.description.startswith("How a collapsed section") and front.line("author") == 5
+    bad = tmp_path / "bad.rst"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the secret words\n")
+    bad.write_text(
+        f"Title\n=====\n\n:date: 2025-02-30\n\nText.\n\n.. include:: {secret}\n\n"
+        ".. raw:: html\n\n   <p>raw words</p>\n\nEnd.\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        said = " ".join(p.text for p in parse_post(bad.read_bytes(), str(bad)).paragraphs)
+    assert said == "Title Text. End."
+    assert any(r.getMessage().startswith(f"{bad}:4: front matter 'date'") for r in caplog.records)

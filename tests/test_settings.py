@@ -91,6 +91,7 @@ def test_unknown_voice_is_a_config_error(tmp_path):
         ("2024-05-01_herons/index.qmd", "2024-05-01_herons"),  # Quarto's posts/<slug>/index.qmd
         ("tides/index.Rmarkdown", "tides"),  # blogdown's bundles
         ("cider/index.ipynb", "cider"),  # a notebook in a Quarto bundle
+        ("2025-04-19-walls.rst", "2025-04-19-walls"),  # Pelican's reStructuredText
     ],
 )
 def test_post_ids_are_safe_stable_file_names(name, expected):

@@ -21,6 +21,7 @@ Two rules keep one post from hurting the build:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import tomllib
@@ -230,7 +231,64 @@ def read(data: bytes, path) -> tuple[FrontMatter, str]:
             text = markdown(text, path)
         except NotebookError as e:
             raise FrontMatterError(str(e)) from None
+    if str(path).lower().endswith(".rst"):
+        return _rst_fields(text, path), text
     return parse(text, path), text
+
+
+# reStructuredText posts keep their metadata as fields after the title (Pelican: `:date:
+# 2020-08-02`, `:tags: a, b`, `:summary: ...` with indented continuation lines) or as comments at
+# the top (Nikola: `.. title: ...`). Each value is read as YAML reads it after `key:`, on its line.
+_RST_FIELD = re.compile(r"^(?::([\w-]+):|\.\.\s+([\w-]+):)(?:[ \t]+(.*))?$")
+_RST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1+\s*$")
+# Pelican's names for what the pipeline reads
+_RST_KEYS = {"summary": "description", "authors": "author"}
+
+
+def _rst_fields(text: str, path) -> FrontMatter:
+    lines = text.split("\n")
+    yaml_lines = [""] * len(lines)
+    i, seen = 0, False
+    while i < len(lines):
+        line = lines[i].rstrip()
+        m = _RST_FIELD.match(line)
+        if m:
+            key = (m.group(1) or m.group(2)).lower()
+            value = (m.group(3) or "").strip()
+            j = i + 1
+            while j < len(lines) and lines[j][:1] in (" ", "\t") and lines[j].strip():
+                value += " " + lines[j].strip()  # a value continued on indented lines
+                j += 1
+            if key == "status":  # Pelican: draft, hidden, published
+                key, value = (
+                    "published",
+                    "false" if value.lower() in ("draft", "hidden") else "true",
+                )
+            yaml_lines[i] = f"{_RST_KEYS.get(key, key)}: {_yaml_scalar(value)}"
+            seen, i = True, j
+            continue
+        if (
+            not line
+            or _RST_ADORNMENT.match(line)
+            or (not seen and i + 1 < len(lines) and _RST_ADORNMENT.match(lines[i + 1].rstrip()))
+        ):
+            i += 1  # the title and its adornment, or a blank line, before the fields
+            continue
+        break
+    source = "\n".join(yaml_lines[:i])
+    if not source.strip():
+        return FrontMatter(str(path))
+    values, key_lines = _yaml(source, path, first_line=1)
+    front = FrontMatter(str(path), values, 0, key_lines)
+    return FrontMatter(front.path, values, 0, key_lines, tuple(_warnings(front)))
+
+
+def _yaml_scalar(value: str) -> str:
+    """A field's value as YAML reads it, except text that YAML would misread: a value holding
+    ': ' or ' #', or starting with a character YAML reserves, is quoted."""
+    if re.search(r": | #|^[&*!|>%@`'\"]", value) and not re.match(r"^\[.*\]$", value):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _warnings(front: FrontMatter) -> list[str]:
@@ -310,18 +368,19 @@ def _size(node, sizes: dict[int, int]) -> int:
     return sizes[key]
 
 
-def _yaml(source: str, path) -> tuple[dict, dict]:
+def _yaml(source: str, path, first_line: int = 2) -> tuple[dict, dict]:
+    """Values and key lines of YAML `source`, whose first line is the file's `first_line`."""
     loader = _BoundedLoader(source)
     try:
         node = loader.get_single_node()
         values = loader.construct_document(node) if node is not None else None
     except _Limit as e:
         raise FrontMatterError(
-            f"{path}:{e.mark.line + 2}: front matter {e.what}; simplify it"
+            f"{path}:{e.mark.line + first_line}: front matter {e.what}; simplify it"
         ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark else 2  # +1 for the fence, +1 for 1-based lines
+        line = mark.line + first_line if mark else first_line
         problem = getattr(e, "problem", None) or str(e).split("\n")[0]
         raise FrontMatterError(
             f"{path}:{line}: invalid YAML front matter: {problem}; fix the YAML between the "
@@ -335,11 +394,11 @@ def _yaml(source: str, path) -> tuple[dict, dict]:
         return {}, {}
     if not isinstance(values, dict):
         raise FrontMatterError(
-            f"{path}:2: front matter is a {type(values).__name__}, not a mapping; "
+            f"{path}:{first_line}: front matter is a {type(values).__name__}, not a mapping; "
             "write it as 'key: value' lines"
         )
     key_lines = {
-        str(key.value): key.start_mark.line + 2
+        str(key.value): key.start_mark.line + first_line
         for key, _ in node.value
         if isinstance(key, yaml.ScalarNode)
     }

@@ -8,7 +8,8 @@ one pass per construct): Quarto's and bookdown's cross-references and knitr's in
 directives and roles, LaTeX environments and command lines, Pandoc table captions, Liquid tags
 (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers, admonitions,
 kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than a reader can
-follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup.
+follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup. reStructuredText
+(`.rst`) is parsed by docutils and walked into the same items (rst.py).
 
 The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
 every item's text goes through normalize.normalize, so what is written is what is spoken.
@@ -2245,6 +2246,12 @@ def parse_post(
         if title and items and _same(items[0].text, title):
             items.pop(0)
         footnotes, skipped_blocks = [], []
+    elif suffix == ".rst":
+        from .rst import walk as rst_walk
+
+        walk, found_title = rst_walk(body, options)
+        items, footnotes, skipped_blocks = walk.items, walk.footnotes, walk.skipped_blocks
+        title = title or found_title
     else:
         markdown, numbers, found_title = _prepare(body, path, suffix)
         walk = _walk(markdown, numbers, options)
@@ -2384,6 +2391,10 @@ def first_paragraph(data: bytes, path: str, options: ScriptOptions | None = None
         title = front.title or _plain_title(items)
         if title and items and _same(items[0].text, title):
             items = items[1:]  # the title line, as parse_post reads it
+    elif Path(path).suffix.lower() == ".rst":
+        from .rst import walk as rst_walk
+
+        items = rst_walk(body, options)[0].items
     else:
         markdown, numbers, _ = _prepare(body, path, Path(path).suffix.lower())
         items = _walk(markdown, numbers, options).items
