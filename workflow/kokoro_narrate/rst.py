@@ -51,66 +51,45 @@ _SETTINGS = {
 # Sphinx's directives, as what they show
 _CODE_DIRECTIVES = ("code-block", "sourcecode", "ipython", "jupyter-execute", "doctest", "testcode")
 _EMPTY_DIRECTIVES = (
-    "toctree",
-    "literalinclude",
-    "highlight",
-    "index",
-    "autosummary",
-    "post",
-    "postlist",
-) + ("automodule", "autoclass", "autofunction", "only", "tabularcolumns", "graphviz", "mermaid")
+    "toctree", "literalinclude", "highlight", "index", "autosummary", "post", "postlist",
+    "automodule", "autoclass", "autofunction", "only", "tabularcolumns", "graphviz", "mermaid"
+)  # fmt: skip
 _PASSTHROUGH_DIRECTIVES = ("versionadded", "versionchanged", "deprecated", "seealso", "tab", "card")
 # Sphinx's roles: code-like ones are code, the others their text
 _CODE_ROLES = (
-    "func",
-    "class",
-    "meth",
-    "mod",
-    "attr",
-    "data",
-    "obj",
-    "exc",
-    "const",
-    "kbd",
-    "file",
-    "samp",
-) + ("command", "program", "option", "envvar", "makevar", "regexp", "mailheader", "code")
+    "func", "class", "meth", "mod", "attr", "data", "obj", "exc", "const", "kbd", "file", "samp",
+    "command", "program", "option", "envvar", "makevar", "regexp", "mailheader", "code"
+)  # fmt: skip
 _TEXT_ROLES = ("doc", "term", "guilabel", "menuselection", "download", "abbr", "any", "numref")
 _HIDDEN_ROLES = ("cite", "cite:p", "cite:t", "footcite")
 _DOMAINS = ("py", "js", "c", "cpp", "rst", "std", "rb", "go", "rust")
 
 
-class _Code(Directive):
-    """A Sphinx code block: its content as a literal block (never read)."""
+class _Lenient(Directive):
+    """A directive that takes any arguments, options and content, as Sphinx's may."""
 
     has_content = True
-    optional_arguments = 1
+    optional_arguments = 10
     final_argument_whitespace = True
     option_spec = None  # any option
+
+
+class _Code(_Lenient):
+    """A Sphinx code block: its content as a literal block (never read)."""
 
     def run(self):
         return [nodes.literal_block("\n".join(self.content), "\n".join(self.content))]
 
 
-class _Empty(Directive):
+class _Empty(_Lenient):
     """A directive whose output is not text to read here (a table of contents, an include)."""
-
-    has_content = True
-    optional_arguments = 10
-    final_argument_whitespace = True
-    option_spec = None
 
     def run(self):
         return []
 
 
-class _Passthrough(Directive):
+class _Passthrough(_Lenient):
     """A box whose body is prose (versionadded, seealso, tab): the body, parsed."""
-
-    has_content = True
-    optional_arguments = 10
-    final_argument_whitespace = True
-    option_spec = None
 
     def run(self):
         container = nodes.container()
