@@ -725,3 +725,77 @@ def test_no_markup_in_spoken_text(markdown, options, name):
     for p in post.paragraphs:
         assert p.text and p.kind in KINDS
         assert not MARKUP.search(p.text), (markdown, p.text)
+
+
+# reStructuredText blocks and inline markup, well formed and not: docutils parses anything, and
+# what the walk reads of it must hold no markup either
+RST_BLOCK = st.sampled_from(
+    [
+        "Section\n=======",
+        "-----\nOver\n-----",
+        "Text with *emphasis*, **strong**, ``code`` and `a link <https://example.org/x>`_.",
+        "A :ref:`label`, a :func:`os.path.join`, an :unknown:`role` and a :cite:`key`.",
+        "A footnote [#n]_ and a substitution |name|.",
+        ".. |name| replace:: words",
+        ".. [#n] The note.",
+        ".. note::\n\n   A note's body.",
+        ".. admonition:: A title\n\n   Its body.",
+        ".. code-block:: python\n\n   x = [1]",
+        "The listing::\n\n   $ run --fast",
+        "* one\n* two\n\n  1. nested",
+        "term\n   its definition",
+        ".. image:: a.png",
+        ".. figure:: b.png\n\n   A caption.",
+        ".. math::\n\n   x^2",
+        ".. raw:: html\n\n   <b>raw</b>",
+        ".. include:: /etc/hostname",
+        ".. toctree::\n   :maxdepth: 2\n\n   other",
+        "=====  =====\na      b\n=====  =====",
+        "| a line\n| another",
+        ">>> 1 + 1\n2",
+        "----",
+        ".. _label:",
+        "`unclosed and **unclosed",
+        ".. a comment",
+        "https://example.org/bare",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(RST_BLOCK, min_size=1, max_size=8))
+def test_no_markup_in_spoken_restructuredtext(blocks):
+    text = "Intro.\n\n" + "\n\n".join(blocks) + "\n"
+    try:
+        post = parse_post(text.encode(), "prop.rst")
+    except PostError as e:
+        assert "nothing to read aloud" in str(e)
+        return
+    for p in post.paragraphs:
+        assert p.text and p.kind in KINDS
+        assert not MARKUP.search(p.text) and ".. " not in p.text, (text, p.text)
+
+
+NOTEBOOK_CELL = st.fixed_dictionaries(
+    {
+        "cell_type": st.sampled_from(["markdown", "code", "raw", "heading", None, 5]),
+        "metadata": st.just({}),
+        "source": st.sampled_from(
+            [["Some *prose*.\n", "More."], "one string", [], ["---\n", "title: T\n", "---"], [1, 2]]
+        ),
+    }
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(NOTEBOOK_CELL, max_size=6), st.sampled_from([None, 1]))
+def test_any_notebook_is_read_or_refused_with_its_file_named(cells, indent):
+    """Whatever a notebook's cells hold, the post is read, or refused with a PostError naming it."""
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4}, indent=indent)
+    try:
+        post = parse_post(text.encode(), "prop.ipynb")
+    except PostError as e:
+        assert str(e).startswith("prop.ipynb:"), str(e)
+        return
+    for p in post.paragraphs:
+        assert not MARKUP.search(p.text), (text, p.text)
