@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -231,6 +232,28 @@ def test_jsx_tags_over_several_lines_are_tags():
     )
     post = parse_post(mdx.encode(), "tabs.mdx")
     assert [p.text for p in post.paragraphs] == ["Intro.", "Install with npm.", "Watch the talk."]
+
+
+def test_a_post_in_another_language_than_it_will_be_spoken_in_is_named(caplog):
+    """A post that names no language and reads as another is said with the wrong G2P, every word a
+    guess: the script log names the post, its language and the fix. A post that names its
+    language, or one in the build's, gets no warning."""
+    french = (
+        "Le vent souffle sur la plage et les bateaux sont dans le port. Nous avons marché pour "
+        "voir les phares, mais la pluie est venue avec le soir. Les pêcheurs qui rentrent ne "
+        "parlent pas beaucoup, et je les comprends: la mer est dure cette saison. Dans le village "
+        "les maisons sont fermées et les rues sont vides, mais il reste une lumière au café du "
+        "port, avec des gens qui attendent le bateau du matin et qui ne dorment pas.\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="kokoro_narrate.script"):
+        parse_post(french.encode(), "posts/vent.md")
+        parse_post(("---\nlang: fr\n---\n" + french).encode(), "posts/vent-fr.md")
+        parse_post(
+            ("The wind is on the beach and the boats are in the port. " * 8).encode(), "en.md"
+        )
+    warned = [r.getMessage() for r in caplog.records if "reads as" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("posts/vent.md: the post reads as French")
+    assert "set 'lang: fr' in its front matter" in warned[0]
 
 
 def test_footnotes_written_in_html_follow_the_footnotes_setting():

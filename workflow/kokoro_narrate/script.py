@@ -2268,6 +2268,8 @@ def parse_post(
     if items:
         _frame(items, options, {"title": title, "author": front.author or author}, path)
 
+    if not post_lang:
+        _check_language(items, lang, path)
     paragraphs = _speak(items, body.split("\n"), path, post_lang or lang, keep)
     if not skip and not only_blocks and all(p.kind in ("title", "added") for p in paragraphs):
         raise PostError(
@@ -2350,6 +2352,58 @@ def _speak(
         paragraphs.append(Paragraph(pid, item.kind, said, item.level, item.pause_before or carry))
         carry = False
     return paragraphs
+
+
+# Words common in one language's running text and rare in the others': a post that names no
+# language and is written in another than the build's is read with the wrong G2P, every word a
+# guess. Enough of these words, most from one language, say which it is written in.
+_COMMON_WORDS = {
+    "en": "the and of to is that it for with this are was you have but not be they which",
+    "fr": "le les des et est une qui pour dans pas sur avec je du ne sont mais cette ces nous",
+    "es": "el los las y una es por con para del al pero más como este esta está son muy",
+    "it": "il gli di che è per non della nel sono ma anche questo questa delle alla",
+    "pt": "os um uma é não com do da em na mas também isso pelo pela são ao",
+}
+_COMMON_WORD_LANGS = {w: lang for lang, words in _COMMON_WORDS.items() for w in words.split()}
+LANGUAGE_EVIDENCE = 40  # common words seen before a post's language is judged
+LANGUAGE_SHARE = 0.6  # the share of them one language must have
+
+
+def _check_language(items: list[Item], lang: str, path) -> None:
+    """Warn when a post that names no language reads as another one than it will be spoken in."""
+    counts: dict[str, int] = {}
+    for item in items:
+        if item.kind in AUTHOR_KINDS:
+            for word in re.findall(r"\w+", item.text.lower()):
+                if word in _COMMON_WORD_LANGS:
+                    counts[_COMMON_WORD_LANGS[word]] = counts.get(_COMMON_WORD_LANGS[word], 0) + 1
+    total = sum(counts.values())
+    if total < LANGUAGE_EVIDENCE:
+        return
+    found, hits = max(counts.items(), key=lambda kv: kv[1])
+    spoken = lang.replace("_", "-").split("-")[0].lower()
+    if found != spoken and hits >= LANGUAGE_SHARE * total:
+        log.warning(
+            "%s: the post reads as %s (%d of %d common words), but names no language and will be "
+            "spoken as %s; set 'lang: %s' in its front matter (and voices that speak it), or "
+            "'lang: %s' to keep it",
+            path,
+            _LANGUAGE_NAMES[found],
+            hits,
+            total,
+            _LANGUAGE_NAMES.get(spoken, spoken),
+            found,
+            spoken,
+        )
+
+
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+}
 
 
 def _check_long_words(raw: str, line: int, source_lines: list[str], path):
