@@ -24,8 +24,11 @@ from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives, roles
 
 from .script import (
+    _EXPLICIT_TITLE,
     _SITE,
     _URL_LIKE,
+    SPHINX_CODE_ROLES,
+    SPHINX_HIDDEN_ROLES,
     Walk,
     _code_words,
     _join_sites,
@@ -33,6 +36,7 @@ from .script import (
     _math_words,
     _mention,
     _sentence,
+    role_words,
 )
 
 _SETTINGS = {
@@ -55,13 +59,9 @@ _EMPTY_DIRECTIVES = (
     "automodule", "autoclass", "autofunction", "only", "tabularcolumns", "graphviz", "mermaid"
 )  # fmt: skip
 _PASSTHROUGH_DIRECTIVES = ("versionadded", "versionchanged", "deprecated", "seealso", "tab", "card")
-# Sphinx's roles: code-like ones are code, the others their text
-_CODE_ROLES = (
-    "func", "class", "meth", "mod", "attr", "data", "obj", "exc", "const", "kbd", "file", "samp",
-    "command", "program", "option", "envvar", "makevar", "regexp", "mailheader", "code"
-)  # fmt: skip
+# Sphinx's roles that docutils does not know: code-like ones are code (SPHINX_CODE_ROLES), the
+# hidden ones nothing, the others their words (role_words)
 _TEXT_ROLES = ("doc", "term", "guilabel", "menuselection", "download", "abbr", "any", "numref")
-_HIDDEN_ROLES = ("cite", "cite:p", "cite:t", "footcite")
 _DOMAINS = ("py", "js", "c", "cpp", "rst", "std", "rb", "go", "rust")
 
 
@@ -99,19 +99,14 @@ class _Passthrough(_Lenient):
 
 def _role(kind: str):
     def role(name, rawtext, text, lineno, inliner, options=None, content=None):
-        explicit = re.fullmatch(r"(.*?)\s*<([^<>]+)>", text, re.S)
         if kind == "hidden":
             return [], []
         if kind == "code":
-            return [nodes.literal(rawtext, explicit.group(1) if explicit else text)], []
-        if kind == "ref" and not explicit:
+            return [nodes.literal(rawtext, role_words("code", text))], []
+        if kind == "ref" and not _EXPLICIT_TITLE.fullmatch(text):
+            # its section's title, once the whole document is parsed (_section_titles)
             return [nodes.inline(rawtext, text.strip(), classes=["ref"])], []
-        shown = explicit.group(1) if explicit else text
-        if kind == "text" and name.endswith("abbr"):
-            shown = re.sub(r"\s*\([^()]*\)\s*$", "", shown)
-        if kind == "text" and name.endswith("doc") and not explicit:
-            shown = re.sub(r"[-_]+", " ", shown.rstrip("/").rsplit("/", 1)[-1])
-        return [nodes.inline(rawtext, shown.replace("-->", ">"))], []
+        return [nodes.inline(rawtext, role_words(name, text))], []
 
     return role
 
@@ -124,7 +119,11 @@ def _register() -> None:
         directives.register_directive(name, _Empty)
     for name in _PASSTHROUGH_DIRECTIVES:
         directives.register_directive(name, _Passthrough)
-    for kind, names in (("code", _CODE_ROLES), ("text", _TEXT_ROLES), ("hidden", _HIDDEN_ROLES)):
+    for kind, names in (
+        ("code", SPHINX_CODE_ROLES),
+        ("text", _TEXT_ROLES),
+        ("hidden", SPHINX_HIDDEN_ROLES),
+    ):
         for name in names:
             roles.register_local_role(name, _role(kind))
             for domain in _DOMAINS:

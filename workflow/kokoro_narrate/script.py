@@ -794,11 +794,16 @@ _MYST_HIDDEN = frozenset(
 # a role, {name}`content`, and what the page shows for each kind
 # (a name in lowercase, after no word or `$`: `${CLUSTER_NAME}` in shell code is no role)
 _MYST_ROLE = re.compile(r"(?<![\w$])\{([a-z][\w:.+-]*)\}`([^`\n]+)`|(`+)[^`\n]*?\3")
+# Sphinx's roles, in MyST ({func}`x`) and reStructuredText (:func:`x`) alike: the ones the page
+# shows as code, and the ones it shows nothing of (a citation; a value the build computes)
+SPHINX_CODE_ROLES = (
+    "func", "class", "meth", "mod", "attr", "data", "obj", "exc", "const", "var", "kbd", "file",
+    "samp", "command", "program", "option", "envvar", "makevar", "regexp", "mailheader", "code",
+    "literal",
+)  # fmt: skip
+SPHINX_HIDDEN_ROLES = ("cite", "cite:p", "cite:t", "footcite", "sub-ref", "eq", "del")
 _MYST_ROLE_HIDDEN = re.compile(r"(?:foot)?cite(?::\w+)?|sub-ref|eq|del")
-_MYST_ROLE_CODE = re.compile(
-    r"(?:\w+:)?(?:func|class|meth|mod|attr|data|obj|exc|const|var|command|file|samp|envvar|"
-    r"option|program|kbd|code|literal|regexp|makevar|mailheader)"
-)
+_MYST_ROLE_CODE = re.compile(rf"(?:\w+:)?(?:{'|'.join(SPHINX_CODE_ROLES)})")
 _MYST_TARGET = re.compile(r"^ {0,3}\(([^()\s]+)\)=[ \t]*$")
 _MYST_MARK = re.compile(
     r"^[ \t]*(?:`{3,}|:{3,})\{[A-Za-z]|(?<![\w$])\{[a-z][\w:.+-]*\}`|^\([^()\s]+\)=$", re.M
@@ -949,19 +954,30 @@ def _myst_roles(line: str, titles: dict[str, str]) -> str:
             return f"${content}$"
         if _MYST_ROLE_CODE.fullmatch(name):
             return f"`{content}`"
-        if explicit := re.fullmatch(r"(.*?)\s*<([^<>]+)>", content, re.S):
-            return explicit.group(1)
-        if name == "abbr":
-            return re.sub(r"\s*\([^()]*\)\s*$", "", content)
-        if name in ("ref", "numref", "any"):
+        if name in ("ref", "numref", "any") and not _EXPLICIT_TITLE.fullmatch(content):
             return titles.get(content.strip(), "")
-        if name == "doc":
-            return re.sub(r"[-_]+", " ", content.rstrip("/").rsplit("/", 1)[-1])
-        if name == "menuselection":
-            return content.replace("-->", ">")
-        return content
+        return role_words(name, content)
 
     return _MYST_ROLE.sub(one, line) if "}`" in line else line
+
+
+_EXPLICIT_TITLE = re.compile(r"(.*?)\s*<([^<>]+)>", re.S)  # `the words <target>`
+
+
+def role_words(name: str, content: str) -> str:
+    """What the page shows of a text role (MyST's or reStructuredText's): an explicit title
+    (`words <target>`), an abbreviation without its expansion, a page by its name, a menu path
+    with its arrows as a menu's steps; else the content."""
+    if explicit := _EXPLICIT_TITLE.fullmatch(content):
+        return explicit.group(1)
+    name = name.rsplit(":", 1)[-1]
+    if name == "abbr":
+        return re.sub(r"\s*\([^()]*\)\s*$", "", content)
+    if name == "doc":
+        return re.sub(r"[-_]+", " ", content.rstrip("/").rsplit("/", 1)[-1])
+    if name == "menuselection":
+        return content.replace("-->", ">")
+    return content
 
 
 # A LaTeX math environment on lines of its own (MathJax and KaTeX typeset it where it stands, as
