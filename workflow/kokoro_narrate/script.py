@@ -421,21 +421,25 @@ def _hugo(text: str) -> str:
     return _HUGO.sub(_hugo_tag, text)
 
 
+# a code fence's opening or closing line: (indentation, fence). A backtick fence's info string
+# holds no backtick (CommonMark): "```npm ci```" is a code span in a paragraph, not a fence that
+# would hide the lines after it
+_CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}(?=[^`]*$)|~{3,})")
+
+
 def _lines_outside_fences(text: str):
     """(index, line) of the lines that are not inside fenced code, for the line-based passes."""
     lines = text.split("\n")
     fence = None
     for i, line in enumerate(lines):
-        # a backtick fence's info string holds no backtick (CommonMark): "```npm ci```" is a
-        # code span in a paragraph, not a fence that would hide the lines after it
-        m = re.match(r"\s*(`{3,}(?=[^`]*$)|~{3,})", line)
+        m = _CODE_FENCE.match(line)
         if fence is None and m:
-            fence = m.group(1)
+            fence = m.group(2)
         elif (
             fence
             and m
-            and m.group(1)[0] == fence[0]
-            and len(m.group(1)) >= len(fence)
+            and m.group(2)[0] == fence[0]
+            and len(m.group(2)) >= len(fence)
             and (not line.strip(" `~"))
         ):
             fence = None
@@ -771,7 +775,6 @@ _TEX_OPEN, _TEX_CLOSE = re.compile(r"^(\s*)\\\[\s*$"), re.compile(r"^(\s*)\\\]\s
 # least as long. Its body may open with options (`:class: tip`) or a YAML block between `---`.
 _DIRECTIVE = re.compile(r"^([ \t]*)(`{3,}|~{3,}|:{3,})\{([A-Za-z][\w:.-]*)\}[ \t]*(.*?)[ \t]*$")
 _DIRECTIVE_OPTION = re.compile(r"^[ \t]*:[\w-]+:(?:[ \t].*)?$")
-_CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}(?=[^`]*$)|~{3,})")
 # what each directive is on the page: a titled box whose body is prose (admonitions are the other
 # prose kind, by _ADMONITIONS), a box without a title, code, a table, display math, a figure;
 # directives that pull in other pages or lists (toctree, postlist) show nothing to read
