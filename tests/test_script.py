@@ -88,6 +88,21 @@ def test_inline_code_reads_urls_hosts_and_paths_as_prose_does():
     ]
 
 
+def test_inline_code_says_file_places_ports_and_other_schemes_as_words():
+    """Found on real blogs: `src/main.rs:80:20` was "main dot RS:80:20", `chrome://tracing`
+    "chrome:/ tracing", `example.com:443` "example :443"."""
+    md = (
+        "An error at `src/main.rs:80:20`, and one at `app.py:12`.\n\n"
+        "Open `chrome://flags/#enable-gc` or `chrome://tracing`, read `s3://tide-data/` over"
+        " `grpc+tcp://`, and call `example.com:443` or `curl localhost:3000/api`.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "places.md").paragraphs] == [
+        "An error at src slash main dot RS, line 80, column 20, and one at app dot py, line 12.",
+        "Open chrome flags enable-gc or chrome tracing, read s3 tide-data over grpc plus tcp,"
+        " and call example port 443 or curl localhost port 3000 slash api.",
+    ]
+
+
 def test_struck_out_text_is_not_read():
     """A correction reads as the post says it now: "three dollars", not "five dollars three
     dollars"; a paragraph, heading or item struck out whole is not read at all."""

@@ -579,6 +579,7 @@ _EXTENSIONS = {
     "framework": "framework",
     "app": "app",
 }
+FILE_EXTENSIONS = frozenset(_EXTENSIONS)  # what a file name ends in, as far as this module knows
 
 # A path: starts with ~, / or ./, or has a dot-file or file-extension part, or three or more parts.
 _PART = r"[\w@-](?:[\w.@-]*[\w@-])?|\.{1,2}[\w-](?:[\w.-]*[\w-])?|\.{1,2}(?=/)"

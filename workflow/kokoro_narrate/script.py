@@ -56,6 +56,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from kokoro_narrate import defaults, files, frontmatter
 from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import (
+    FILE_EXTENSIONS,
     URL,
     leading_domain,
     normalize,
@@ -1855,6 +1856,19 @@ def _symbol_words(word: str, alone: bool) -> str | None:
 _TEMPLATE_TAG = re.compile(r"\{\{-?(.*?\w.*?)-?\}\}|\{%-?(.*?\w.*?)-?%\}")
 
 
+# A place in a file as compilers, linters and stack traces print it: `src/main.rs:80:20` is
+# "src slash main dot RS, line 80, column 20" (it was "main dot RS:80:20")
+_FILE_LOCATION = re.compile(r"(.*\w\.(\w+)):(\d+)(?::(\d+))?:?")
+# a URL of another scheme than the web's, `chrome://tracing`, `s3://bucket/`, `grpc+tcp://`: the
+# scheme's name, then the rest as code ("chrome tracing"; it was "chrome:/ tracing")
+_SCHEME = re.compile(r"[\"']?([a-z][a-z0-9+.-]*)://", re.I)
+# a host and its port, `localhost:8080` or `db.example.com:5432`, said as in prose ("localhost
+# port 8080"; it was "localhost:8080", and "example :443")
+_HOST_PORT = re.compile(
+    r"((?:localhost|\d{1,3}(?:\.\d{1,3}){3}|[\w-]+(?:\.[\w-]+)+):\d{1,5})(/\S*)?"
+)
+
+
 def _code_words(code: str, say_url=None) -> str:
     """Inline code read as words: `os.path.join()` -> 'os dot path dot join'. A URL in it is
     `say_url(url)` (default: the site's name; the walk passes its mention, as in prose), a path
@@ -1873,6 +1887,20 @@ def _code_words(code: str, say_url=None) -> str:
         if URL.match(w):
             words.append(replace_urls(w, say=say_url))
             continue
+        if scheme := _SCHEME.match(w):
+            rest = w[scheme.end() :].rstrip("/\"',")
+            said = scheme.group(1).replace("+", " plus ")
+            words.append(said + (" " + _code_words(rest, say_url) if rest else ""))
+            continue
+        if (at := _FILE_LOCATION.fullmatch(w)) and at.group(2).lower() in FILE_EXTENSIONS:
+            column = f", column {at.group(4)}" if at.group(4) else ""
+            words.append(f"{_code_words(at.group(1), say_url)}, line {at.group(3)}{column}")
+            continue
+        host = _HOST_PORT.fullmatch(w)
+        if host and (said := normalize(host.group(1))) != host.group(1):
+            path = (host.group(2) or "").rstrip("/")
+            words.append(said + (" " + _code_words(path, say_url) if path else ""))
+            continue
         if (path := say_paths(w)) != w:
             words.append(path)  # as in prose: `~/.cache` is "tilde slash dot cache"
             continue
@@ -1890,7 +1918,7 @@ def _code_words(code: str, say_url=None) -> str:
         w = re.sub(r"^-(?=[A-Za-z])", "dash ", w)
         w = re.sub(r"(?<=\w)\.(?=[A-Za-z_])", " dot ", w)
         # a dot between digits is a version's or a number's: `v3.1.2` is read as in prose
-        w = re.sub(r"::|(?<!\d)\.|\.(?!\d)|/(?=\w)", " ", w)
+        w = re.sub(r"::|(?<!\d)\.|\.(?!\d)|/#?(?=\w)", " ", w)
         words.append(w)
     return " ".join(words)
 
