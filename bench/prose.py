@@ -151,6 +151,8 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
         text = _notebook_markdown(text)
     if suffix.lower() == ".rst":
         return [b for b in (_rst_inline(b) for b in _rst_blocks(text)) if b.strip()]
+    if suffix.lower() in (".adoc", ".asciidoc"):
+        return [b for b in (_adoc_inline(b) for b in _adoc_blocks(text)) if b.strip()]
     lines = text.replace("\r\n", "\n").split("\n")
     lines = lines[_front_matter_end(lines) :]
     if suffix == ".txt":
@@ -295,6 +297,86 @@ def _rst_blocks(text: str) -> list[str]:
             literal_next = True
     blocks.append("\n".join(current))
     return blocks
+
+
+_ADOC_VERBATIM = re.compile(r"^(-{4,}|\.{4,}|\+{4,}|/{4,}|[|,:!]={3,}|`{3,}\w*)\s*$")
+_ADOC_MARKUP_LINE = re.compile(
+    r"^(?:\[.*\]|:!?[\w-]+!?:.*|//.*|\.[^\s.].*|(?:include|image|toc|video|audio|if\w*|endif)::.*"
+    r"|={4,}|\*{4,}|_{4,}|--|\+|'{3,}|<<<|<\d+>.*)\s*$"
+)
+
+
+def _adoc_blocks(text: str) -> list[str]:
+    """The prose of an AsciiDoc post: paragraphs, section titles, list items and the text of
+    admonitions, quotes, sidebars and examples; not the header (up to its first blank line
+    when the post starts with a title or attributes), YAML front matter, attribute entries,
+    comments, block attribute lines and titles (captions), listing, literal, passthrough and
+    comment blocks, tables, paragraphs styled as code (`[source]` above them) or indented
+    (literal), callout lists under code, and conditional text (`ifdef::name[]` to `endif::[]`)
+    whose attribute the post never sets (`ifndef::`: sets)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    set_names = set(re.findall(r"^:([\w-]+):", text, flags=re.M))
+    hidden = []  # one per open conditional: whether its text is left out
+    start = _front_matter_end(lines)
+    if start < len(lines) and re.match(r"^(?:= |:[\w-]+:)", lines[start]):
+        while start < len(lines) and lines[start].strip():
+            start += 1
+    blocks, current, closing, code_paragraph = [], [], None, False
+    for line in lines[start:]:
+        stripped = line.strip()
+        if closing is not None:
+            if stripped == closing:
+                closing = None
+            continue
+        if m := re.match(r"^(ifn?def)::([\w-]+)\[\]$|^endif::", stripped):
+            if m.group(1):
+                hidden.append((m.group(2) in set_names) == (m.group(1) == "ifndef"))
+            elif hidden:
+                hidden.pop()
+            continue
+        if any(hidden):
+            continue
+        if m := _ADOC_VERBATIM.match(stripped):
+            closing = re.match(r"`+", m.group(1)).group() if m.group(1)[0] == "`" else m.group(1)
+            continue
+        if not stripped:
+            blocks.append("\n".join(current))
+            current, code_paragraph = [], False
+            continue
+        if re.match(r"^\[(?:source|listing|literal|stem|latexmath)\b", stripped) and not current:
+            code_paragraph = True
+            continue
+        if code_paragraph or (not current and line[:1] in (" ", "\t")):
+            code_paragraph = True
+            continue
+        if _ADOC_MARKUP_LINE.match(stripped):
+            continue
+        current.append(stripped)
+    blocks.append("\n".join(current))
+    return blocks
+
+
+def _adoc_inline(block: str) -> str:
+    # a macro's or link's text stays, its target goes; images, footnotes, anchors, index terms
+    # and comments go; a cross reference's text stays (a bare one shows its section's title)
+    block = re.sub(
+        r"\bimage:[^\s\[]*\[[^\]]*\]|footnote:[\w-]*\[[^\]]*\]|\[\[[^\]]*\]\]", " ", block
+    )
+    block = re.sub(r"\({3}.*?\){3}", " ", block)
+    block = re.sub(r"<<[^,>]*,([^>]*)>>|<<[^>]*>>", lambda m: m.group(1) or " ", block)
+    block = re.sub(r"`\+(.*?)\+`", r"\1", block)  # a literal code span
+    block = re.sub(
+        r"(?:https?|ftp|mailto|link|xref):[^\s\[]*\[([^\]]*)\]",
+        lambda m: " " + _link_text(m.group(1)) + " ",
+        block,
+    )
+    block = re.sub(r"\b[a-z][\w-]*:[^\s\[]*\[([^\]]*)\]", r" \1 ", block)
+    block = re.sub(r"(?:https?://|www\.)\S+", " ", block)
+    block = re.sub(r"^(?:[*.]{1,5}|-|\d+\.)\s+|^(NOTE|TIP|IMPORTANT|CAUTION|WARNING):", " ", block,
+                   flags=re.M)  # fmt: skip
+    block = re.sub(r"^=+\s+|:{2,4}(?=\s|$)|;;(?=\s|$)|\s\+$", " ", block, flags=re.M)
+    block = re.sub(r"\{[\w-]+\}", " ", block)  # attribute references: their value is heard
+    return html.unescape(block)
 
 
 def _rst_inline(block: str) -> str:

@@ -352,3 +352,112 @@ def test_restructuredtext_metadata_and_safety(tmp_path, caplog):
         said = " ".join(p.text for p in parse_post(bad.read_bytes(), str(bad)).paragraphs)
     assert said == "Title Text. End."
     assert any(r.getMessage().startswith(f"{bad}:4: front matter 'date'") for r in caplog.records)
+
+
+def test_asciidoc_posts_are_read_as_their_page_shows_them():
+    post = _parse("asciidoc.adoc")
+    said = [p.text for p in post.paragraphs]
+    assert post.title == "Tuning the Harbour Pump"  # the header's title, read once
+    assert said[:2] == [
+        "Tuning the Harbour Pump",
+        # an attribute reference is its value; a hard line break (" +") is no word
+        "Tidewell pumps the harbour basin twice a day. This post explains how we tuned it for "
+        "spring tides. It took three weeks.",
+    ]
+    # cross references: a section's own title, or their text; links their text
+    assert (
+        "The pump stalled on the highest tides, see Sizing the intake and the fix below. "
+        "Read the pump manual first, or mail the crew." in said
+    )
+    # an admonition paragraph and a block keep their label; a block title before a list is said
+    # before it; a block attached to a nested item (`+`) is read there, the list goes on after it
+    i = said.index("Note: The old pump is still in the shed.")
+    assert said[i + 1 : i + 8] == [
+        "Causes we found:",
+        "The intake was too narrow.",
+        "The float switch:",
+        "stuck in cold weather,.",
+        "and rusted.",
+        "Tip. Oil it every spring.",
+        "The timer ran fast.",
+    ]
+    # code, its callouts' list and a table: a cue after a lead-in, the callout's explanation read
+    i = said.index("Here is the intake setting:")
+    assert said[i + 1 : i + 5] == [
+        "The code is in the post.",
+        "Forty centimetres is the new width.",
+        "The flow table:",
+        "The table is in the post.",
+    ]
+    # inline macros: keys, a menu, a footnote left out (footnotes: drop), literal code spans,
+    # a site's own macro its text or target
+    assert (
+        "Press Control S to save the log, then choose File, Export. The manual covers this too. "
+        "Keep literal braces and F equals C backslash D as code. See 4321 and the float fix."
+    ) in said
+    # conditionals by the attributes set; an include and comments are nothing
+    assert "This paragraph is for everyone." in said
+    text = " ".join(said)
+    assert "crew only" not in text and "comment" not in text and "footer" not in text
+    # description lists, a quote with its attribution, a sidebar; an indented literal is code
+    assert said[-5:] == [
+        "Float switch: replaced with a sealed one.",
+        "Timer: recalibrated against the tide tables.",
+        "The basin has not flooded since.",
+        "Harbour Master, Log",
+        "This sidebar tells how the tides are measured.",
+    ]
+    assert "pump status" not in text and "status" not in text
+
+
+def test_asciidoc_header_and_front_matter(tmp_path, caplog):
+    """The header is front matter, on the lines where it is written; Jekyll's YAML block above it
+    says first; a HubPress post's Markdown-style title and its date attribute are read too."""
+    from kokoro_narrate.frontmatter import read
+
+    front, _ = read((FIXTURES / "asciidoc.adoc").read_bytes(), "asciidoc.adoc")
+    assert (front.title, front.author, str(front.date)) == (
+        "Tuning the Harbour Pump",
+        "Ana Lima",
+        "2024-05-06",
+    )
+    assert front.values["tags"] == ["pumps", "tides"] and front.description.startswith("How")
+    assert (front.line("title"), front.line("date"), front.line("tags")) == (1, 3, 5)
+
+    jekyll = tmp_path / "2024-01-02-jekyll.adoc"
+    jekyll.write_text(
+        "---\nlayout: post\ntitle: From YAML\n---\n= From the header\n:lang: fr\n"
+        ":revdate: 2024-02-30\n\nLe bassin se vide deux fois par jour.\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        post = parse_post(jekyll.read_bytes(), str(jekyll))
+    assert post.title == "From YAML" and post.lang == "fr"
+    assert [p.text for p in post.paragraphs][1:] == ["Le bassin se vide deux fois par jour."]
+    assert any(
+        r.getMessage().startswith(f"{jekyll}:7: front matter 'date'") for r in caplog.records
+    )
+
+    hubpress = tmp_path / "hubpress.adoc"
+    hubpress.write_text(
+        "# A HubPress post\n:hp-tags: tides\n:published_at: 2019-03-04\n\nThe tide is out.\n",
+        encoding="utf-8",
+    )
+    front, _ = read(hubpress.read_bytes(), str(hubpress))
+    assert (front.title, str(front.date)) == ("A HubPress post", "2019-03-04")
+
+
+def test_asciidoc_keeps_the_lines_of_its_file(tmp_path):
+    """An error names the line an editor shows, after a quote's attribution (a line the
+    Markdown adds) and a header too."""
+    from kokoro_narrate import asciidoc
+
+    source = (FIXTURES / "asciidoc.adoc").read_text(encoding="utf-8")
+    markdown = asciidoc.markdown(source)
+    assert markdown.replace(asciidoc.BREAK, "").count("\n") == source.count("\n")
+    long_word = "x" * 1200
+    post = tmp_path / "long.adoc"
+    post.write_text(source + f"\nA {long_word} word.\n", encoding="utf-8")
+    line = source.count("\n") + 2
+    with pytest.raises(PostError, match=rf"long\.adoc:{line}: a 1200-character word"):
+        parse_post(post.read_bytes(), str(post))

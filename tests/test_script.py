@@ -837,3 +837,64 @@ def test_any_notebook_is_read_or_refused_with_its_file_named(cells, indent):
         return
     for p in post.paragraphs:
         assert not MARKUP.search(p.text), (text, p.text)
+
+
+# AsciiDoc blocks and inline markup, well formed and not (an unclosed block, a stray delimiter):
+# the Markdown they become must hold no markup that is read out
+ADOC_BLOCK = st.sampled_from(
+    [
+        "== Section",
+        "=== Section *bold* `code`",
+        "Text with *strong*, _emphasis_, `code`, `+{braces}+`, #marked#, a https://example.org/x[link].",
+        "A <<sec-a>>, a <<sec-b,named one>>, an xref:other.adoc#c[other page], an anchor [[a1]].",
+        "Keys kbd:[Ctrl+C], btn:[OK], menu:File[Save], stem:[x^2] and a footnote:[The note.].",
+        "A site macro pr:123[] and issue:45[the issue], a pass:[<b>raw</b>] and +++<i>raw</i>+++.",
+        "NOTE: A note paragraph.",
+        "[TIP]\n====\nA tip's body.\n====",
+        "[WARNING]\nA styled warning paragraph.",
+        ".A block title\n[source,python]\n----\nx = [1]\n----",
+        "[source]\nprint(1)",
+        "....\nliteral\n....",
+        "  $ an indented literal",
+        "* one\n** nested\n+\n[NOTE]\n====\nAttached.\n====\n* two",
+        ". first\n.. nested\n. second",
+        "term:: its definition\nother::\n  on the next line",
+        "[quote, Someone, Somewhere]\n____\nQuoted words.\n____",
+        "****\nA sidebar.\n****",
+        "--\nAn open block.\n--",
+        "|===\n| a | b\n\n| 1 | 2\n|===",
+        "[cols=2]\n|===\n|===",
+        "image::a.png[An image]",
+        ".A caption\nimage::b.png[]",
+        "////\nA comment block.\n////",
+        "// a comment",
+        ":attr: value\n{attr} and {missing}",
+        "ifdef::attr[]\nConditional.\nendif::[]",
+        "include::other.adoc[]",
+        "[stem]\n++++\nx^2\n++++",
+        "++++\n<div>raw html</div>\n++++",
+        "'''",
+        "----\nan unclosed listing",
+        "====",
+        "<1> A callout.",
+        "```rust\nfn main() {}\n```",
+        "Line one +\nline two",
+        "A <tag> and a <https://example.org/autolink>.",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ADOC_BLOCK, min_size=1, max_size=8), st.booleans())
+def test_no_markup_in_spoken_asciidoc(blocks, titled):
+    text = ("= A Title\n:page-layout: post\n\n" if titled else "") + "Intro.\n\n"
+    text += "\n\n".join(blocks) + "\n"
+    try:
+        post = parse_post(text.encode(), "prop.adoc")
+    except PostError as e:
+        assert "nothing to read aloud" in str(e)
+        return
+    for p in post.paragraphs:
+        assert p.text and p.kind in KINDS
+        assert not MARKUP.search(p.text), (text, p.text)
+        assert not re.search(r"::|\{\w+\}|\w:\S*\[|^[.=+]|\+\+|\(\(", p.text), (text, p.text)

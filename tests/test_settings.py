@@ -92,6 +92,8 @@ def test_unknown_voice_is_a_config_error(tmp_path):
         ("tides/index.Rmarkdown", "tides"),  # blogdown's bundles
         ("cider/index.ipynb", "cider"),  # a notebook in a Quarto bundle
         ("2025-04-19-walls.rst", "2025-04-19-walls"),  # Pelican's reStructuredText
+        ("2020-07-20-ide.adoc", "2020-07-20-ide"),  # Jekyll with jekyll-asciidoc
+        ("pumps/index.adoc", "pumps"),  # an AsciiDoc page bundle (Hugo)
     ],
 )
 def test_post_ids_are_safe_stable_file_names(name, expected):

@@ -233,7 +233,36 @@ def read(data: bytes, path) -> tuple[FrontMatter, str]:
             raise FrontMatterError(str(e)) from None
     if str(path).lower().endswith(".rst"):
         return _rst_fields(text, path), text
+    if str(path).lower().endswith((".adoc", ".asciidoc")):
+        from .asciidoc import markdown
+
+        return _asciidoc_fields(text, path), markdown(text)
     return parse(text, path), text
+
+
+def _asciidoc_fields(text: str, path) -> FrontMatter:
+    """An AsciiDoc post's front matter: a YAML block at the top (Jekyll's), then its header's
+    title, author, date and page attributes (asciidoc.header), each on its line; where both say
+    one thing, the YAML block's."""
+    from .asciidoc import header
+
+    above = parse(text, path)
+    lines = text.split("\n")
+    head = header(lines, above.body_start)
+    yaml_lines = [""] * head.end
+    for key, (value, line) in head.fields.items():
+        if key not in above.values:
+            yaml_lines[line - 1] = f"{key}: {_yaml_scalar(value)}"
+    values, key_lines = _yaml("\n".join(yaml_lines), path, first_line=1)
+    front = FrontMatter(
+        str(path),
+        {**values, **above.values},
+        max(head.end, above.body_start),
+        {**key_lines, **above.key_lines},
+    )
+    return FrontMatter(
+        front.path, front.values, front.body_start, front.key_lines, tuple(_warnings(front))
+    )
 
 
 # reStructuredText posts keep their metadata as fields after the title (Pelican: `:date:

@@ -9,7 +9,8 @@ directives and roles, LaTeX environments and command lines, Pandoc table caption
 (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers, admonitions,
 kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than a reader can
 follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup. reStructuredText
-(`.rst`) is parsed by docutils and walked into the same items (rst.py).
+(`.rst`) is parsed by docutils and walked into the same items (rst.py). AsciiDoc (`.adoc`) is
+rewritten into Markdown line for line before all this (asciidoc.py, through frontmatter.read).
 
 The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
 every item's text goes through normalize.normalize, so what is written is what is spoken.
@@ -2317,7 +2318,9 @@ def parse_post(
 
     if not post_lang:
         _check_language(items, lang, path)
-    paragraphs = _speak(items, body.split("\n"), path, post_lang or lang, keep)
+    # the file's own lines: a front end's inserted line breaks (BREAK) joined back
+    source_lines = body.replace(BREAK, " ").split("\n")
+    paragraphs = _speak(items, source_lines, path, post_lang or lang, keep)
     if not skip and not only_blocks and all(p.kind in ("title", "added") for p in paragraphs):
         raise PostError(
             f"{path}:{fm_lines + 1}: nothing to read aloud in lines {fm_lines + 1}-"
