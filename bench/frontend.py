@@ -5,8 +5,8 @@
                                                       scratch folder outside the repository) and
                                                       measure each blog
 
-Posts are *.md, *.markdown, *.mdx, *.qmd, *.Rmd, *.Rmarkdown, *.ipynb, *.rst and *.txt under a
-folder. For each folder it prints:
+Posts are *.md, *.markdown, *.mdx, *.qmd, *.Rmd, *.Rmarkdown, *.ipynb, *.rst, *.adoc and *.txt
+under a folder. For each folder it prints:
 
 posts, failed       posts, and posts whose parse_post raised (a post that asks to be skipped is
                     not a failure)
@@ -46,7 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import prose  # noqa: E402  (bench/prose.py, beside this script)
 
 BENCH = Path(__file__).resolve().parent
-SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".ipynb", ".rst", ".txt")
+SUFFIXES = (
+    ".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".ipynb", ".rst", ".adoc",
+    ".asciidoc", ".txt",
+)  # fmt: skip
 
 
 # -- fetching the listed blogs ------------------------------------------------------------------
