@@ -376,7 +376,7 @@ def test_asciidoc_posts_are_read_as_their_page_shows_them():
         "Causes we found:",
         "The intake was too narrow.",
         "The float switch:",
-        "stuck in cold weather,.",
+        "stuck in cold weather.",
         "and rusted.",
         "Tip. Oil it every spring.",
         "The timer ran fast.",

@@ -103,6 +103,17 @@ def test_inline_code_says_file_places_ports_and_other_schemes_as_words():
     ]
 
 
+def test_list_items_end_as_sentences_a_trailing_comma_too():
+    """A list that reads as one sentence ends its items with commas: each item is said as a
+    sentence of its own, with a period for the comma (it was "autoprefix them,.")."""
+    md = "It will:\n\n- lint the files,\n- autoprefix them,\n- and ship (fast)\n"
+    assert [p.text for p in parse_post(md.encode(), "items.md").paragraphs][1:] == [
+        "lint the files.",
+        "autoprefix them.",
+        "and ship (fast).",
+    ]
+
+
 def test_struck_out_text_is_not_read():
     """A correction reads as the post says it now: "three dollars", not "five dollars three
     dollars"; a paragraph, heading or item struck out whole is not read at all."""

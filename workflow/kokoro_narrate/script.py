@@ -2007,7 +2007,10 @@ def _link_words(text: str, raw: str, href: str, token, options: ScriptOptions) -
 
 
 def _sentence(text: str) -> str:
-    """End a list item with a period when it has no final punctuation."""
+    """End a list item with a period when it has no final punctuation; an item that ends with
+    a comma ("stuck in cold weather,", in a list that reads as one sentence) ends there."""
+    if text.endswith(","):
+        return text[:-1] + "."
     if text and text[-1] not in ".!?:;…\"')":
         return text + "."
     if text and text[-1] in "\"')" and len(text) > 1 and text[-2] not in ".!?…":
