@@ -153,6 +153,8 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
         return [b for b in (_rst_inline(b) for b in _rst_blocks(text)) if b.strip()]
     if suffix.lower() in (".adoc", ".asciidoc"):
         return [b for b in (_adoc_inline(b) for b in _adoc_blocks(text)) if b.strip()]
+    if suffix.lower() == ".org":
+        return [b for b in (_org_inline(b) for b in _org_blocks(text)) if b.strip()]
     lines = text.replace("\r\n", "\n").split("\n")
     lines = lines[_front_matter_end(lines) :]
     if suffix == ".txt":
@@ -376,6 +378,84 @@ def _adoc_inline(block: str) -> str:
                    flags=re.M)  # fmt: skip
     block = re.sub(r"^=+\s+|:{2,4}(?=\s|$)|;;(?=\s|$)|\s\+$", " ", block, flags=re.M)
     block = re.sub(r"\{[\w-]+\}", " ", block)  # attribute references: their value is heard
+    return html.unescape(block)
+
+
+_ORG_HIDDEN_BLOCKS = r"src|example|export|comment|html|latex"
+
+
+def _org_blocks(text: str) -> list[str]:
+    """The prose of an Org post: paragraphs, headings (without TODO keywords and tags) and list
+    items; not keyword lines (`#+TITLE:`, `#+CAPTION:`), comments (`# ...`), drawers
+    (`:PROPERTIES:` to `:END:`), planning lines, fixed-width lines (`: ...`), tables, rules,
+    footnote definitions, source, example, export and comment blocks, nor a subtree under a
+    `COMMENT` heading or one tagged `:noexport:`."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    blocks, current, closing, drawer, hidden_level = [], [], None, False, 0
+    for line in lines[_front_matter_end(lines) :]:
+        stripped = line.strip()
+        if closing is not None:
+            if re.match(closing, stripped, re.I):
+                closing = None
+            continue
+        if heading := re.match(r"^(\*+)\s+(.*)$", line):
+            level = len(heading.group(1))
+            if hidden_level and level > hidden_level:
+                continue
+            hidden_level = 0
+            title = heading.group(2)
+            if title.startswith("COMMENT") or re.search(r":noexport:\s*$", title):
+                hidden_level = level
+                continue
+            title = re.sub(r"\s+:[\w@#%:]+:\s*$", "", title)
+            title = re.sub(r"^(?:TODO|DONE)\s+|\[#\w\]\s*|\[\d*(?:/\d*|%)\]", "", title)
+            blocks.append("\n".join(current))
+            current = [title]
+            continue
+        if hidden_level:
+            continue
+        if drawer:
+            drawer = not re.match(r"^:END:$", stripped, re.I)
+            continue
+        if m := re.match(r"^#\+begin_(\w+)", stripped, re.I):
+            if re.fullmatch(_ORG_HIDDEN_BLOCKS, m.group(1).lower()):
+                closing = rf"^#\+end_{m.group(1)}\b"
+            continue
+        if re.match(r"^:[\w-]+:$", stripped):
+            drawer = True
+            continue
+        if not stripped:
+            blocks.append("\n".join(current))
+            current = []
+            continue
+        if re.match(r"^(?:#\+[\w-]+:|#\s|#$|#\+end_|:\s|:$|\||-{5,}$|\[fn:)", stripped, re.I):
+            continue
+        if re.match(r"^(?:SCHEDULED|DEADLINE|CLOSED):", stripped):
+            continue
+        current.append(stripped)
+    blocks.append("\n".join(current))
+    return blocks
+
+
+def _org_inline(block: str) -> str:
+    # a link's text stays (a URL as text is said as a site), a bare link's target goes; struck
+    # out text, footnote references, macros and export snippets go; emphasis marks go
+    def link(m: re.Match) -> str:
+        if m.group(2) is not None:
+            return " " + _link_text(m.group(2)) + " "
+        return (
+            " "
+            if re.match(r"https?:|mailto:|file:|.*\.(png|jpe?g|gif|svg)$", m.group(1))
+            else (" " + m.group(1).lstrip("*#") + " ")
+        )
+
+    block = re.sub(r"\[\[([^\]]+)\](?:\[([^\]]*)\])?\]", link, block)
+    block = re.sub(r"\[fn:[^\]]*\]|\{\{\{.*?\}\}\}|@@\w+:.*?@@", " ", block)
+    block = re.sub(r"(?<![\w+])\+[^\s+][^+]*?\+(?![\w+])", " ", block)  # struck out
+    block = re.sub(r"(?:https?://|www\.)\S+", " ", block)
+    block = re.sub(r"^(?:[-+]|\d+[.)])\s+|\s::(?=\s|$)", " ", block, flags=re.M)
+    block = re.sub(r"[<\[](\d{4}-\d{2}-\d{2})[^>\]]*[>\]]", r"\1", block)
+    block = re.sub(r"(?<![\w*/=~])[*/=~_](?=\S)|(?<=\S)[*/=~_](?![\w*/=~])", " ", block)
     return html.unescape(block)
 
 

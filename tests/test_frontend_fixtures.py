@@ -461,3 +461,77 @@ def test_asciidoc_keeps_the_lines_of_its_file(tmp_path):
     line = source.count("\n") + 2
     with pytest.raises(PostError, match=rf"long\.adoc:{line}: a 1200-character word"):
         parse_post(post.read_bytes(), str(post))
+
+
+def test_org_posts_are_read_as_their_page_shows_them():
+    post = _parse("org.org")
+    said = [p.text for p in post.paragraphs]
+    assert post.title == "Pruning the Old Pear Tree"
+    # keywords are front matter, a comment is nothing, a line break (\\\\) no word
+    assert said[1] == (
+        "The pear tree by the wall had not been pruned for years. We took it back in three "
+        "winters, a third each time. This is the first winter."
+    )
+    # a heading without its TODO keyword, cookie and tags; its drawer and planning line are
+    # nothing; description items, nested items and a checkbox
+    assert said[2:8] == [
+        "Tools we used",
+        "A pruning saw: for the thick branches.",
+        "loppers: for the rest.",
+        "Keep them sharp.",
+        "Oil the pivot.",
+        "Gloves, always.",
+    ]
+    # a source block and fixed-width lines right after a paragraph are code
+    assert said[8:12] == [
+        "Sharpen the saw like this:",
+        "The code is in the post.",
+        "The log said:",
+        "The code is in the post.",
+    ]
+    # a table is not read; links are their text, verbatim and code are code, a timestamp its
+    # date, struck-out text and footnotes (footnotes: drop) are not read
+    assert said[12:14] == [
+        "Which branches go",
+        "Cut the water shoots first, see the tools and the pear guide. A bold cut, an angled "
+        "cut, and loppers dot conf or prune dash dash dry-run to check. We did it on November "
+        "second, twenty twenty-four. The book said cut a third. It heals over by spring.",
+    ]
+    # a quote block, an admonition with its label; an export block, an image link, a COMMENT
+    # subtree, a :noexport: one and a macro are nothing
+    assert said[14:] == [
+        "Prune in winter, thin in summer.",
+        "Note. Never cut in frost.",
+        "Next steps",
+        "In spring we will see how it answered.",
+    ]
+
+
+def test_org_keywords_are_front_matter_on_their_lines(tmp_path, caplog):
+    from kokoro_narrate.frontmatter import read
+
+    front, _ = read((FIXTURES / "org.org").read_bytes(), "org.org")
+    assert (front.title, front.author, str(front.date), front.draft) == (
+        "Pruning the Old Pear Tree",
+        "Ines Duarte",
+        "2024-11-02",
+        False,
+    )
+    assert front.values["tags"] == ["garden", "trees"]
+    assert (front.line("date"), front.line("tags")) == (3, 5)
+    post = tmp_path / "drawer.org"
+    post.write_text(
+        ":PROPERTIES:\n:ID: 42\n:END:\n#+title: Notes\n#+date: 2024-02-30\n#+language: es\n"
+        "#+hugo_tags: tides\n\nLa marea sube dos veces al día.\n\n: code\nText after code.\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        parsed = parse_post(post.read_bytes(), str(post))
+    assert parsed.title == "Notes" and parsed.lang == "es"
+    assert any(r.getMessage().startswith(f"{post}:5: front matter 'date'") for r in caplog.records)
+    # the fixed-width line's fence closes on the next line, a line the file does not have:
+    # the line numbers after it stay the file's
+    long_word = "y" * 1100
+    post.write_text(post.read_text(encoding="utf-8") + f"{long_word}\n", encoding="utf-8")
+    with pytest.raises(PostError, match=r"drawer\.org:13: a 1100-character word"):
+        parse_post(post.read_bytes(), str(post))

@@ -909,3 +909,55 @@ def test_no_markup_in_spoken_asciidoc(blocks, titled):
         assert p.text and p.kind in KINDS
         assert not MARKUP.search(p.text), (text, p.text)
         assert not re.search(r"::|\{\w+\}|\w:\S*\[|^[.=+]|\+\+|\(\(", p.text), (text, p.text)
+
+
+# Org blocks and inline markup, well formed and not (an unclosed block, a stray drawer)
+ORG_BLOCK = st.sampled_from(
+    [
+        "* Heading",
+        "** TODO [#A] Heading with a cookie [1/2] and tags :a:b:",
+        "* COMMENT hidden\nHidden text.",
+        "* Private :noexport:\nPrivate text.",
+        "Text with *bold*, /italic/, _under_, =verbatim=, ~code~, +struck+ and a [[https://e.org][link]].",
+        "A [[*Heading]] link, [[file:notes.org][notes]], [[https://e.org/x]] and [[./a.png]].",
+        "A footnote[fn:1], an inline one[fn::inline], a {{{macro(1)}}} and @@html:<b>@@.",
+        "[fn:1] The definition.",
+        "On <2024-01-02 Tue> and [2024-01-03 Wed 10:00].",
+        "#+BEGIN_SRC python\nx = [1]\n#+END_SRC",
+        "#+begin_example\n* not a heading\n#+end_example",
+        "#+BEGIN_QUOTE\nQuoted.\n#+END_QUOTE",
+        "#+BEGIN_WARNING\nCareful.\n#+END_WARNING",
+        "#+BEGIN_EXPORT html\n<div>raw</div>\n#+END_EXPORT",
+        "#+BEGIN_SRC\nunclosed",
+        "Text before\n: fixed width\n: more",
+        "| a | b |\n|---+---|\n| 1 | 2 |",
+        "- one\n  - two :: three\n- [ ] four\n1. five",
+        ":PROPERTIES:\n:ID: 1\n:END:",
+        ":LOGBOOK:\nunclosed drawer",
+        "SCHEDULED: <2024-01-01 Mon>",
+        "#+CAPTION: A caption\n#+NAME: fig\n[[./b.png]]",
+        "# a comment",
+        "-----",
+        "Line \\\\\nbreak",
+        "A <tag> and a <https://e.org/auto> link.",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ORG_BLOCK, min_size=1, max_size=8), st.booleans())
+def test_no_markup_in_spoken_org(blocks, titled):
+    text = ("#+TITLE: A Title\n#+DATE: <2024-01-01 Mon>\n\n" if titled else "") + "Intro.\n\n"
+    text += "\n\n".join(blocks) + "\n"
+    try:
+        post = parse_post(text.encode(), "prop.org")
+    except PostError as e:
+        assert "nothing to read aloud" in str(e)
+        return
+    for p in post.paragraphs:
+        assert p.text and p.kind in KINDS
+        assert not MARKUP.search(p.text), (text, p.text)
+        assert not re.search(r"#\+|::|\{\{|@@|\[fn|^:|\bTODO\b|hidden|[Pp]rivate", p.text), (
+            text,
+            p.text,
+        )

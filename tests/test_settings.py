@@ -94,6 +94,7 @@ def test_unknown_voice_is_a_config_error(tmp_path):
         ("2025-04-19-walls.rst", "2025-04-19-walls"),  # Pelican's reStructuredText
         ("2020-07-20-ide.adoc", "2020-07-20-ide"),  # Jekyll with jekyll-asciidoc
         ("pumps/index.adoc", "pumps"),  # an AsciiDoc page bundle (Hugo)
+        ("pears/index.org", "pears"),  # an Org page bundle (Hugo)
     ],
 )
 def test_post_ids_are_safe_stable_file_names(name, expected):

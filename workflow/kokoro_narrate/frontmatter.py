@@ -234,18 +234,20 @@ def read(data: bytes, path) -> tuple[FrontMatter, str]:
     if str(path).lower().endswith(".rst"):
         return _rst_fields(text, path), text
     if str(path).lower().endswith((".adoc", ".asciidoc")):
-        from .asciidoc import markdown
+        from . import asciidoc
 
-        return _asciidoc_fields(text, path), markdown(text)
+        return _header_fields(text, path, asciidoc.header), asciidoc.markdown(text)
+    if str(path).lower().endswith(".org"):
+        from . import org
+
+        return _header_fields(text, path, org.header), org.markdown(text)
     return parse(text, path), text
 
 
-def _asciidoc_fields(text: str, path) -> FrontMatter:
-    """An AsciiDoc post's front matter: a YAML block at the top (Jekyll's), then its header's
-    title, author, date and page attributes (asciidoc.header), each on its line; where both say
-    one thing, the YAML block's."""
-    from .asciidoc import header
-
+def _header_fields(text: str, path, header) -> FrontMatter:
+    """The front matter of a post whose format keeps its own (an AsciiDoc header, Org's
+    keywords): a YAML or TOML block at the top, then what `header` finds after it (asciidoc.header,
+    org.header), each value on its line; where both say one thing, the block's."""
     above = parse(text, path)
     lines = text.split("\n")
     head = header(lines, above.body_start)

@@ -9,8 +9,9 @@ directives and roles, LaTeX environments and command lines, Pandoc table caption
 (Jekyll), Hugo shortcodes, MDX import/export statements, Pelican metadata headers, admonitions,
 kramdown attribute lists, HTML blocks that span blank lines, and nesting deeper than a reader can
 follow. Plain text (`.txt`) is paragraphs separated by blank lines, no markup. reStructuredText
-(`.rst`) is parsed by docutils and walked into the same items (rst.py). AsciiDoc (`.adoc`) is
-rewritten into Markdown line for line before all this (asciidoc.py, through frontmatter.read).
+(`.rst`) is parsed by docutils and walked into the same items (rst.py). AsciiDoc (`.adoc`) and Org
+(`.org`) are rewritten into Markdown line for line before all this (asciidoc.py, org.py, through
+frontmatter.read).
 
 The token stream is then walked, one small handler per block kind (`_HANDLERS`), into `Item`s;
 every item's text goes through normalize.normalize, so what is written is what is spoken.
@@ -442,7 +443,7 @@ def _lines_outside_fences(text: str):
             and m
             and m.group(2)[0] == fence[0]
             and len(m.group(2)) >= len(fence)
-            and (not line.strip(" `~"))
+            and (not line.strip(" `~\x01"))  # a fence a front end closed with a BREAK
         ):
             fence = None
         elif fence is None:

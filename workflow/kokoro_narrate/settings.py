@@ -35,10 +35,10 @@ from .voices import LANGS, POST_LANGS, Voice, VoiceError, local_file, resolve_vo
 
 # What bloggers keep posts in: Markdown (Jekyll's .markdown, MDX, Quarto's .qmd, R Markdown's
 # .Rmd and blogdown's .Rmarkdown), Jupyter notebooks, reStructuredText (Pelican, Nikola),
-# AsciiDoc and plain text; compared in lowercase.
+# AsciiDoc, Org and plain text; compared in lowercase.
 POST_SUFFIXES = (
     ".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".ipynb", ".rst", ".adoc",
-    ".asciidoc", ".txt",
+    ".asciidoc", ".org", ".txt",
 )  # fmt: skip
 BUNDLE_NAMES = ("index", "_index")  # Hugo page bundles: the folder names the post
 DRAFT_FOLDERS = ("_drafts",)  # Jekyll keeps unpublished posts here
