@@ -5,8 +5,8 @@
                                                       scratch folder outside the repository) and
                                                       measure each blog
 
-Posts are *.md, *.markdown, *.mdx, *.qmd, *.Rmd, *.Rmarkdown, *.ipynb, *.rst, *.adoc and *.txt
-under a folder. For each folder it prints:
+Posts are *.md, *.markdown, *.mdx, *.qmd, *.Rmd, *.Rmarkdown, *.ipynb, *.rst, *.adoc, *.org and
+*.txt under a folder. For each folder it prints:
 
 posts, failed       posts, and posts whose parse_post raised (a post that asks to be skipped is
                     not a failure)
@@ -48,7 +48,7 @@ import prose  # noqa: E402  (bench/prose.py, beside this script)
 BENCH = Path(__file__).resolve().parent
 SUFFIXES = (
     ".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".ipynb", ".rst", ".adoc",
-    ".asciidoc", ".txt",
+    ".asciidoc", ".org", ".txt",
 )  # fmt: skip
 
 
