@@ -188,6 +188,14 @@ def test_a_bad_date_is_a_warning_and_the_post_builds(tmp_path):
     assert leap.problem is None and "leap.md:3" in leap.warnings[0] and "date" in leap.warnings[0]
 
 
+def test_the_bibliography_a_post_names_is_its_own_and_a_missing_one_a_warning(tmp_path):
+    (tmp_path / "refs.bib").write_text("@book{a, author = {Ames, Jo}, year = 1999}\n")
+    post(tmp_path, "cited", "---\ntitle: Cited\nbibliography: [refs.bib, gone.bib]\n---\nText.\n")
+    cited = load(config(tmp_path)).posts["cited"]
+    assert cited.bibliography == (str(tmp_path / "refs.bib"),) and cited.problem is None
+    assert "cited.md:3" in cited.warnings[0] and "gone.bib" in cited.warnings[0]
+
+
 # -- numbers that are not numbers, and folders that are not caches -------------------------------
 
 

@@ -188,3 +188,26 @@ def test_bad_config_stops_before_any_job_and_names_the_key(workdir, tiny_model, 
     assert result.returncode != 0
     assert expected in result.stdout + result.stderr
     assert not (workdir / "results").exists()
+
+
+def test_a_post_s_bibliography_is_an_input_of_its_script(workdir, tiny_model):
+    """Editing the bibliography a post names reruns that post's script job (a narrative
+    citation's words come from it), and no other's."""
+    (workdir / "corpus" / "refs.bib").write_text(
+        "@book{ames99, author = {Ames, Jo}, year = 1999}\n"
+    )
+    cited = workdir / "corpus" / "cited.md"
+    cited.write_text("---\nbibliography: refs.bib\n---\n\nAs @ames99 wrote, tides turn.\n")
+    result = snakemake(workdir, "--dry-run", "results/scripts/cited.jsonl")
+    assert "input: corpus/cited.md, corpus/refs.bib" in result.stdout
+    snakemake(workdir, "results/scripts/cited.jsonl", "results/scripts/hello.jsonl")
+    said = (workdir / "results" / "scripts" / "cited.jsonl").read_text(encoding="utf-8")
+    assert "As Ames (1999) wrote" in said
+    (workdir / "corpus" / "refs.bib").write_text(
+        "@book{ames99, author = {Ames, Jo}, year = 2001}\n"
+    )
+    planned = snakemake(
+        workdir, "--dry-run", "results/scripts/cited.jsonl", "results/scripts/hello.jsonl"
+    ).stdout
+    assert "output: results/scripts/cited.jsonl" in planned
+    assert "output: results/scripts/hello.jsonl" not in planned

@@ -56,6 +56,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from kokoro_narrate import defaults, files, frontmatter
+from kokoro_narrate.citations import csl
 from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import (
     FILE_EXTENSIONS,
@@ -1097,6 +1098,37 @@ def _crossref_names(text: str) -> dict[str, str]:
     return names
 
 
+# A narrative citation, "@smith2020 shows" or "@smith2020 [p. 4] shows" (Pandoc's key: a letter,
+# digit or _, then those and inner punctuation), not inside a bracketed citation nor an address
+_NARRATIVE_CITATION = re.compile(
+    r"(?<![\w@.+-])@([\w](?:[\w:.#$%&+?<>~/-]*[\w])?)(?:[ \t]*\[([^\[\]@\n]*)\](?![(\[:]))?"
+)
+_BRACKETED = re.compile(r"\[[^\[\]\n]*@[^\[\]\n]*\]")
+
+
+def _citations(text: str, references: dict) -> str:
+    """Narrative citations of the post's bibliography said as the page prints them: "@smith2020
+    shows" is "Smith (2020) shows" (citations.narrative). A key the bibliography does not hold
+    stays as written (a handle, `@rustlang`, is no citation), and so do bracketed citations,
+    which _CITATION leaves out."""
+    from .citations import narrative
+
+    def one_part(part: str) -> str:
+        kept = [(m.start(), m.end()) for m in _BRACKETED.finditer(part)]
+
+        def said(m: re.Match) -> str:
+            if m.group(1) not in references or any(a <= m.start() < b for a, b in kept):
+                return m.group()
+            return narrative(references[m.group(1)], m.group(2) or "")
+
+        return _NARRATIVE_CITATION.sub(said, part)
+
+    def one(lines, i, line):
+        return _outside_code_spans(line, one_part) if "@" in line else line
+
+    return _line_pass(text, one) if references and "@" in text else text
+
+
 def _quarto(text: str, path, suffix: str) -> str:
     """Quarto's and R Markdown's own constructs, as the rendered page shows them: cross-references
     by what they name, bookdown's caption labels gone, and in executed posts (EXECUTED_SUFFIXES)
@@ -1383,13 +1415,16 @@ def _line_numbers(text: str, first: int = 1) -> tuple[str, list[int]]:
     return text.replace("\x01", ""), numbers
 
 
-def _prepare(body: str, path, suffix: str) -> tuple[str, list[int], str | None]:
-    """(Markdown, line numbers, a title found outside the front matter) of a post body."""
+def _prepare(
+    body: str, path, suffix: str, references: dict | None = None
+) -> tuple[str, list[int], str | None]:
+    """(Markdown, line numbers, a title found outside the front matter) of a post body;
+    `references` is its bibliography (citations.load), by key."""
     body, title = _pelican_header(body)
     if suffix == ".mdx":
         title = title or _mdx_title(body)
         body = _mdx(body)
-    body = _myst(_quarto(body, path, suffix))
+    body = _myst(_citations(_quarto(body, path, suffix), references or {}))
     for one_pass in (
         _tex_delimiters,
         _html_footnote_refs,
@@ -1730,8 +1765,9 @@ def _wikilinks(text: str, images: list[str]) -> str:
 
 
 # Pandoc's (and Quarto's, R Markdown's) citations: [@smith2020], [see @lee; -@kim, p. 4]. The
-# page shows "(Smith 2020)" from a bibliography this pipeline does not read; a key read out
-# ("at smith2020") is noise, so a citation is left out as a footnote marker is.
+# page shows "(Smith 2020)"; a key read out ("at smith2020") is noise, and the parenthesis an
+# aside, so a bracketed citation is left out as a footnote marker is. A narrative citation is
+# part of the sentence, "@smith2020 shows": see _citations.
 _CITATION = re.compile(r"[ \t]*\[(?:[^\[\]@]*[\s;])?-?@[\w][\w:.#$%&+?<>~/-]*[^\[\]]*\]")
 
 
@@ -2183,8 +2219,9 @@ def _rule(walk: Walk, tokens, i: int) -> int:
 def _html(walk: Walk, tokens, i: int) -> int:
     line = walk.line(tokens[i])
     for event in _html_events(tokens[i].content, walk.options.footnotes == "end"):
-        if event[0] == "text":
-            walk.say(walk.prose_kind, _join_sites(_text_urls(event[1], walk.options))[0], line)
+        if event[0] == "text":  # Pandoc reads Markdown in HTML blocks: citations too
+            text = _CITATION.sub("", event[1])
+            walk.say(walk.prose_kind, _join_sites(_text_urls(text, walk.options))[0], line)
         elif event[1] == "image":
             walk.figure(event[2], line)
         else:
@@ -2266,12 +2303,14 @@ def parse_post(
     options: ScriptOptions | None = None,
     keep: frozenset = frozenset(),
     author: str | None = None,
+    references: dict | None = None,
 ) -> Post:
     """Parse one post (Markdown, MDX or plain text, by its suffix) into its narration script.
 
     `keep` holds the user lexicon's words: the normalizer leaves them as written ("500px") so the
     phonemes stage finds them. `author` names the writer in the intro when the front matter has
-    no `author`."""
+    no `author`. `references` is the bibliography its front matter names (citations.load); the
+    references its front matter holds (`references:`) are read here."""
     options = options or ScriptOptions.from_config()
     options.check()
     front, text = frontmatter.read(data, path)
@@ -2305,7 +2344,8 @@ def parse_post(
         items, footnotes, skipped_blocks = walk.items, walk.footnotes, walk.skipped_blocks
         title = title or found_title
     else:
-        markdown, numbers, found_title = _prepare(body, path, suffix)
+        references = {**(references or {}), **csl(front.values.get("references"))}
+        markdown, numbers, found_title = _prepare(body, path, suffix, references)
         walk = _walk(markdown, numbers, options)
         items, footnotes, skipped_blocks = walk.items, walk.footnotes, walk.skipped_blocks
         title = title or found_title

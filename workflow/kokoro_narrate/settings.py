@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import defaults
+from . import citations, defaults
 from .digests import file_digest
 from .frontmatter import SPEED_RANGE, PostError, read
 from .voices import LANGS, POST_LANGS, Voice, VoiceError, local_file, resolve_voices
@@ -67,6 +67,7 @@ class Post:
     skipped_voices: tuple[str, ...] = ()  # configured voices of another language
     problem: str | None = None  # the post's script job fails with this message
     warnings: tuple[str, ...] = ()  # front matter values that were ignored, with file and line
+    bibliography: tuple[str, ...] = ()  # the bibliography files its front matter names
 
     @property
     def readable(self) -> bool:
@@ -246,6 +247,7 @@ def _plan_post(path: str, by_id: dict) -> tuple[dict, str]:
                 f"{front.where('voices')}: front matter voices {unknown} are not configured; "
                 f"configured voices: {', '.join(by_id)}"
             )
+        bibliography, missing = citations.paths(front.values.get("bibliography"), path)
         meta = {
             "lang": lang,
             "voices": wanted,
@@ -253,7 +255,13 @@ def _plan_post(path: str, by_id: dict) -> tuple[dict, str]:
             "title": front.title,
             "skip": front.skip,
             "draft": front.draft,
-            "warnings": front.warnings,
+            "warnings": front.warnings
+            + tuple(
+                f"{front.where('bibliography')}: front matter 'bibliography' names {name}, "
+                "which does not exist; its citations are read as written (fix the path)"
+                for name in missing
+            ),
+            "bibliography": tuple(bibliography),
         }
     except (PostError, OSError) as err:
         return {}, str(err)
@@ -330,6 +338,7 @@ def load(config: dict, memo_dir=None) -> Settings:
             skipped_voices=others,
             problem=problem or None,
             warnings=tuple(meta.get("warnings", ())),
+            bibliography=meta.get("bibliography", ()),
         )
     if not posts:
         reasons = "; ".join(f"{p}: {why}" for p, why in skipped.items())

@@ -76,7 +76,11 @@ def _script_table():
     for post in SETTINGS.posts.values():
         readable = post.readable and not post.problem
         table[post.id] = (
-            {"post": [post.path] if readable else []},
+            {
+                "post": [post.path] if readable else [],
+                # an edited bibliography changes what a narrative citation says
+                "bibliography": list(post.bibliography) if readable else [],
+            },
             {"problem": post.problem or "", "lang": post.lang},
         )
     return table
@@ -123,7 +127,8 @@ PAIR_TABLE = _pair_table()
 
 
 def script_inputs(wildcards):
-    """The post file; none for a post that cannot be read (its script job fails and says why)."""
+    """The post file and the bibliography it names; none for a post that cannot be read (its
+    script job fails and says why)."""
     return planned(SCRIPT_TABLE, wildcards.post)[0]
 
 

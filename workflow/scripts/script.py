@@ -1,6 +1,6 @@
 # Rule script: thin on purpose (Snakemake reruns a rule's jobs when this file changes); the logic
 # is kokoro_narrate.script.
-from kokoro_narrate import log_to_file, phonemes, script
+from kokoro_narrate import citations, log_to_file, phonemes, script
 
 log_to_file(snakemake.log[0])
 if snakemake.params.post["problem"]:  # found while the workflow was planned
@@ -16,5 +16,6 @@ post = script.parse_post(
     options=script.ScriptOptions(**snakemake.params.options),
     keep=frozenset(lexicon),
     author=snakemake.params.author,
+    references=citations.load(snakemake.input.bibliography),
 )
 script.write_script(post.paragraphs, snakemake.output[0])
