@@ -114,6 +114,40 @@ def test_list_items_end_as_sentences_a_trailing_comma_too():
     ]
 
 
+def test_html_block_elements_are_headings_items_and_paragraphs_of_their_own():
+    """A post in HTML (a WordPress import) ran its heading, paragraphs and items into one
+    paragraph: "Here is how. The columns Each row is a day"."""
+    md = (
+        "<p>We read the <strong>tide tables</strong>. Here is how.</p>\n<h2>The columns</h2>\n"
+        "<p>Each row is a day.</p>\n<ul>\n    <li>the time of high water,</li>\n"
+        "    <li>its height.</li>\n</ul>\n<blockquote><p>Trust no other port.</p></blockquote>\n"
+    )
+    post = parse_post(md.encode(), "tides.md")
+    assert [(p.kind, p.text) for p in post.paragraphs] == [
+        ("paragraph", "We read the tide tables. Here is how."),
+        ("heading", "The columns"),
+        ("paragraph", "Each row is a day."),
+        ("list_item", "the time of high water."),
+        ("list_item", "its height."),
+        ("quote", "Trust no other port."),
+    ]
+
+
+def test_kramdown_block_end_and_buttons_are_no_words():
+    """A tab widget in a kramdown post: its buttons are controls, and "^" ends the HTML block, so
+    the fence after it is code (its lines were read as prose, "cutoff equals five point oh")."""
+    md = (
+        'Train the small model:\n\n<div class="pair" markdown="1">\n<div class="tabs">\n'
+        "  <button>JAX</button>\n  <button>PyTorch</button>\n</div>\n^\n```python\n"
+        "cutoff = 5.0\n```\n</div>\n\nIt trains in a minute.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "tabs.md").paragraphs] == [
+        "Train the small model:",
+        "The code is in the post.",
+        "It trains in a minute.",
+    ]
+
+
 def test_struck_out_text_is_not_read():
     """A correction reads as the post says it now: "three dollars", not "five dollars three
     dollars"; a paragraph, heading or item struck out whole is not read at all."""

@@ -1282,7 +1282,8 @@ def _kramdown(text: str) -> str:
         if _TOC_MARKER.match(line):
             _drop_toc_heading(lines, i)
             return ""
-        if _ABBREVIATION.match(line):
+        if _ABBREVIATION.match(line) or line.strip() == "^":
+            # "^" alone is kramdown's end of a block: a fence after it is no HTML block's text
             return ""
         if _IAL_LINE.match(line):
             if "toc" in line and i and re.match(r"\s*(?:[-*+]|\d+\.)\s", lines[i - 1]):
@@ -1519,7 +1520,8 @@ _KNOWN_TAGS = frozenset(
     )
 )
 # tags whose content is not read; <del>, <s> and <strike> hold text the author struck out
-_HIDDEN = {"script", "style", "svg", "math", "template", "noscript", "del", "s", "strike"}
+# a button is a control of the page (a tab, "Copy"), no words of the post
+_HIDDEN = {"script", "style", "svg", "math", "template", "noscript", "del", "s", "strike", "button"}
 _BLOCK_OF_TAG = {
     "pre": "code",
     "table": "table",
@@ -1548,8 +1550,19 @@ _CALLOUT_TAG = re.compile(r"(?:callout|admonition|alert|notice)$")
 _VOID = {"img", "br", "hr", "input", "source", "meta", "link", "wbr", "col", "embed", "track"}
 
 
+# HTML's block elements: each one's words are a paragraph, heading or item of their own (they
+# ran together, "Here is how. The columns Each row is a day", heading and all)
+_HTML_BLOCKS = frozenset(
+    ("p", "div", "section", "article", "header", "footer", "aside", "main", "nav", "address")
+    + ("center", "details", "summary", "dl", "dt", "dd", "ul", "ol", "li", "blockquote", "hr")
+    + ("h1", "h2", "h3", "h4", "h5", "h6")
+)
+
+
 class _HtmlEvents(html.parser.HTMLParser):
-    """An HTML block as events in order: ("text", words) and ("block", kind, caption)."""
+    """An HTML block as events in order: ("text", words, kind, level) and ("block", kind,
+    caption). A text's kind is "heading" (with its level), "list_item", "quote" or None (prose),
+    by the block elements it stands in."""
 
     def __init__(self, read_footnotes: bool = False):
         super().__init__(convert_charrefs=True)
@@ -1558,12 +1571,39 @@ class _HtmlEvents(html.parser.HTMLParser):
         self.skipping: list[str] = []  # open tags whose content is not read
         self.caption: list[str] | None = None
         self.figure_alt = ""
+        self.joined = False  # the next words go on the last text (no block element between)
+        self.heading: int | None = None
+        self.items = self.quotes = 0  # open <li> and <blockquote> elements
 
     def _text(self, words: str) -> None:
-        if self.events and self.events[-1][0] == "text":
-            self.events[-1] = ("text", self.events[-1][1] + words)
-        else:
-            self.events.append(("text", words))
+        if self.joined and self.events and self.events[-1][0] == "text":
+            kind, level = self.events[-1][2:]
+            self.events[-1] = ("text", self.events[-1][1] + words, kind, level)
+            return
+        if not words.strip():
+            return
+        kind = (
+            "heading"
+            if self.heading
+            else "list_item"
+            if self.items
+            else "quote"
+            if self.quotes
+            else None
+        )
+        self.events.append(("text", words, kind, self.heading))
+        self.joined = True
+
+    def _block(self, tag: str, opened: bool) -> None:
+        """A block element's start or end: the words after it are another text."""
+        self.joined = False
+        step = 1 if opened else -1
+        if tag == "li":
+            self.items = max(0, self.items + step)
+        elif tag == "blockquote":
+            self.quotes = max(0, self.quotes + step)
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.heading = int(tag[1]) if opened else None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -1606,6 +1646,9 @@ class _HtmlEvents(html.parser.HTMLParser):
             if tag not in _VOID:
                 self.skipping.append(tag)
             return
+        if tag in _HTML_BLOCKS:
+            self._block(tag, opened=tag != "hr")
+            return
         self._text(" ")
 
     self_closing = False
@@ -1627,6 +1670,9 @@ class _HtmlEvents(html.parser.HTMLParser):
             caption = " ".join("".join(self.caption).split()) or self.figure_alt
             self.events.append(("block", "image", caption))
             self.caption = None
+        if tag in _HTML_BLOCKS:
+            self._block(tag, opened=False)
+            return
         self._text(" ")
 
     def handle_data(self, data):
@@ -1644,7 +1690,9 @@ def _html_events(source: str, read_footnotes: bool = False) -> list[tuple]:
     parser = _HtmlEvents(read_footnotes)
     parser.feed(source)
     parser.close()
-    return [e if e[0] == "block" else ("text", " ".join(e[1].split())) for e in parser.events]
+    return [
+        e if e[0] == "block" else ("text", " ".join(e[1].split()), *e[2:]) for e in parser.events
+    ]
 
 
 # -- inline -------------------------------------------------------------------------------------
@@ -2221,7 +2269,9 @@ def _html(walk: Walk, tokens, i: int) -> int:
     for event in _html_events(tokens[i].content, walk.options.footnotes == "end"):
         if event[0] == "text":  # Pandoc reads Markdown in HTML blocks: citations too
             text = _CITATION.sub("", event[1])
-            walk.say(walk.prose_kind, _join_sites(_text_urls(text, walk.options))[0], line)
+            text = _join_sites(_text_urls(text, walk.options))[0]
+            kind = event[2] if event[2] != "quote" or walk.prose_kind == "paragraph" else None
+            walk.say(kind or walk.prose_kind, text, line, level=event[3])
         elif event[1] == "image":
             walk.figure(event[2], line)
         else:
