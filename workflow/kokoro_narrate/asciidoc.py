@@ -187,11 +187,10 @@ class _State:
     ahead: list[str] = field(default_factory=list)  # the lines after the one being read
 
 
-def markdown(text: str) -> str:
-    """The Markdown of an AsciiDoc post, line for line (see the module docstring). YAML front
-    matter at the top stays as it is; the AsciiDoc header becomes blank lines."""
+def markdown(text: str, start: int = 0) -> str:
+    """The Markdown of an AsciiDoc post, line for line (see the module docstring). The lines
+    before `start`, a YAML front matter block, stay as they are; the header becomes blank lines."""
     lines = text.split("\n")
-    start = _yaml_end(lines)
     head = header(lines, start)
     state = _State(
         attributes={**_BUILT_IN, **head.attributes},
@@ -208,15 +207,6 @@ def markdown(text: str) -> str:
         if block.closing:
             out.append(block.closing)
     return "\n".join(out)
-
-
-def _yaml_end(lines: list[str]) -> int:
-    """Lines taken by a YAML front matter block at the top (Jekyll's), else 0."""
-    if lines and lines[0].rstrip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].rstrip() in ("---", "..."):
-                return i + 1
-    return 0
 
 
 def _section_titles(lines: list[str], attributes: dict[str, str]) -> dict[str, str]:

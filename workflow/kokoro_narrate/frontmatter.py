@@ -233,22 +233,19 @@ def read(data: bytes, path) -> tuple[FrontMatter, str]:
             raise FrontMatterError(str(e)) from None
     if str(path).lower().endswith(".rst"):
         return _rst_fields(text, path), text
-    if str(path).lower().endswith((".adoc", ".asciidoc")):
-        from . import asciidoc
+    if str(path).lower().endswith((".adoc", ".asciidoc", ".org")):
+        from . import asciidoc, org
 
-        return _header_fields(text, path, asciidoc.header), asciidoc.markdown(text)
-    if str(path).lower().endswith(".org"):
-        from . import org
-
-        return _header_fields(text, path, org.header), org.markdown(text)
+        own = org if str(path).lower().endswith(".org") else asciidoc
+        above = parse(text, path)  # a YAML or TOML block above the format's own header
+        return _header_fields(text, path, own.header, above), own.markdown(text, above.body_start)
     return parse(text, path), text
 
 
-def _header_fields(text: str, path, header) -> FrontMatter:
+def _header_fields(text: str, path, header, above: FrontMatter) -> FrontMatter:
     """The front matter of a post whose format keeps its own (an AsciiDoc header, Org's
-    keywords): a YAML or TOML block at the top, then what `header` finds after it (asciidoc.header,
+    keywords): the block `above` it, then what `header` finds after it (asciidoc.header,
     org.header), each value on its line; where both say one thing, the block's."""
-    above = parse(text, path)
     lines = text.split("\n")
     head = header(lines, above.body_start)
     yaml_lines = [""] * head.end

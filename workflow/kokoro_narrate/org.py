@@ -128,11 +128,11 @@ class _State:
     fixed: str | None = None  # in fixed-width lines (`: text`): the prefix of their code fence
 
 
-def markdown(text: str) -> str:
-    """The Markdown of an Org post, line for line (see the module docstring). YAML or TOML front
-    matter at the top stays as it is; the keyword lines become blank lines."""
+def markdown(text: str, start: int = 0) -> str:
+    """The Markdown of an Org post, line for line (see the module docstring). The lines before
+    `start`, a YAML or TOML front matter block, stay as they are; the keyword lines become
+    blank lines."""
     lines = text.split("\n")
-    start = _front_matter_end(lines)
     head = header(lines, start)
     state = _State(out=lines[:start] + [""] * (head.end - start))
     for line in lines[head.end :]:
@@ -142,16 +142,6 @@ def markdown(text: str) -> str:
     if state.fixed is not None:
         state.out.append(state.fixed + "```")
     return "\n".join(state.out)
-
-
-def _front_matter_end(lines: list[str]) -> int:
-    fence = lines[0].rstrip() if lines else ""
-    if fence in ("---", "+++"):
-        ends = ("---", "...") if fence == "---" else ("+++",)
-        for i in range(1, len(lines)):
-            if lines[i].rstrip() in ends:
-                return i + 1
-    return 0
 
 
 def _line(state: _State, line: str) -> None:
