@@ -157,12 +157,15 @@ class Phonemes:
 
 
 def measure_post(path: Path, tally: Tally, g2p: Phonemes | None) -> None:
-    from kokoro_narrate import script
+    from kokoro_narrate import citations, frontmatter, script
 
     tally.posts += 1
     data = path.read_bytes()
     try:
-        post = script.parse_post(data, str(path))
+        # the bibliography the post names, as the workflow gives it to the script stage
+        front, _ = frontmatter.read(data, str(path))
+        found, _ = citations.paths(front.values.get("bibliography"), path)
+        post = script.parse_post(data, str(path), references=citations.load(found))
     except Exception as error:  # noqa: BLE001  (any failure of one post is what we count)
         tally.failed.append(f"{path}: {type(error).__name__}: {str(error)[:160]}")
         return

@@ -11,7 +11,8 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
 3. These lines are not prose: fenced code (``` or ~~~ up to the same fence); Liquid
    `highlight`/`codeblock`/`comment` blocks; Hugo `highlight` shortcode blocks; HTML `<pre>`,
    `<script>`, `<style>`, `<svg>`, `<table>`, `<figure>` blocks and comments (to the closing tag),
-   and WordPress captions (an element whose class says "caption");
+   and WordPress captions (an element whose class says "caption"), and a button's label (a
+   control of the page);
    `$$` math blocks; Markdown table rows (a line starting with `|`, or with ` | ` in a run that
    has a `---|---` row); lines indented by a tab or 4 spaces after a blank line outside a list
    (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); Pandoc table
@@ -35,7 +36,8 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
    cross-references (`@fig-speed`: the page shows "Figure 1", not the label), bookdown's
    (`\@ref(fig:speed)`) and its caption labels (`(\#fig:speed)`); and in the posts knitr or
    Quarto runs (`.qmd`, `.Rmd`, `.Rmarkdown`) inline code results, `` `r nrow(x)` ``, which
-   the page shows as their value.
+   the page shows as their value, and citations (`[@smith2020]`, `@smith2020`), which it
+   prints from the bibliography.
 5. Word form: the surviving text of a block goes through kokoro_narrate.normalize (the allowance
    for normalization: numbers, units and abbreviations are compared in the words they are spoken
    as), is folded to ASCII and lowercased and split on anything that is not a letter; words of
@@ -101,6 +103,10 @@ _ATTRIBUTE = r"""(?:[#.][\w:-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _ATTRIBUTES = re.compile(rf"\{{[ \t]*{_ATTRIBUTE}(?:[ \t]+(?:{_ATTRIBUTE}|[\w-]+))*[ \t]*\}}")
 _INLINE_RESULT = re.compile(r"`(?:r|\{(?:r|python|julia|ojs)\})\s[^`\n]*`")
 EXECUTED_SUFFIXES = (".qmd", ".rmd", ".rmarkdown")
+# Pandoc's citations, bracketed or narrative: the page prints them from the bibliography
+_PANDOC_CITATION = re.compile(
+    r"\[[^\[\]\n]*@[^\[\]\n]*\]|(?<![\w@.+-])-?@\w(?:[\w:.#$%&+?<>~/-]*\w)?"
+)
 
 _INLINE_DROP = [
     re.compile(r"<!--.*?-->", re.S),
@@ -108,7 +114,7 @@ _INLINE_DROP = [
     re.compile(r"\{:[^}]*\}"),  # kramdown attribute lists
     # images, whose alt text may hold a link: ![[Poster](https://...) by someone](poster.jpg)
     re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"),
-    re.compile(r"<(pre|script|style|svg|figcaption)\b.*?</\1>", re.I | re.S),
+    re.compile(r"<(pre|script|style|svg|figcaption|button)\b.*?</\1>", re.I | re.S),
     re.compile(r"<(\w+)[^>]*\bclass=\"[^\"]*caption[^\"]*\"[^>]*>.*?</\1>", re.I | re.S),
     re.compile(r"<[A-Za-z/!][^>]*>"),  # tags (a JSX tag may span lines), autolinks
     re.compile(r"\[\^[^\]]*\]"),  # footnote markers
@@ -529,6 +535,7 @@ def _inline_footnotes(block: str) -> str:
 def _inline_prose(block: str, executed: bool = False) -> str:
     if executed:
         block = _INLINE_RESULT.sub(" ", block)
+        block = _PANDOC_CITATION.sub(" ", block)
     block = _ATTRIBUTES.sub(" ", _CROSSREF.sub(" ", _inline_footnotes(_roles(block))))
     for pattern in _INLINE_DROP[:4]:
         block = pattern.sub(" ", block)
