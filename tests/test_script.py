@@ -148,6 +148,32 @@ def test_kramdown_block_end_and_buttons_are_no_words():
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "line", "included"),
+    [
+        ("a.adoc", "= T\n\nIntro.\n\ninclude::parts/more.adoc[]\n", 5, "parts/more.adoc"),
+        ("a.org", '#+TITLE: T\n\nIntro.\n#+INCLUDE: "./more.org"\n', 4, "./more.org"),
+        ("a.rst", "T\n=\n\nIntro.\n\n.. include:: more.rst\n", 6, "more.rst"),
+        ("a.md", "Intro.\n\n{% include_relative more.md %}\n", 3, "more.md"),
+        ("a.md", 'Intro.\n\n{{< readfile file="more.md" >}}\n', 3, "more.md"),
+    ],
+)
+def test_another_file_s_text_included_is_named_with_its_line(caplog, name, text, line, included):
+    with caplog.at_level(logging.WARNING):
+        parse_post(text.encode(), name)
+    assert any(
+        r.getMessage().startswith(f"{name}:{line}: the text of {included} is included")
+        for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]
+
+
+def test_an_include_shown_as_code_or_of_a_theme_s_snippet_is_no_warning(caplog):
+    md = "Intro.\n\n```liquid\n{% include_relative more.md %}\n```\n\n{% include note.html %}\n"
+    with caplog.at_level(logging.WARNING):
+        parse_post(md.encode(), "a.md")
+    assert not any("included" in r.getMessage() for r in caplog.records)
+
+
 def test_struck_out_text_is_not_read():
     """A correction reads as the post says it now: "three dollars", not "five dollars three
     dollars"; a paragraph, heading or item struck out whole is not read at all."""

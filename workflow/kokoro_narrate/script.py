@@ -2346,6 +2346,44 @@ def _plain_title(items: list[Item]) -> str | None:
 # -- the post -----------------------------------------------------------------------------------
 
 
+# Directives that put another file's text into the page (AsciiDoc's and Org's include, Sphinx's,
+# Jekyll's include_relative, Hugo's readfile): that text is not in the post and is not heard, so
+# the author is told where (an include of a theme's snippet, {% include note.html %}, is no text)
+_INCLUDE = {
+    ".adoc": re.compile(r"^include::([^\[\s]+)\["),
+    ".asciidoc": re.compile(r"^include::([^\[\s]+)\["),
+    ".org": re.compile(r"^\s*#\+include:\s*(\S+)", re.I),
+    ".rst": re.compile(r"^\s*\.\.\s+include::\s*(\S+)"),
+}
+_MARKDOWN_INCLUDE = re.compile(
+    r"\{%-?\s*include_relative\s+([^\s%]+)|\{\{[<%]\s*readfile\s+(?:file=)?\"?([^\"\s>%]+)"
+)
+
+
+def _warn_includes(data: bytes, text: str, path, suffix: str) -> None:
+    """A warning naming each line that includes another file's text."""
+    if suffix in _INCLUDE:
+        lines = enumerate(frontmatter.decode(data, path).split("\n"))
+        found = [(i, m.group(1)) for i, line in lines if (m := _INCLUDE[suffix].match(line))]
+    elif "include_relative" in text or "readfile" in text:
+        found = [
+            (i, m.group(1) or m.group(2))
+            for _, i, line in _lines_outside_fences(text)
+            for m in _MARKDOWN_INCLUDE.finditer(line)
+        ]
+    else:
+        return
+    for i, name in found:
+        name = name.strip("\"'")
+        log.warning(
+            "%s:%d: the text of %s is included here when the site is built, and is not read; "
+            "write it into the post to have it said",
+            path,
+            i + 1,
+            name,
+        )
+
+
 def parse_post(
     data: bytes,
     path: str,
@@ -2369,6 +2407,7 @@ def parse_post(
     if not text.strip():
         raise PostError(f"{path}:1: the post is empty; write the post, or remove the file")
     fm_lines, skip, post_lang = front.body_start, front.skip, front.lang
+    _warn_includes(data, text, path, Path(path).suffix.lower())
     lines = text.split("\n")
     body = "\n" * fm_lines + "\n".join(lines[fm_lines:])  # keep file line numbers
     if not body.strip():
