@@ -47,8 +47,8 @@ import prose  # noqa: E402  (bench/prose.py, beside this script)
 
 BENCH = Path(__file__).resolve().parent
 SUFFIXES = (
-    ".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".ipynb", ".rst", ".adoc",
-    ".asciidoc", ".org", ".txt",
+    ".md", ".markdown", ".mkd", ".mkdn", ".mkdown", ".mdx", ".qmd", ".rmd", ".rmarkdown",
+    ".ipynb", ".rst", ".adoc", ".asciidoc", ".org", ".txt",
 )  # fmt: skip
 
 

@@ -95,6 +95,7 @@ def test_unknown_voice_is_a_config_error(tmp_path):
         ("2020-07-20-ide.adoc", "2020-07-20-ide"),  # Jekyll with jekyll-asciidoc
         ("pumps/index.adoc", "pumps"),  # an AsciiDoc page bundle (Hugo)
         ("pears/index.org", "pears"),  # an Org page bundle (Hugo)
+        ("2013-05-01-old.mkd", "2013-05-01-old"),  # one of Jekyll's Markdown extensions
     ],
 )
 def test_post_ids_are_safe_stable_file_names(name, expected):

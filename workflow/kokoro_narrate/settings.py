@@ -33,12 +33,12 @@ from .digests import file_digest
 from .frontmatter import SPEED_RANGE, PostError, read
 from .voices import LANGS, POST_LANGS, Voice, VoiceError, local_file, resolve_voices
 
-# What bloggers keep posts in: Markdown (Jekyll's .markdown, MDX, Quarto's .qmd, R Markdown's
-# .Rmd and blogdown's .Rmarkdown), Jupyter notebooks, reStructuredText (Pelican, Nikola),
-# AsciiDoc, Org and plain text; compared in lowercase.
+# What bloggers keep posts in: Markdown (Jekyll's .markdown and .mkd, MDX, Quarto's .qmd, R
+# Markdown's .Rmd and blogdown's .Rmarkdown), Jupyter notebooks, reStructuredText (Pelican,
+# Nikola), AsciiDoc, Org and plain text; compared in lowercase.
 POST_SUFFIXES = (
-    ".md", ".markdown", ".mdx", ".qmd", ".rmd", ".rmarkdown", ".ipynb", ".rst", ".adoc",
-    ".asciidoc", ".org", ".txt",
+    ".md", ".markdown", ".mkd", ".mkdn", ".mkdown", ".mdx", ".qmd", ".rmd", ".rmarkdown",
+    ".ipynb", ".rst", ".adoc", ".asciidoc", ".org", ".txt",
 )  # fmt: skip
 BUNDLE_NAMES = ("index", "_index")  # Hugo page bundles: the folder names the post
 DRAFT_FOLDERS = ("_drafts",)  # Jekyll keeps unpublished posts here
