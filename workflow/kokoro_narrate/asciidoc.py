@@ -184,7 +184,8 @@ class _State:
     paragraph_prefix: str = ""
     attached: int | None = None  # a `+` line: the indent of the block attached to an item
     skipping: list[bool] = field(default_factory=list)  # conditionals: True where text is left out
-    ahead: list[str] = field(default_factory=list)  # the lines after the one being read
+    lines: list[str] = field(default_factory=list)  # the post's lines, and the one being read:
+    at: int = 0  # a code block's fence is made longer than any fence in the lines after it
 
 
 def markdown(text: str, start: int = 0) -> str:
@@ -198,9 +199,9 @@ def markdown(text: str, start: int = 0) -> str:
     )
     out = lines[:start] + [""] * (head.end - start)
     state.out = out
-    for n in range(head.end, len(lines)):
-        state.ahead = lines[n + 1 :]
-        _line(state, lines[n].rstrip())
+    state.lines = lines
+    for state.at in range(head.end, len(lines)):
+        _line(state, lines[state.at].rstrip())
     if state.paragraph and state.paragraph_close is not None:
         out.append(state.paragraph_close)
     for block in reversed(state.blocks):
@@ -447,7 +448,7 @@ def _open_block(state: _State, delimiter: str) -> None:
         _withdraw_title(state)
     if kind in ("listing", "literal"):
         language = state.args[0] if style == "source" and state.args else ""
-        fence = _fence(state.ahead, delimiter)
+        fence = _fence(state.lines[state.at + 1 :], delimiter)
         _open(state, _Open(delimiter, kind, prefix, prefix + fence))
         state.out.append(prefix + fence + re.sub(r"[^\w+#.-]", "", language))
     elif kind == "math":
@@ -519,7 +520,7 @@ def _start_paragraph(state: _State, line: str) -> None:
     if style in _CODE_STYLES or style in _MATH_STYLES or style.upper() in _ADMONITION_STYLES:
         title = _withdraw_title(state)
     if style in _CODE_STYLES:
-        fence = _fence(state.ahead, "")
+        fence = _fence(state.lines[state.at + 1 :], "")
         language = (
             re.sub(r"[^\w+#.-]", "", state.args[0]) if style == "source" and state.args else ""
         )
