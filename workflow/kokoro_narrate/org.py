@@ -209,11 +209,7 @@ def _read(state: _State, line: str) -> None:
     if m := _ITEM.match(line):
         _item(state, m)
         return
-    indent = len(line) - len(line.lstrip())
-    while state.lists and indent <= state.lists[-1][0]:
-        state.lists.pop()  # text at the item's own indent or left of it ends the item
-    prefix = " " * state.lists[-1][1] if state.lists else ""
-    out.append(prefix + _escape_start(_inline(line.strip())))
+    out.append(_list_indent(state, line) + _escape_start(_inline(line.strip())))
 
 
 def _heading(state: _State, m: re.Match) -> None:
@@ -235,8 +231,9 @@ def _heading(state: _State, m: re.Match) -> None:
 
 
 def _list_indent(state: _State, line: str) -> str:
-    """The Markdown indent of a block inside the list item it is indented under."""
-    indent = len(line) - len(line.lstrip())
+    """The Markdown indent of a line inside the list item it is indented under: a line at an
+    item's own indent or left of it ends that item."""
+    indent = len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
     while state.lists and indent <= state.lists[-1][0]:
         state.lists.pop()
     return " " * state.lists[-1][1] if state.lists else ""
@@ -244,9 +241,7 @@ def _list_indent(state: _State, line: str) -> str:
 
 def _item(state: _State, m: re.Match) -> None:
     indent, bullet, text = len(m.group(1).expandtabs(8)), m.group(2), m.group(3)
-    while state.lists and indent <= state.lists[-1][0]:
-        state.lists.pop()
-    parent = state.lists[-1][1] if state.lists else 0
+    parent = len(_list_indent(state, m.group(0)))
     marker = "1. " if bullet[0].isalnum() else "- "
     state.lists.append((indent, parent + len(marker)))
     if d := _DESCRIPTION.match(text):
