@@ -174,6 +174,30 @@ def test_an_include_shown_as_code_or_of_a_theme_s_snippet_is_no_warning(caplog):
     assert not any("included" in r.getMessage() for r in caplog.records)
 
 
+def test_a_list_nested_four_spaces_in_as_python_markdown_nests_it_is_read():
+    """MkDocs' parser nests an item's blocks 4 spaces in; CommonMark wanted the item's text column
+    and read the nested list as code. A YAML listing after a list stays code."""
+    md = (
+        "Two problems:\n\n"
+        "  1.  __Size__: the index grows with every page of the site.\n\n"
+        "    - __Context__: a reader cannot tell\n"
+        "      which words were code and which were the text around them.\n"
+        "    - __Order__: the items come in the order the parser met them.\n\n"
+        "The workflow:\n\n  1.  one step\n\n"
+        "    - name: build\n      run: make all of the things happen right now please\n\n"
+        "That is all.\n"
+    )
+    assert [p.text for p in parse_post(md.encode(), "nested.md").paragraphs] == [
+        "Two problems:",
+        "Size: the index grows with every page of the site.",
+        "Context: a reader cannot tell which words were code and which were the text around them.",
+        "Order: the items come in the order the parser met them.",
+        "The workflow:",
+        "one step.",
+        "That is all.",
+    ]
+
+
 def test_struck_out_text_is_not_read():
     """A correction reads as the post says it now: "three dollars", not "five dollars three
     dollars"; a paragraph, heading or item struck out whole is not read at all."""

@@ -2220,14 +2220,20 @@ def _text_block(walk: Walk, tokens, i: int) -> int:
 # An indented "code block" that opens with an HTML block tag or a heading and holds a line of
 # plain sentences is prose whose indentation went wrong (WordPress imports indent whole sections
 # under a list): it is read as Markdown. Real code listings have no 8-word line without ;{}=.
+# Right after a list, one that opens with a list item or a code fence is too: Python-Markdown
+# (MkDocs' parser) nests an item's blocks 4 spaces in, where CommonMark wants the item's text
+# column, and a post's nested list was read as code (a YAML listing after a list would have to
+# hold a sentence of 8 words without a colon to be taken for prose).
 _MISINDENTED = re.compile(r"(?:<(?:div|p|pre|table|figure|img|a)\b|#{1,6}\s+\w)", re.I)
+_MISINDENTED_UNDER_LIST = re.compile(r"(?:[-*+]|\d+[.)])\s+\S|`{3,}|~{3,}")
 
 
-def _has_sentence_line(code: str) -> bool:
-    """A line of 8+ words that start with a letter, and none of the characters of code. An HTML
-    entity is its character (`&#8220;sees&#8221;` is a quoted word, not code's semicolons)."""
+def _has_sentence_line(code: str, symbols: str = ";{}=<>") -> bool:
+    """A line of 8+ words that start with a letter, and none of the characters of code
+    (`symbols`). An HTML entity is its character (`&#8220;sees&#8221;` is a quoted word, not
+    code's semicolons)."""
     return any(
-        not re.search(r"[;{}=<>]", line)
+        not any(c in line for c in symbols)
         and sum(1 for w in line.split() if re.match(r"[*(\"'`\u201c\u2018]?[A-Za-z]", w)) >= 8
         for line in html.unescape(code).split("\n")
     )
@@ -2235,7 +2241,15 @@ def _has_sentence_line(code: str) -> bool:
 
 def _code(walk: Walk, tokens, i: int) -> int:
     t = tokens[i]
-    if t.type == "code_block" and _MISINDENTED.match(t.content) and _has_sentence_line(t.content):
+    after_list = i and tokens[i - 1].type in ("bullet_list_close", "ordered_list_close")
+    if t.type == "code_block" and (
+        (_MISINDENTED.match(t.content) and _has_sentence_line(t.content))
+        or (
+            after_list
+            and _MISINDENTED_UNDER_LIST.match(t.content)
+            and _has_sentence_line(t.content, ";{}=<>:")
+        )
+    ):
         first = t.map[0] if t.map else 0
         inner = _MD.parse("\n" * first + t.content)
         j = 0
