@@ -15,7 +15,8 @@ hide itself (it shares no code with kokoro_narrate.script). Its rules:
    control of the page);
    `$$` math blocks; Markdown table rows (a line starting with `|`, or with ` | ` in a run that
    has a `---|---` row); lines indented by a tab or 4 spaces after a blank line outside a list
-   (indented code); footnote and link definitions (`[^1]: ...`, `[id]: url`); Pandoc table
+   (indented code); footnote definitions (`[^1]: ...` and the indented lines after it) and link
+   definitions (`[id]: url`); Pandoc table
    captions (`: Monthly totals` or `Table: ...` beside a table); MDX `import` and
    `export` statements (to the line that closes their braces); Pelican `[jtable]` tables;
    a grid table's borders (`+---+`); horizontal rules and setext underlines; a line of LaTeX
@@ -171,6 +172,7 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
     in_table = in_list = False
     list_indent = 0  # the column of the last list item's text
     previous_blank = True
+    in_footnote = False  # a footnote's definition: its indented lines (and blank ones) are its
     for n, line in enumerate(lines):
         if closing is not None:
             if closing.search(line):
@@ -178,6 +180,12 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
             continue
         if n in captions:
             continue
+        if re.match(r"^\s{0,3}\[\^[^\]]+\]:", line):
+            in_footnote = True
+            continue
+        if in_footnote and (not line.strip() or line.startswith(("    ", "\t"))):
+            continue
+        in_footnote = False
         if directive := _PROSE_DIRECTIVE.match(line):
             # a MyST admonition, dropdown or card: its title is prose, its fences and options
             # are markup, and its body is read as Markdown
