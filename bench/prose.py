@@ -123,7 +123,8 @@ _INLINE_DROP = [
     re.compile(r"(?<![\w$])\$[^$\n]+\$(?![\w$])"),  # inline math
     re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])"),  # emoji shortcodes
 ]
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
+# link text may hold escaped brackets: [\[Carpenter\]](#ref-carpenter)
+_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)]*\)|\[((?:[^\]\\]|\\.)*)\]\[[^\]]*\]")
 # Link text that is itself a URL or a host name is said as the site's name, not as its words.
 _URL_TEXT = re.compile(
     r"\s*(?:https?://|www\.)\S*\s*|\s*[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?\s*"
