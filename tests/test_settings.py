@@ -197,6 +197,28 @@ def test_the_bibliography_a_post_names_is_its_own_and_a_missing_one_a_warning(tm
     assert "cited.md:3" in cited.warnings[0] and "gone.bib" in cited.warnings[0]
 
 
+def test_posts_in_formats_that_are_not_read_are_named(tmp_path, monkeypatch):
+    """A WordPress export's HTML or a Textile post beside the posts would be left out in
+    silence: planning names them, and what to do."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus" / "old").mkdir(parents=True)
+    (tmp_path / "corpus" / ".git").mkdir()
+    for name in ("a.md", "old/b.html", "c.textile", ".hidden.html", ".git/x.html", "d.mdown"):
+        (tmp_path / "corpus" / name).write_text("Words.\n")
+    plan = load({"posts": "corpus/**/*.md", "voices": ["af_heart"]})
+    assert plan.unread_files == ["corpus/c.textile", "corpus/d.mdown", "corpus/old/b.html"]
+    said = settings.unread_summary(plan.unread_files)
+    assert said.startswith("3 file(s) beside the posts are not narrated (HTML, Markdown, Textile)")
+    assert "add a glob for it to config posts" in said
+    # a glob for them reads them; a glob that searches one folder names only that folder's
+    plan = load({"posts": ["corpus/**/*.md", "corpus/**/*.mdown"], "voices": ["af_heart"]})
+    assert "corpus/d.mdown" not in plan.unread_files and "d" in plan.posts
+    assert load({"posts": "corpus/*.md", "voices": ["af_heart"]}).unread_files == [
+        "corpus/c.textile",
+        "corpus/d.mdown",
+    ]
+
+
 # -- numbers that are not numbers, and folders that are not caches -------------------------------
 
 

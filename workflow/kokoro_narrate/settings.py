@@ -40,6 +40,14 @@ POST_SUFFIXES = (
     ".md", ".markdown", ".mkd", ".mkdn", ".mkdown", ".mdx", ".qmd", ".rmd", ".rmarkdown",
     ".ipynb", ".rst", ".adoc", ".asciidoc", ".org", ".txt",
 )  # fmt: skip
+# Formats of posts that are not read (the README's "Writing posts" lists those that are): a file
+# of these beside the posts is named while planning, so that it is not left out in silence
+UNREAD_SUFFIXES = {
+    ".html": "HTML", ".htm": "HTML", ".textile": "Textile", ".mdown": "Markdown",
+    ".mdwn": "Markdown", ".markdn": "Markdown", ".tex": "LaTeX", ".docx": "Word",
+    ".odt": "OpenDocument", ".rtf": "RTF", ".pod": "POD", ".wiki": "wiki markup",
+    ".mediawiki": "MediaWiki", ".creole": "Creole",
+}  # fmt: skip
 BUNDLE_NAMES = ("index", "_index")  # Hugo page bundles: the folder names the post
 DRAFT_FOLDERS = ("_drafts",)  # Jekyll keeps unpublished posts here
 
@@ -80,6 +88,7 @@ class Settings:
     posts: dict[str, Post]
     voices: dict[str, Voice]
     skipped_posts: dict[str, str] = field(default_factory=dict)  # post id -> why
+    unread_files: list[str] = field(default_factory=list)  # beside the posts, in other formats
     model_files: dict[str, str] = field(default_factory=dict)  # local model file -> sha256
 
     def voice(self, voice_id: str) -> Voice:
@@ -184,6 +193,43 @@ def find_posts(patterns) -> list[str]:
                 continue
             found.add(path)
     return sorted(found)
+
+
+def unread_files(patterns, found: list[str]) -> list[str]:
+    """Files in the folders the `posts` globs search (every depth for a `**` glob), in a format
+    of post that is not read (UNREAD_SUFFIXES) and matched by no glob; hidden ones left out, as
+    find_posts leaves them. A glob at the working directory's top searches nothing here: its
+    folder holds the build's own files (results/, its HTML snippets)."""
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    taken = {os.path.normpath(p) for p in found}
+    unread = set()
+    for pattern in patterns:
+        root = re.split(r"[*?[]", pattern, maxsplit=1)[0].rpartition("/")[0]
+        if not root or os.path.normpath(root) == ".":
+            continue
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")] if "**" in pattern else []
+            for name in names:
+                path = os.path.join(folder, name)
+                if (
+                    Path(name).suffix.lower() in UNREAD_SUFFIXES
+                    and not name.startswith(".")
+                    and os.path.normpath(path) not in taken
+                ):
+                    unread.add(path)
+    return sorted(unread)
+
+
+def unread_summary(files: list[str]) -> str:
+    """The planning warning for unread_files: which, in what formats, and what to do."""
+    formats = sorted({UNREAD_SUFFIXES[Path(f).suffix.lower()] for f in files})
+    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return (
+        f"{len(files)} file(s) beside the posts are not narrated ({', '.join(formats)}): {shown}. "
+        "Posts are read in Markdown, notebooks, reStructuredText, AsciiDoc, Org and plain text "
+        '(README "Writing posts"): convert them, or, for Markdown under another extension, '
+        "add a glob for it to config posts"
+    )
 
 
 def _file_problem(path: str) -> str | None:
@@ -344,6 +390,7 @@ def load(config: dict, memo_dir=None) -> Settings:
         reasons = "; ".join(f"{p}: {why}" for p, why in skipped.items())
         raise ConfigError(f"no post can be narrated ({reasons}).")
     settings = Settings(posts=posts, voices=by_id, skipped_posts=skipped)
+    settings.unread_files = unread_files(config["posts"], paths)
     settings.model_files = _model_files(config, settings, memo_dir)
     return settings
 

@@ -23,6 +23,10 @@ except narrate_settings.ConfigError as err:
 
 for _post_id, _why in SETTINGS.skipped_posts.items():
     logger.info(f"kokoro-narrate: post {_post_id} is not narrated: {_why}")
+if SETTINGS.unread_files:
+    logger.warning(
+        f"kokoro-narrate: {narrate_settings.unread_summary(SETTINGS.unread_files)}"
+    )
 for _post in SETTINGS.posts.values():
     for _warning in _post.warnings:
         logger.warning(f"kokoro-narrate: {_warning}")
