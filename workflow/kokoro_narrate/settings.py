@@ -202,13 +202,18 @@ def unread_files(patterns, found: list[str]) -> list[str]:
     folder holds the build's own files (results/, its HTML snippets)."""
     patterns = [patterns] if isinstance(patterns, str) else list(patterns)
     taken = {os.path.normpath(p) for p in found}
-    unread = set()
+    # each folder once (the default globs are 15, all of corpus/**), every depth if any glob asks it
+    folders: dict[str, bool] = {}
     for pattern in patterns:
-        root = re.split(r"[*?[]", pattern, maxsplit=1)[0].rpartition("/")[0]
-        if not root or os.path.normpath(root) == ".":
-            continue
+        root = os.path.normpath(
+            re.split(r"[*?[]", pattern, maxsplit=1)[0].rpartition("/")[0] or "."
+        )
+        if root != ".":
+            folders[root] = folders.get(root, False) or "**" in pattern
+    unread = set()
+    for root, deep in folders.items():
         for folder, dirs, names in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")] if "**" in pattern else []
+            dirs[:] = [d for d in dirs if not d.startswith(".")] if deep else []
             for name in names:
                 path = os.path.join(folder, name)
                 if (
