@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """What bench/throughput.py needs on a bare GPU machine, in one folder under 64 MiB.
 
-    python bench/gpu_kit.py .gpurun --hours 10
+    python bench/gpu_kit.py .gpurun --hours 10 [--baseline REV]
     # there, from the repository's root, with the folder beside it (once per build):
     bash .gpurun/run.sh --wave-chunks 0 --loop --loop-seconds 30
     WARM=1 bash .gpurun/run.sh        # again, with the kernels the last build compiled
+    # or all of a session's GPU checks in one call (a device machine's time is scarce):
+    bash .gpurun/session.sh
 
 For a machine with a CUDA torch and the common scientific packages (numpy, scipy, pandas,
 transformers, PyYAML, Jinja2, markdown-it-py, onnx, onnxruntime) but no network, no spaCy and no
@@ -20,7 +22,11 @@ room for the real weights. The folder holds:
 - run.sh: unpacks the packages (once) and the build (every time, so each build starts cold;
   with WARM=1 it keeps the compiled kernels the last build left, as a user's second build finds
   them), makes the weights with bench/gpu_model.py and runs `throughput.py --stage rest` with its
-  arguments. PYTHON, DEVICE and CORES override python3, cuda and the machine's core count.
+  arguments. PYTHON, DEVICE and CORES override python3, cuda and the machine's core count;
+- session.sh: the card and processor, a cold build with the plain loop timed, a warm build, and
+  with --baseline a warm build with that revision's batched.py, each build's table in $OUT and
+  the digest of its narrations and chunks (equal digests: the same bytes); then where kokoro's
+  import spends its time there. A cold build that fails is run again with the baseline.
 """
 
 from __future__ import annotations
@@ -126,6 +132,44 @@ $python bench/throughput.py --stage rest --workdir {BUILD} --device "${{DEVICE:-
 """
 
 
+SESSION = f"""#!/bin/bash
+# Made by bench/gpu_kit.py: a device session's GPU checks in one call. Run from the repository's
+# root: bash KIT/session.sh (OUT: where the tables go, default the kit's folder)
+set -uo pipefail
+kit=$(cd "$(dirname "$0")" && pwd)
+out=${{OUT:-$kit}}
+export PYTHONUNBUFFERED=1
+start=$(date +%s)
+mark() {{ echo "== $1 at $(( $(date +%s) - start )) s"; }}
+digest() {{  # the bytes of the narrations and the chunks: equal digests, the same bytes
+  local b={BUILD}/results
+  echo "digest: narrations $(cat $b/narrations/*/*.wav | sha256sum | cut -c1-16)," \\
+    "chunks $(find $b/cache -name '*.f32' | sort | xargs cat | sha256sum | cut -c1-16)" \\
+    "($(find $b/cache -name '*.f32' | wc -l) chunks)"
+}}
+build() {{  # name, then run.sh's arguments
+  local name=$1; shift
+  bash "$kit/run.sh" "$@" > "$out/$name.txt" 2>&1
+  local status=$?
+  tail -45 "$out/$name.txt"; mark "$name ended ($status)"; digest | tee -a "$out/$name.txt"
+  return $status
+}}
+baseline() {{ cp "$kit/batched_baseline.py" workflow/kokoro_narrate/batched.py; }}
+{{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc
+  lscpu | grep -E "Model name|Thread|Core|Socket"; }} | tee "$out/machine.txt"
+if ! build cold --loop --loop-seconds 20; then
+  [ -f "$kit/batched_baseline.py" ] || exit 1
+  echo "the cold build failed: once more with the baseline's batched.py"
+  baseline; build cold_baseline; exit 1
+fi
+WARM=1 build warm
+if [ -f "$kit/batched_baseline.py" ]; then baseline; WARM=1 build warm_baseline; fi
+PYTHONPATH={SITE}:$kit/stub timeout 60 python3 -X importtime -c "from kokoro import KModel" \\
+  2> "$out/importtime.txt"
+sort -t'|' -k2 -n "$out/importtime.txt" | tail -12
+"""
+
+
 def download(spec: str, python: str, into: Path) -> bool:
     command = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
     command += ["--python-version", python, "--implementation", "cp", "-d", str(into), spec]
@@ -181,6 +225,7 @@ def main() -> None:
     parser.add_argument("kit", type=Path, help="the folder to write (git-ignore it)")
     parser.add_argument("--hours", type=float, default=10.0, help="the generated blog's audio")
     parser.add_argument("--python", default="3.12", help="that machine's Python")
+    parser.add_argument("--baseline", help="a revision whose batched.py session.sh also times")
     args = parser.parse_args()
     args.kit.mkdir(parents=True, exist_ok=True)
     stub = args.kit / "stub" / "misaki"
@@ -189,6 +234,13 @@ def main() -> None:
     for module in ("en", "espeak"):
         (stub / f"{module}.py").write_text(STUB_MODULE)
     (args.kit / "run.sh").write_text(RUN)
+    (args.kit / "session.sh").write_text(SESSION)
+    baseline = args.kit / "batched_baseline.py"
+    baseline.unlink(missing_ok=True)
+    if args.baseline:
+        command = ["git", "show", f"{args.baseline}:workflow/kokoro_narrate/batched.py"]
+        shown = subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+        baseline.write_bytes(shown.stdout)
     site_packages(args.kit, args.python)
     prepared_build(args.kit, args.hours)
     size = sum(f.stat().st_size for f in args.kit.rglob("*") if f.is_file())
