@@ -108,3 +108,71 @@ def test_speed_range_matches_the_config_schema():
     schema = yaml.safe_load(Path(REPO_SCHEMA).read_text(encoding="utf-8"))
     speed = schema["properties"]["speed"]
     assert (speed["minimum"], speed["maximum"]) == frontmatter.SPEED_RANGE
+
+
+def quarto_blog(root: Path) -> Path:
+    """A Quarto blog: site options in _quarto.yml, the posts' author in posts/_metadata.yml,
+    drafts by folder; returns the path of a post."""
+    (root / "blog" / "posts" / "tides").mkdir(parents=True)
+    (root / "blog" / "posts" / "drafts" / "later").mkdir(parents=True)
+    (root / "blog" / "_quarto.yml").write_text(
+        "project:\n  type: website\nwebsite:\n  title: The site\n"
+        "title: The site, not a post\nlang: es\nbibliography: refs/all.bib\n"
+    )
+    (root / "blog" / "posts" / "_metadata.yml").write_text(
+        "# options for every post\nfreeze: true\nauthor:\n  - name: Ana Lima\n"
+    )
+    (root / "blog" / "posts" / "drafts" / "_metadata.yml").write_text("draft: true\n")
+    post = root / "blog" / "posts" / "tides" / "index.qmd"
+    post.write_text("---\ntitle: Tides\n---\n\nText.\n")
+    return post
+
+
+def test_a_quarto_post_takes_its_project_s_and_folders_metadata(tmp_path):
+    post = quarto_blog(tmp_path)
+    front, _ = read(post.read_bytes(), post)
+    blog = tmp_path / "blog"
+    assert front.title == "Tides"  # _quarto.yml's title is the site's
+    assert front.author == "Ana Lima" and front.lang == "es" and not front.draft
+    # named relative to _quarto.yml, read relative to the post, as citations.paths reads it
+    assert (post.parent / front.values["bibliography"]).resolve() == blog / "refs" / "all.bib"
+    assert front.where("author") == f"{blog / 'posts' / '_metadata.yml'}:3"
+    assert front.where("title") == f"{post}:2"
+    assert front.inherited_from == (
+        str(blog / "_quarto.yml"),
+        str(blog / "posts" / "_metadata.yml"),
+    )
+    # the inner folder's file over the outer ones
+    draft = blog / "posts" / "drafts" / "later" / "index.qmd"
+    draft.write_text("Not yet.\n")
+    assert read(draft.read_bytes(), draft)[0].draft
+
+
+def test_a_post_s_own_front_matter_wins_over_its_folders(tmp_path):
+    post = quarto_blog(tmp_path)
+    post.write_text("---\nauthors: [Ben Ruiz]\nlanguage: en\nbibliography: mine.bib\n---\nText.\n")
+    front, _ = read(post.read_bytes(), post)
+    assert front.author == "Ben Ruiz" and front.lang == "en"
+    assert front.values["bibliography"] == "mine.bib" and "author" not in front.values
+
+
+def test_no_folder_metadata_outside_a_quarto_project_or_for_other_formats(tmp_path):
+    post = quarto_blog(tmp_path)
+    (tmp_path / "blog" / "_quarto.yml").unlink()
+    assert read(post.read_bytes(), post)[0].author is None
+    post = quarto_blog(tmp_path / "again")
+    rst = post.with_name("notes.rst")
+    rst.write_text("Notes\n=====\n\nText.\n")
+    assert read(rst.read_bytes(), rst)[0].author is None  # Quarto does not render it
+
+
+def test_bad_folder_metadata_names_its_file_and_line(tmp_path):
+    post = quarto_blog(tmp_path)
+    metadata = tmp_path / "blog" / "posts" / "_metadata.yml"
+    metadata.write_text("author: [Ana\nlang: es\n")
+    with pytest.raises(FrontMatterError, match=rf"{metadata}:\d: invalid YAML.*this file"):
+        read(post.read_bytes(), post)
+    metadata.write_text("lang: Spanish!\n")
+    front, _ = read(post.read_bytes(), post)
+    with pytest.raises(FrontMatterError, match=rf"{metadata}:1: front matter 'lang'"):
+        _ = front.lang

@@ -197,6 +197,33 @@ def test_the_bibliography_a_post_names_is_its_own_and_a_missing_one_a_warning(tm
     assert "cited.md:3" in cited.warnings[0] and "gone.bib" in cited.warnings[0]
 
 
+def test_a_quarto_blog_s_folder_metadata_plans_its_posts(tmp_path):
+    """_quarto.yml and each folder's _metadata.yml give the posts below them front matter:
+    drafts by folder are not narrated, a language and a bibliography apply to every post, and
+    the files that gave any are the post's inputs."""
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\nbibliography: refs.bib\n")
+    (tmp_path / "refs.bib").write_text("@book{a, author = {Ames, Jo}, year = 1999}\n")
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "_metadata.yml").write_text("lang: es\n")
+    (tmp_path / "es" / "hola.qmd").write_text("Hola.\n")
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "_metadata.yml").write_text("draft: true\n")
+    (tmp_path / "drafts" / "wip.qmd").write_text("Not yet.\n")
+    post(tmp_path, "hello", "Hello.\n")
+    settings = load(
+        {**config(tmp_path), "posts": [str(tmp_path / "**" / "*.qmd"), str(tmp_path / "*.md")]}
+    )
+    assert sorted(settings.posts) == ["hello", "hola"]
+    assert settings.skipped_posts["wip"] == (
+        f"a draft (draft: true in {tmp_path / 'drafts' / '_metadata.yml'})"
+    )
+    hola, hello = settings.posts["hola"], settings.posts["hello"]
+    assert hola.voices == ("ef_dora",) and hello.voices == ("af_heart", "bm_george")
+    assert hola.bibliography == hello.bibliography == (str(tmp_path / "refs.bib"),)
+    assert hola.metadata == (str(tmp_path / "_quarto.yml"), str(tmp_path / "es" / "_metadata.yml"))
+    assert hello.metadata == (str(tmp_path / "_quarto.yml"),)
+
+
 def test_posts_in_formats_that_are_not_read_are_named(tmp_path, monkeypatch):
     """A WordPress export's HTML or a Textile post beside the posts would be left out in
     silence: planning names them, and what to do."""

@@ -211,3 +211,35 @@ def test_a_post_s_bibliography_is_an_input_of_its_script(workdir, tiny_model):
     ).stdout
     assert "output: results/scripts/cited.jsonl" in planned
     assert "output: results/scripts/hello.jsonl" not in planned
+
+
+def test_a_quarto_project_s_metadata_files_are_inputs_of_the_scripts(workdir, tiny_model):
+    """A bibliography named in _quarto.yml serves every post of the project, and _quarto.yml is
+    an input of each post's script, so editing it reruns them; a folder's _metadata.yml only of
+    the posts below it."""
+    corpus = workdir / "corpus"
+    (corpus / "_quarto.yml").write_text("project:\n  type: website\nbibliography: refs.bib\n")
+    (corpus / "refs.bib").write_text("@book{ames99, author = {Ames, Jo}, year = 1999}\n")
+    (corpus / "tides").mkdir()
+    (corpus / "tides" / "_metadata.yml").write_text("author: Ana Lima\n")
+    (corpus / "tides" / "cited.md").write_text("As @ames99 wrote, tides turn.\n")
+    write_config(workdir, tiny_model, posts=["corpus/*.md", "corpus/tides/*.md"])
+    result = snakemake(workdir, "--dry-run", "results/scripts/cited.jsonl")
+    assert (
+        "input: corpus/tides/cited.md, corpus/refs.bib, corpus/_quarto.yml, "
+        "corpus/tides/_metadata.yml" in result.stdout
+    )
+    snakemake(workdir, "results/scripts/cited.jsonl", "results/scripts/hello.jsonl")
+    said = (workdir / "results" / "scripts" / "cited.jsonl").read_text(encoding="utf-8")
+    assert "As Ames (1999) wrote" in said
+    (corpus / "tides" / "_metadata.yml").write_text("author: Ben Ruiz\n")
+    planned = snakemake(
+        workdir, "--dry-run", "results/scripts/cited.jsonl", "results/scripts/hello.jsonl"
+    ).stdout
+    assert "output: results/scripts/cited.jsonl" in planned
+    assert "output: results/scripts/hello.jsonl" not in planned
+    (corpus / "_quarto.yml").write_text("project:\n  type: website\nbibliography: [refs.bib]\n")
+    planned = snakemake(
+        workdir, "--dry-run", "results/scripts/cited.jsonl", "results/scripts/hello.jsonl"
+    ).stdout
+    assert "output: results/scripts/hello.jsonl" in planned

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,8 +40,8 @@ def paths(value, post_path) -> tuple[list[str], list[str]]:
     for name in names:
         if not isinstance(name, str) or not name.strip():
             continue
-        path = Path(post_path).parent / name.strip()
-        (found if path.is_file() else missing).append(str(path))
+        path = os.path.normpath(Path(post_path).parent / name.strip())
+        (found if os.path.isfile(path) else missing).append(path)
     return found, missing
 
 

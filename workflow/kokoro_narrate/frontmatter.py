@@ -23,9 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import yaml
 
@@ -55,12 +57,16 @@ class FrontMatter:
     body_start: int = 0  # lines the block takes, fences included: the body starts after them
     key_lines: dict = field(default_factory=dict)  # 1-based line of each top-level key
     warnings: tuple[str, ...] = ()
+    # keys a Quarto project's metadata files gave (quarto_metadata): the file of each; and the
+    # files that gave any, which the post's jobs read as inputs
+    key_files: dict = field(default_factory=dict)
+    inherited_from: tuple[str, ...] = ()
 
     def line(self, key: str) -> int:
         return self.key_lines.get(key, 1)
 
     def where(self, key: str) -> str:
-        return f"{self.path}:{self.line(key)}"
+        return f"{self.key_files.get(key, self.path)}:{self.line(key)}"
 
     # What the pipeline reads, each checked here and nowhere else.
 
@@ -239,7 +245,133 @@ def read(data: bytes, path) -> tuple[FrontMatter, str]:
         own = org if str(path).lower().endswith(".org") else asciidoc
         above = parse(text, path)  # a YAML or TOML block above the format's own header
         return _header_fields(text, path, own.header, above), own.markdown(text, above.body_start)
-    return parse(text, path), text
+    front = parse(text, path)
+    if str(path).lower().endswith(QUARTO_SUFFIXES):
+        front = _inherit(front, quarto_metadata(path))
+    return front, text
+
+
+# -- Quarto's project and folder metadata ---------------------------------------------------------
+
+# Quarto gives every document of a project the options of its _quarto.yml, then of each folder's
+# _metadata.yml from the project's folder down to the document's own, the document's front
+# matter last: a blog sets its author, language, bibliography or drafts there for all its posts.
+QUARTO_PROJECT = ("_quarto.yml", "_quarto.yaml")
+QUARTO_FOLDER = ("_metadata.yml", "_metadata.yaml")
+QUARTO_SUFFIXES = (".qmd", ".md", ".markdown", ".ipynb", ".rmd", ".rmarkdown")
+# What a post may take from them: what describes every post of a folder alike. Not a title or a
+# description, which in _quarto.yml are the site's.
+INHERITED_KEYS = (
+    "author",
+    "authors",
+    "lang",
+    "language",
+    "draft",
+    "bibliography",
+    "voices",
+    "speed",
+    "skip",
+)
+MAX_METADATA_BYTES = 256 * 1024  # a website's _quarto.yml holds its whole navigation
+
+
+def quarto_metadata(path) -> list[str]:
+    """The metadata files Quarto applies to the document at `path`, outermost first: the nearest
+    _quarto.yml above it and every _metadata.yml from that folder down to the document's. None
+    outside a Quarto project. Paths relative to the working directory where they are below it."""
+    folder = Path(os.path.abspath(path)).parent
+    chain = [folder, *folder.parents]
+    for depth, candidate in enumerate(chain):
+        project = _first_file(candidate, QUARTO_PROJECT)
+        if project is None:
+            continue
+        files = [project]
+        for inner in reversed(chain[: depth + 1]):
+            found = _first_file(inner, QUARTO_FOLDER)
+            if found is not None:
+                files.append(found)
+        return [_shown(f) for f in files]
+    return []
+
+
+def _first_file(folder: Path, names) -> Path | None:
+    return next((folder / n for n in names if (folder / n).is_file()), None)
+
+
+def _shown(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _metadata_values(path: str) -> tuple[dict, dict]:
+    """(values, key lines) of the keys a post may take from one metadata file; parsed once per
+    version of the file (planning reads one for every post below it)."""
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = _parse_metadata(path)
+    values, key_lines = _PARSED[key]
+    return dict(values), dict(key_lines)
+
+
+_PARSED: dict[tuple, tuple[dict, dict]] = {}
+
+
+def _parse_metadata(path: str) -> tuple[dict, dict]:
+    data = Path(path).read_bytes()
+    if len(data) > MAX_METADATA_BYTES:
+        raise FrontMatterError(
+            f"{path}:1: {len(data):,} bytes, more than the {MAX_METADATA_BYTES:,} a Quarto "
+            "metadata file needs; move what is not metadata out of it"
+        )
+    fix = "fix the YAML of this file, which Quarto applies to the posts below it"
+    values, key_lines = _yaml(decode(data, path), path, first_line=1, fix=fix)
+    values = {k: v for k, v in values.items() if k in INHERITED_KEYS}
+    return values, {k: key_lines.get(k, 1) for k in values}
+
+
+def _inherit(front: FrontMatter, files: list[str]) -> FrontMatter:
+    """The post's front matter over what `files` (quarto_metadata) give, each file over the ones
+    before it. A bibliography is named relative to the file that names it, as Quarto reads it:
+    rewritten relative to the post, where citations.paths looks."""
+    values, key_lines, key_files, sources = {}, {}, {}, []
+    for name in files:
+        given, lines = _metadata_values(name)
+        if "bibliography" in given:
+            given["bibliography"] = _moved(given["bibliography"], name, front.path)
+        values |= given
+        key_lines |= lines
+        key_files |= dict.fromkeys(given, name)
+        if given:
+            sources.append(name)
+    if not values:
+        return front
+    inherited = {k: v for k, v in values.items() if k not in front.values}
+    # `author` and `authors` are one key to a reader: the post's own either wins over both
+    if {"author", "authors"} & front.values.keys():
+        inherited.pop("author", None), inherited.pop("authors", None)
+    if {"lang", "language"} & front.values.keys():
+        inherited.pop("lang", None), inherited.pop("language", None)
+    return replace(
+        front,
+        values={**inherited, **front.values},
+        key_lines={**{k: key_lines[k] for k in inherited}, **front.key_lines},
+        key_files={k: key_files[k] for k in inherited},
+        inherited_from=tuple(sources),
+    )
+
+
+def _moved(value, metadata_file: str, post_path: str):
+    """Bibliography names relative to `metadata_file`'s folder, rewritten relative to the post's."""
+    names = value if isinstance(value, list) else [value]
+    base, post_folder = os.path.dirname(metadata_file), os.path.dirname(os.path.abspath(post_path))
+    moved = [
+        os.path.relpath(os.path.abspath(os.path.join(base, n.strip())), post_folder)
+        if isinstance(n, str) and n.strip()
+        else n
+        for n in names
+    ]
+    return moved if isinstance(value, list) else moved[0]
 
 
 def _header_fields(text: str, path, header, above: FrontMatter) -> FrontMatter:
@@ -396,7 +528,12 @@ def _size(node, sizes: dict[int, int]) -> int:
     return sizes[key]
 
 
-def _yaml(source: str, path, first_line: int = 2) -> tuple[dict, dict]:
+_FIX_FRONT_MATTER = "fix the YAML between the '---' lines"
+
+
+def _yaml(
+    source: str, path, first_line: int = 2, fix: str = _FIX_FRONT_MATTER
+) -> tuple[dict, dict]:
     """Values and key lines of YAML `source`, whose first line is the file's `first_line`."""
     loader = _BoundedLoader(source)
     try:
@@ -411,8 +548,8 @@ def _yaml(source: str, path, first_line: int = 2) -> tuple[dict, dict]:
         line = mark.line + first_line if mark else first_line
         problem = getattr(e, "problem", None) or str(e).split("\n")[0]
         raise FrontMatterError(
-            f"{path}:{line}: invalid YAML front matter: {problem}; fix the YAML between the "
-            "'---' lines (quote values that contain ':' or '#', indent with spaces, not tabs)"
+            f"{path}:{line}: invalid YAML front matter: {problem}; {fix} (quote values that "
+            "contain ':' or '#', indent with spaces, not tabs)"
         ) from None
     except RecursionError:
         raise _too_deep(path) from None

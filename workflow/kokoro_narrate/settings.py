@@ -76,6 +76,7 @@ class Post:
     problem: str | None = None  # the post's script job fails with this message
     warnings: tuple[str, ...] = ()  # front matter values that were ignored, with file and line
     bibliography: tuple[str, ...] = ()  # the bibliography files its front matter names
+    metadata: tuple[str, ...] = ()  # the Quarto metadata files that give it front matter
 
     @property
     def readable(self) -> bool:
@@ -306,6 +307,7 @@ def _plan_post(path: str, by_id: dict) -> tuple[dict, str]:
             "title": front.title,
             "skip": front.skip,
             "draft": front.draft,
+            "draft_from": front.key_files.get("draft"),  # a Quarto folder's _metadata.yml
             "warnings": front.warnings
             + tuple(
                 f"{front.where('bibliography')}: front matter 'bibliography' names {name}, "
@@ -313,6 +315,7 @@ def _plan_post(path: str, by_id: dict) -> tuple[dict, str]:
                 for name in missing
             ),
             "bibliography": tuple(bibliography),
+            "metadata": front.inherited_from,
         }
     except (PostError, OSError) as err:
         return {}, str(err)
@@ -361,6 +364,9 @@ def load(config: dict, memo_dir=None) -> Settings:
         if meta.get("skip"):
             skipped[pid] = "front matter says skip"
             continue
+        if meta.get("draft") and meta.get("draft_from"):
+            skipped[pid] = f"a draft (draft: true in {meta['draft_from']})"
+            continue
         if meta.get("draft"):
             skipped[pid] = "a draft (front matter draft: true or published: false)"
             continue
@@ -390,6 +396,7 @@ def load(config: dict, memo_dir=None) -> Settings:
             problem=problem or None,
             warnings=tuple(meta.get("warnings", ())),
             bibliography=meta.get("bibliography", ()),
+            metadata=meta.get("metadata", ()),
         )
     if not posts:
         reasons = "; ".join(f"{p}: {why}" for p, why in skipped.items())

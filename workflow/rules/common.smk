@@ -84,6 +84,9 @@ def _script_table():
                 "post": [post.path] if readable else [],
                 # an edited bibliography changes what a narrative citation says
                 "bibliography": list(post.bibliography) if readable else [],
+                # a Quarto project's _quarto.yml and _metadata.yml files that give the post
+                # front matter (its author, language, bibliography)
+                "metadata": list(post.metadata) if readable else [],
             },
             {"problem": post.problem or "", "lang": post.lang},
         )
