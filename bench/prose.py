@@ -123,6 +123,22 @@ _INLINE_DROP = [
     re.compile(r"(?<![\w$])\$[^$\n]+\$(?![\w$])"),  # inline math
     re.compile(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])"),  # emoji shortcodes
 ]
+# Obsidian's and Python-Markdown's pymdownx inline markup: what the page shows of each
+_SHOWN = [
+    (re.compile(r"%%.*?%%", re.S), " "),  # Obsidian comments
+    (re.compile(r"\{--.*?--\}|\{>>.*?<<\}", re.S), " "),  # CriticMarkup deletions, comments
+    (re.compile(r"\{~~.*?~>(.*?)~~\}", re.S), r"\1"),  # a substitution's new text
+    (re.compile(r"\{\+\+(.*?)\+\+\}|\{==(.*?)==\}", re.S), r"\1\2"),  # additions, highlights
+    (re.compile(r"==([^=\s](?:[^=]*[^=\s])?)=="), r"\1"),  # highlights
+    (re.compile(r"(?<=\w)~([^~\s]+)~"), r"\1"),  # subscripts
+    (  # keys: ++ctrl+k++ shows Ctrl+K
+        re.compile(r"\+\+([\w-]+(?:\+[\w-]+)*)\+\+"),
+        lambda m: "+".join(k.capitalize() for k in m.group(1).split("+")),
+    ),
+    (re.compile(r"(?:^|[ \t])\^[\w-]+[ \t]*$", re.M), ""),  # Obsidian block ids
+    (re.compile(r"!\[\[[^\]]*\]\]"), " "),  # embeds
+    (re.compile(r"\[\[(?:[^\]|]*\|)?([^\]|#]*)[^\]]*\]\]"), r"\1"),  # wiki links: alias or name
+]
 # link text may hold escaped brackets: [\[Carpenter\]](#ref-carpenter)
 _LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)]*\)|\[((?:[^\]\\]|\\.)*)\]\[[^\]]*\]")
 # Link text that is itself a URL or a host name is said as the site's name, not as its words.
@@ -545,6 +561,8 @@ def _inline_prose(block: str, executed: bool = False) -> str:
     if executed:
         block = _INLINE_RESULT.sub(" ", block)
         block = _PANDOC_CITATION.sub(" ", block)
+    for pattern, shown in _SHOWN:
+        block = pattern.sub(shown, block)
     block = _ATTRIBUTES.sub(" ", _CROSSREF.sub(" ", _inline_footnotes(_roles(block))))
     for pattern in _INLINE_DROP[:4]:
         block = pattern.sub(" ", block)

@@ -535,3 +535,32 @@ def test_org_keywords_are_front_matter_on_their_lines(tmp_path, caplog):
     post.write_text(post.read_text(encoding="utf-8") + f"{long_word}\n", encoding="utf-8")
     with pytest.raises(PostError, match=r"drawer\.org:13: a 1100-character word"):
         parse_post(post.read_bytes(), str(post))
+
+
+def test_pymdownx_inline_markup_is_read_as_the_page_shows_it():
+    """Material for MkDocs' CriticMarkup, highlights, subscripts and keys: the edits as made,
+    the words highlighted, H2O, and key names, never "plus plus" or "equals"."""
+    texts = [p.text for p in _parse("mkdocs-inline.md").paragraphs]
+    assert (
+        "Our guide lives in a documentation site, and reviewers mark their changes inline. The "
+        "timetable now lists eleven departures, the fare went down this spring, and the night "
+        "ferry runs on Fridays." in texts
+    )
+    assert "Some words are worth seeing twice, like the warning about the ramp." in texts
+    assert (
+        "Water samples from the harbour showed little CO2 and the usual H2O, which is all a "
+        "ferry needs." in texts
+    )
+    assert (
+        "To reload the page press Control R, and to open the search press Command K or Page "
+        "Down to scroll past the map." in texts
+    )
+
+
+def test_obsidian_comments_and_block_ids_are_not_read():
+    texts = [p.text for p in _parse("obsidian.md").paragraphs]
+    said = " ".join(texts)
+    assert "The surprise was how small the neap tides stay even in a windy week." in texts
+    assert "Evening reading at the pier." in texts  # the list's block id is no item
+    assert not any(w in said for w in ("Check the", "Draft thought", "autumn", "neap-note"))
+    assert not any(w in said for w in ("reading-list", "percent", "equals"))

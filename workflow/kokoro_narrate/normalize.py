@@ -456,6 +456,7 @@ _KEY_OTHERS |= {"end": "End", "pgup": "Page Up", "pgdn": "Page Down"}
 _KEY_PUNCT = {",": "Comma", ".": "Period", "/": "Slash", "`": "Backtick", ";": "Semicolon"}
 _KEY_PUNCT |= {"[": "Left Bracket", "]": "Right Bracket", "\\": "Backslash", "=": "Equals"}
 _KEY_PUNCT |= {"-": "Minus", "'": "Quote"}
+KEY_WORDS = frozenset(_KEY_NAMES) | frozenset(_KEY_OTHERS)  # the names key_name knows, lowercase
 _MODIFIER = (
     r"[⌘⇧⌥⌃]|(?:Cmd|CMD|Command|Ctrl|CTRL|Control|Shift|SHIFT|Alt|ALT|Opt|Option|Win|Super"
     r"|Meta|Fn)\b"
@@ -472,7 +473,8 @@ _COMBO = (
 )
 
 
-def _key_name(key: str) -> str:
+def key_name(key: str) -> str:
+    """A key as it is said: ⌘ and cmd are "Command", esc "Escape", c "C"."""
     return (
         _KEY_SYMBOLS.get(key)
         or _KEY_NAMES.get(key.lower())
@@ -485,7 +487,7 @@ def _key_name(key: str) -> str:
 def _combo(m):
     # separators are "+" and "-"; punctuation is a key only at the end (Ctrl+-, Cmd+,)
     keys = re.findall(r"[⌘⇧⌥⌃↩⏎⌫⌦⎋⇥⇪]|F\d{1,2}\b|\w+|[,./`;\[\]\\='-](?=\s*$)", m.group())
-    return " ".join(_key_name(k) for k in keys)
+    return " ".join(key_name(k) for k in keys)
 
 
 # -- emoji --------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from kokoro_narrate import defaults, files, frontmatter
+from kokoro_narrate import normalize as normalizer
 from kokoro_narrate.citations import csl
 from kokoro_narrate.frontmatter import PostError
 from kokoro_narrate.normalize import (
@@ -1295,6 +1296,85 @@ def _kramdown(text: str) -> str:
     return _line_pass(_kramdown_comments(text), one)
 
 
+# Inline markup that Python-Markdown's pymdownx extensions (Material for MkDocs) and Obsidian
+# render and CommonMark leaves as punctuation, which was read out ("equals marked", "plus plus
+# ctrl", "H about 2 O"). The page shows: CriticMarkup's edits as made ({++added++},
+# {--deleted--}, {~~old~>new~~}) and its highlights, not its {>>comments<<}; a ==highlight=='s
+# words; a subscript's (H~2~O); a key combination's key names (++ctrl+alt+del++); nothing of an
+# Obsidian %%comment%% or of a block's ^id at the end of its line.
+_CRITIC = re.compile(
+    r"\{\+\+(.*?)\+\+\}|\{--(.*?)--\}|\{==(.*?)==\}|\{>>(.*?)<<\}|\{~~(.*?)~>(.*?)~~\}"
+)
+_HIGHLIGHT = re.compile(r"(?<![=\w])==(?![\s=])(.+?)(?<![\s=])==(?![=\w])")
+# attached to the word before it, as a subscript is; "~~" is strikethrough
+_SUBSCRIPT = re.compile(r"(?<=[^\s~])~(?!~)([^\s~]+)~(?!~)")
+_KEYS = re.compile(r"(?<![\w+])\+\+([A-Za-z0-9][\w-]*(?:\+[\w-]+)*)\+\+(?![\w+])")
+_BLOCK_ID = re.compile(r"(?:(?<=\S)[ \t]+|^[ \t]*)\^[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*[ \t]*$")
+_OBSIDIAN_COMMENT = "%%"
+
+
+def _critic(m: re.Match) -> str:
+    added, _, marked, _, _, new = m.groups()
+    return next((part for part in (added, marked, new) if part is not None), "")
+
+
+def _keys(m: re.Match) -> str:
+    """pymdownx.keys' names said as keys: ++ctrl+alt+del++ is "Control Alt Delete"."""
+    return " ".join(
+        normalizer.key_name(key)
+        if len(key) == 1 or key.lower() in normalizer.KEY_WORDS
+        # its other names are words joined by hyphens: page-up, caps-lock, arrow-up
+        else " ".join(word.capitalize() for word in key.split("-"))
+        for key in m.group(1).split("+")
+    )
+
+
+def _marks_in(part: str) -> str:
+    part = _KEYS.sub(_keys, _HIGHLIGHT.sub(r"\1", _CRITIC.sub(_critic, part)))
+    if "$" not in part:
+        return _SUBSCRIPT.sub(r"\1", part)
+    # not in $math$, where TeX's ~ is a space; with a lone $ (a price) nowhere
+    pieces = part.split("$")
+    if len(pieces) % 2:
+        pieces[::2] = [_SUBSCRIPT.sub(r"\1", piece) for piece in pieces[::2]]
+    return "$".join(pieces)
+
+
+def _obsidian_comments(text: str) -> str:
+    """The text without Obsidian's %%comments%% (their lines kept blank): on one line, or from a
+    line that opens with %% to one that ends with it; not in code."""
+    outside = {i for _, i, _ in _lines_outside_fences(text)}
+    marks = []
+    for m in re.finditer(re.escape(_OBSIDIAN_COMMENT), text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        in_code = text[line_start : m.start()].count("`") % 2
+        if not in_code and text.count("\n", 0, m.start()) in outside:
+            marks.append(m)
+    out, done = [], 0
+    for opening, closing in zip(marks[::2], marks[1::2], strict=False):
+        line_start = text.rfind("\n", 0, opening.start()) + 1
+        line_end = text.find("\n", closing.end())
+        line_end = len(text) if line_end < 0 else line_end
+        one_line = "\n" not in text[opening.start() : closing.end()]
+        whole_lines = (
+            not text[line_start : opening.start()].strip()
+            and not text[closing.end() : line_end].strip()
+        )
+        if opening.start() < done or not (one_line or whole_lines):
+            continue
+        hidden = text.count("\n", opening.start(), closing.end())
+        out += [text[done : opening.start()], "\n" * hidden]
+        done = closing.end()
+    return "".join(out) + text[done:]
+
+
+def _inline_marks(text: str) -> str:
+    def one(lines, i, line):
+        return _BLOCK_ID.sub("", _outside_code_spans(line, _marks_in))
+
+    return _line_pass(_obsidian_comments(text) if _OBSIDIAN_COMMENT in text else text, one)
+
+
 # HTML blocks that span lines (a <table>, a <pre> after a sentence or inside a list item, a
 # <figure>): CommonMark ends most HTML blocks at a blank line, and starts one only at the start
 # of a line, so a table's cells or a diff's lines would be read as prose. Such an element becomes
@@ -1436,6 +1516,7 @@ def _prepare(
         _liquid,
         _admonitions,
         _kramdown,
+        _inline_marks,
         _html_containers,
         _layout_lines,
     ):
