@@ -273,7 +273,18 @@ def prose_blocks(text: str, suffix: str = ".md") -> list[str]:
         previous_blank = blank
     blocks.append("\n".join(current))
     executed = suffix.lower() in EXECUTED_SUFFIXES
+    blocks = [b for b in blocks if not _code_without_fence(b)]
     return [b for b in (_inline_prose(b, executed) for b in blocks) if b.strip()]
+
+
+def _code_without_fence(block: str) -> bool:
+    """A listing that lost its fence (a WordPress export's): code by its words and symbols
+    outside code spans (code_like), with a statement ended by ";", an arrow function or a braced
+    body; not HTML, an image or a heading, which other rules read."""
+    outside = " ".join(block.split("`")[::2])
+    if outside.lstrip().startswith(("<", "!", "#", "{/*", "&")):
+        return False
+    return bool(re.search(r";\s*$|=>|\)\s*\{", outside, re.M)) and code_like(outside)
 
 
 _RST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")

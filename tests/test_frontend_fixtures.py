@@ -564,3 +564,15 @@ def test_obsidian_comments_and_block_ids_are_not_read():
     assert "Evening reading at the pier." in texts  # the list's block id is no item
     assert not any(w in said for w in ("Check the", "Draft thought", "autumn", "neap-note"))
     assert not any(w in said for w in ("reading-list", "percent", "equals"))
+
+
+def test_code_that_lost_its_fence_is_not_read_and_its_lines_are_named(caplog):
+    """A listing written as paragraphs (an older blog engine's export) is code, not prose: it is
+    left out like a code block and the script log names its lines; prose about code is read."""
+    with caplog.at_level(logging.WARNING):
+        texts = [p.text for p in _parse("unfenced-code.md").paragraphs]
+    said = " ".join(texts)
+    assert not any(w in said for w in ("const", "counts.set", "equals", "export", "sort"))
+    assert "The counter keeps one number per weekday and starts at zero." in texts
+    assert any(t.startswith("Prose that talks about code keeps it in code spans") for t in texts)
+    assert "unfenced-code.md: lines 9, 11 read as code outside a code block" in caplog.text

@@ -40,7 +40,7 @@ def log_to_file(path) -> None:
 # normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
-    "script": 34,
+    "script": 35,
     "phonemes": 7,
     "synthesis": 4,
     "narration": 4,
