@@ -176,3 +176,11 @@ def test_bad_folder_metadata_names_its_file_and_line(tmp_path):
     front, _ = read(post.read_bytes(), post)
     with pytest.raises(FrontMatterError, match=rf"{metadata}:1: front matter 'lang'"):
         _ = front.lang
+
+
+def test_a_nearer_file_s_authors_replace_a_farther_file_s_author(tmp_path):
+    post = quarto_blog(tmp_path)
+    (tmp_path / "blog" / "posts" / "_metadata.yml").write_text("authors: [Ben Ruiz, Cy Ode]\n")
+    (tmp_path / "blog" / "_quarto.yml").write_text("project:\n  type: blog\nauthor: Ana Lima\n")
+    front, _ = read(post.read_bytes(), post)
+    assert front.author == "Ben Ruiz and Cy Ode" and "author" not in front.values

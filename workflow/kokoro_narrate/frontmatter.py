@@ -339,19 +339,14 @@ def _inherit(front: FrontMatter, files: list[str]) -> FrontMatter:
         given, lines = _metadata_values(name)
         if "bibliography" in given:
             given["bibliography"] = _moved(given["bibliography"], name, front.path)
-        values |= given
+        values = _over(values, given)
         key_lines |= lines
         key_files |= dict.fromkeys(given, name)
         if given:
             sources.append(name)
     if not values:
         return front
-    inherited = {k: v for k, v in values.items() if k not in front.values}
-    # `author` and `authors` are one key to a reader: the post's own either wins over both
-    if {"author", "authors"} & front.values.keys():
-        inherited.pop("author", None), inherited.pop("authors", None)
-    if {"lang", "language"} & front.values.keys():
-        inherited.pop("lang", None), inherited.pop("language", None)
+    inherited = {k: v for k, v in _over(values, front.values).items() if k not in front.values}
     return replace(
         front,
         values={**inherited, **front.values},
@@ -359,6 +354,17 @@ def _inherit(front: FrontMatter, files: list[str]) -> FrontMatter:
         key_files={k: key_files[k] for k in inherited},
         inherited_from=tuple(sources),
     )
+
+
+# Two spellings of one key to a reader (FrontMatter.author, .lang): a file that gives either
+# replaces both of the files before it
+_ONE_KEY = (("author", "authors"), ("lang", "language"))
+
+
+def _over(values: dict, given: dict) -> dict:
+    """`given` over `values`, each pair of _ONE_KEY counted as one key."""
+    replaced = {k for pair in _ONE_KEY if given.keys() & set(pair) for k in pair}
+    return {**{k: v for k, v in values.items() if k not in replaced}, **given}
 
 
 def _moved(value, metadata_file: str, post_path: str):
