@@ -2288,7 +2288,7 @@ def _close_container(walk: Walk, tokens, i: int) -> int:
 # listing as paragraphs: "const addItem = (key, value = '') => {};") had it read as prose. Code
 # shows several of these outside its code spans, and many symbols a word; prose that talks about
 # code keeps it in code spans. On the 1,214 posts of bench/blogs.toml they took 12 paragraphs,
-# all of the one post whose listings had lost their fences; on 1,000 pages of five projects'
+# all of the one post whose listings had lost their fences; on 694 pages of six projects'
 # documentation, 278 listings that Eleventy's docs capture with {% set %}, and no prose.
 _CODE_SIGNS = (
     re.compile(r"=>"),
