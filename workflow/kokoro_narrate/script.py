@@ -43,6 +43,7 @@ the post says now is what is left), and code/tables/math/embeds.
 
 import functools
 import html.parser
+import itertools
 import json
 import logging
 import re
@@ -1256,20 +1257,31 @@ def _drop_toc_heading(lines: list[str], before: int) -> None:
             lines[first : i + 1] = [""] * (i + 1 - first)
 
 
+def _outside_code(text: str, pattern: re.Pattern) -> list[tuple[int, int]]:
+    """(start, end) in `text` of each match of `pattern` (no backtick in it) outside fenced code
+    and code spans, in one pass over the text however many there are."""
+    offsets = list(itertools.accumulate((len(n) + 1 for n in text.split("\n")), initial=0))
+    found = []
+    for _, i, line in _lines_outside_fences(text):
+        ticks, at = 0, 0
+        for m in pattern.finditer(line):
+            ticks, at = ticks + line.count("`", at, m.start()), m.start()
+            if ticks % 2 == 0:
+                found.append((offsets[i] + m.start(), offsets[i] + m.end()))
+    return found
+
+
 def _kramdown_comments(text: str) -> str:
     """The text without its kramdown comments (their lines kept blank); a {::comment} in code
     (a fence, a code span) or without its end is not one."""
-    outside = {i for _, i, _ in _lines_outside_fences(text)}
     out, done = [], 0
-    for m in _KRAMDOWN_COMMENT.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        in_code = text[line_start : m.start()].count("`") % 2
-        if m.start() < done or in_code or text.count("\n", 0, m.start()) not in outside:
+    for start, end_of_start in _outside_code(text, _KRAMDOWN_COMMENT):
+        if start < done:
             continue
-        end = _KRAMDOWN_COMMENT_END.search(text, m.end())
+        end = _KRAMDOWN_COMMENT_END.search(text, end_of_start)
         if end is None:
             break
-        out += [text[done : m.start()], "\n" * text.count("\n", m.start(), end.end())]
+        out += [text[done:start], "\n" * text.count("\n", start, end.end())]
         done = end.end()
     return "".join(out) + text[done:]
 
@@ -1343,28 +1355,18 @@ def _marks_in(part: str) -> str:
 def _obsidian_comments(text: str) -> str:
     """The text without Obsidian's %%comments%% (their lines kept blank): on one line, or from a
     line that opens with %% to one that ends with it; not in code."""
-    outside = {i for _, i, _ in _lines_outside_fences(text)}
-    marks = []
-    for m in re.finditer(re.escape(_OBSIDIAN_COMMENT), text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        in_code = text[line_start : m.start()].count("`") % 2
-        if not in_code and text.count("\n", 0, m.start()) in outside:
-            marks.append(m)
+    marks = _outside_code(text, re.compile(re.escape(_OBSIDIAN_COMMENT)))
     out, done = [], 0
-    for opening, closing in zip(marks[::2], marks[1::2], strict=False):
-        line_start = text.rfind("\n", 0, opening.start()) + 1
-        line_end = text.find("\n", closing.end())
+    for (opening, _), (_, closing) in zip(marks[::2], marks[1::2], strict=False):
+        line_start = text.rfind("\n", 0, opening) + 1
+        line_end = text.find("\n", closing)
         line_end = len(text) if line_end < 0 else line_end
-        one_line = "\n" not in text[opening.start() : closing.end()]
-        whole_lines = (
-            not text[line_start : opening.start()].strip()
-            and not text[closing.end() : line_end].strip()
-        )
-        if opening.start() < done or not (one_line or whole_lines):
+        one_line = "\n" not in text[opening:closing]
+        whole_lines = not text[line_start:opening].strip() and not text[closing:line_end].strip()
+        if not (one_line or whole_lines):
             continue
-        hidden = text.count("\n", opening.start(), closing.end())
-        out += [text[done : opening.start()], "\n" * hidden]
-        done = closing.end()
+        out += [text[done:opening], "\n" * text.count("\n", opening, closing)]
+        done = closing
     return "".join(out) + text[done:]
 
 
