@@ -2295,13 +2295,13 @@ def _close_container(walk: Walk, tokens, i: int) -> int:
 _CODE_SIGNS = (
     re.compile(r"=>"),
     re.compile(r"\)\s*\{|\{\s*\}|\}\s*;|\)\s*;"),
-    re.compile(r"(?:^|[;{}]\s*)(?:const|let|var)\s+[\\\w{}\[\], ]+\s*="),  # \[a, b\] too
+    re.compile(r"(?:^|[;{}]\s*)(?:const|let|var)\s+[\\\w{}\[\], ]{1,80}?\s*="),  # \[a, b\] too
     re.compile(r"\bfunction\s*\w*\s*\("),
     re.compile(r"\bimport\s+[\w{}, *]+\s+from\s+['\"]"),
     re.compile(r"\breturn\s*[(\w]"),
     re.compile(r"[;{]\s*$", re.M),
     re.compile(r"\b\w+\.\w+\([^()]*\)"),
-    re.compile(r"\b(?:if|for|while)\s*\(.*\)\s*\{"),
+    re.compile(r"\b(?:if|for|while)\s*\([^\n]{0,200}?\)\s*\{"),
 )
 CODE_SIGNS_NEEDED = 3
 CODE_SYMBOLS_A_WORD = 0.3  # of {}();=<>
