@@ -118,7 +118,7 @@ def check(folder: Path, chunks_path: Path, kmodel) -> float:
             ids = [0, *[model.vocab[p] for p in ps if p in model.vocab], 0]
             item = Item(ps, pack[len(ps) - 1], 1.0, n)
             size = bucket(len(ids), 16, model.context_length)
-            ((_, out),) = batched._stage1([ids], [item], [0], size)()  # queue, then land
+            (out,) = batched._stage1([ids], [item], [0], size)
             frames += int(out.pred_dur.sum())
             tokens += len(out.pred_dur)
     print(f"{len(chunks)} chunks, {tokens} tokens, {frames} frames: {frames / tokens:.3f} a token")

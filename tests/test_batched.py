@@ -164,9 +164,8 @@ def test_many_items_keep_their_order(pack, batched):
 
 
 def test_entries_come_a_decoder_batch_at_a_time(pack, batched, monkeypatch):
-    """What keeps the prefill's memory to two batches of audio: each batch's entries are handed
-    over once the next batch is queued (the GPU decodes it meanwhile), before the one after it,
-    not all at the end."""
+    """What keeps the prefill's memory to one batch of audio: each batch's entries are handed over
+    before the next batch is decoded, not all at the end."""
     decoded = []
     stage2 = batched._stage2
 
@@ -176,15 +175,13 @@ def test_entries_come_a_decoder_batch_at_a_time(pack, batched, monkeypatch):
 
     monkeypatch.setattr(batched, "_stage2", counted)
     items = [item(pack, X, seed=1), item(pack, W, seed=2), item(pack, Y, seed=3)]
-    items.append(item(pack, Z, seed=4))
     handed = []
     for n, entry in batched.synthesize_each(items):
         handed.append((n, len(decoded)))
         assert len(entry.audio) == sum(entry.frames) * batched.samples_per_frame
-    # X and Y share a 32-frame batch, Z and W have one each: shortest first, each batch's
-    # entries once the next is queued, the last batch's at the end
-    assert handed == [(0, 2), (2, 2), (3, 3), (1, 3)]
-    assert decoded == [2, 1, 1]
+    # X and Y share a 32-frame batch, W has its own: shortest first, each batch once made
+    assert handed == [(0, 1), (2, 1), (1, 2)]
+    assert decoded == [2, 1]
 
 
 def test_edge_cases(model, pack, batched):

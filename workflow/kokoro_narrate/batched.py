@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -72,53 +72,9 @@ def rows_for(size: int, budget: int) -> int:
     return max(1, min(MAX_ROWS, budget // size))
 
 
-def to_device(host: torch.Tensor, device) -> torch.Tensor:
-    """A host tensor on `device`. To a GPU the copy goes from pinned memory and the host does not
-    wait: from pageable memory torch waits for every kernel queued before the copy, which drains
-    the GPU's queue in the middle of a batch (a forward takes a dozen such copies)."""
-    if torch.device(device).type == "cuda" and host.device.type == "cpu":
-        return host.pin_memory().to(device, non_blocking=True)
-    return host.to(device)
-
-
-class Landing:
-    """Device tensors on their way to the host. From a GPU each goes into pinned memory without
-    the host waiting, so it can queue the next batch first; `get` waits for the copies alone."""
-
-    def __init__(self, *tensors: torch.Tensor):
-        self.event = None
-        if tensors[0].device.type == "cuda":
-            self.host = [
-                torch.empty(t.shape, dtype=t.dtype, pin_memory=True).copy_(t, non_blocking=True)
-                for t in tensors
-            ]
-            self.event = torch.cuda.Event()
-            self.event.record()
-        else:
-            self.host = [t.cpu() for t in tensors]
-
-    def get(self) -> list[torch.Tensor]:
-        if self.event is not None:
-            self.event.synchronize()
-        return self.host
-
-
-def overlapped(launched: Iterator[Callable[[], list]]) -> Iterator:
-    """The results of batches whose work `launched` queues on the device one by one, each batch's
-    taken (its `finish()` called) only once the next batch is queued: the GPU computes the next
-    while the host lands, splits and stores the last."""
-    finish = None
-    for after in launched:
-        if finish is not None:
-            yield from finish()
-        finish = after
-    if finish is not None:
-        yield from finish()
-
-
 def lengths_mask(lengths: list[int], size: int, device) -> torch.Tensor:
     """[rows, 1, size], True on each row's valid frames."""
-    lengths = to_device(torch.tensor(lengths), device)
+    lengths = torch.tensor(lengths, device=device)
     return (torch.arange(size, device=device)[None, :] < lengths[:, None])[:, None, :]
 
 
@@ -142,7 +98,7 @@ def lstm(module: torch.nn.LSTM, x: torch.Tensor, lengths: list[int]) -> torch.Te
     rows, size, _ = x.shape
     with torch.autocast(x.device.type, enabled=False):
         x = x.float()
-        shift = to_device(torch.tensor([size - n for n in lengths]), x.device)[:, None]
+        shift = torch.tensor([size - n for n in lengths], device=x.device)[:, None]
         t = torch.arange(size, device=x.device)[None, :]
         # right-aligned: frame t holds frame t - shift (the wrapped-around frames are never read
         # by the backward direction before it has passed every valid frame)
@@ -166,7 +122,7 @@ class Frames(NamedTuple):
 
     @classmethod
     def of(cls, lengths: list[int], size: int, device) -> Frames:
-        count = to_device(torch.tensor(lengths, dtype=torch.float32), device)[:, None, None]
+        count = torch.tensor(lengths, dtype=torch.float32, device=device)[:, None, None]
         valid = lengths_mask(lengths, size, device)
         return cls(lengths, ~valid, count, valid.float().transpose(1, 2))
 
@@ -374,8 +330,6 @@ class BatchedKokoro:
         else:
             where = torch.backends.cpu.get_cpu_capability()  # AVX2 and AVX512 round differently
         self.ops = Pointwise(compiled=fused)
-        # where each batch's inverse STFTs run on a GPU (_generator)
-        self.side = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
         self.mode = (
             f"batched-v{SCHEME} {self.device.type}:{where} torch{torch.__version__} "
             f"{'bf16' if bf16 else 'fp32'} frames{max_frames}{fused_mode() if fused else ''}"
@@ -403,29 +357,19 @@ class BatchedKokoro:
         tokens: list[Tokens | None] = [None] * len(items)
         # ALBERT has position embeddings up to its context length only
         token_batches = self._batches([len(i) for i in ids], 16, self.max_tokens, context)
-        stage1 = (
-            self._stage1([ids[n] for n in group], items, group, size)
-            for size, group in token_batches
-        )
-        for n, out in overlapped(stage1):
-            tokens[n] = out
+        for size, group in token_batches:
+            for n, out in zip(
+                group, self._stage1([ids[n] for n in group], items, group, size), strict=True
+            ):
+                tokens[n] = out
 
         frames = [int(t.pred_dur.sum()) for t in tokens]
-
-        def stage2(size, group):
+        for size, group in self._batches(frames, 32, self.max_frames):
             batch = [tokens[n] for n in group]
-            landing = self._stage2(batch, [items[n] for n in group], size)
-
-            def finish():
-                for n, wave, tok in zip(group, landing(), batch, strict=True):
-                    tokens[n] = None  # its encodings are spent
-                    yield n, Entry(wave, tok.pred_dur.tolist())
-
-            return finish
-
-        yield from overlapped(
-            stage2(size, group) for size, group in self._batches(frames, 32, self.max_frames)
-        )
+            waves = self._stage2(batch, [items[n] for n in group], size)
+            for n, wave, tok in zip(group, waves, batch, strict=True):
+                tokens[n] = None  # its encodings are spent
+                yield n, Entry(wave, tok.pred_dur.tolist())
 
     def _batches(self, lengths: list[int], quantum: int, budget: int, cap: int | None = None):
         """(padded size, item indices) per batch: items grouped by the bucket of their length,
@@ -442,19 +386,17 @@ class BatchedKokoro:
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
-    def _stage1(self, ids, items, group, size) -> Callable[[], list[tuple[int, Tokens]]]:
-        """Durations and the token encodings of one token bucket's batch: queued on the device,
-        landed and cut per item by the function returned."""
+    def _stage1(self, ids, items, group, size) -> list[Tokens]:
+        """Durations and the token encodings of one token bucket's batch."""
         model, dev = self.model, self.device
         rows = rows_for(size, self.max_tokens)
         lengths = [len(i) for i in ids] + [1] * (rows - len(ids))  # dummy rows: one token
         input_ids = torch.zeros((rows, size), dtype=torch.long)
         for r, row in enumerate(ids):
             input_ids[r, : len(row)] = torch.tensor(row)
-        input_ids = to_device(input_ids, dev)
+        input_ids = input_ids.to(dev)
         ref_s = torch.zeros((rows, 256), device=dev)
-        styles = torch.cat([items[n].ref_s.reshape(1, -1) for n in group])
-        ref_s[: len(ids)] = to_device(styles, dev)
+        ref_s[: len(ids)] = torch.cat([items[n].ref_s.reshape(1, -1) for n in group]).to(dev)
         valid = lengths_mask(lengths, size, dev)[:, 0, :]  # [rows, size]
         pad = ~valid
         with self._autocast():
@@ -470,20 +412,15 @@ class BatchedKokoro:
             x = lstm(model.predictor.lstm, d, lengths)
             duration = model.predictor.duration_proj(x).float()
             t_en = self._text_encoder(input_ids, lengths, pad)
-        landing = Landing(d.float(), t_en.float().transpose(1, 2), duration)
-
-        def finish():
-            d, t_en, duration = landing.get()
-            out = []
-            for r, (row, n) in enumerate(zip(ids, group, strict=True)):
-                t = len(row)
-                # as KModel, over this item's tokens alone
-                dur = torch.sigmoid(duration[r : r + 1, :t]).sum(axis=-1) / items[n].speed
-                pred_dur = torch.round(dur).clamp(min=1).long().reshape(-1)
-                out.append((n, Tokens(pred_dur, d[r, :t].clone(), t_en[r, :t].clone())))
-            return out
-
-        return finish
+        d, t_en, duration = d.float().cpu(), t_en.float().transpose(1, 2).cpu(), duration.cpu()
+        out = []
+        for r, (row, n) in enumerate(zip(ids, group, strict=True)):
+            t = len(row)
+            # as KModel, over this item's tokens alone
+            dur = torch.sigmoid(duration[r : r + 1, :t]).sum(axis=-1) / items[n].speed
+            pred_dur = torch.round(dur).clamp(min=1).long().reshape(-1)
+            out.append(Tokens(pred_dur, d[r, :t].clone(), t_en[r, :t].clone()))
+        return out
 
     def _duration_encoder(self, x, style, lengths, pad):
         """kokoro's DurationEncoder with the masked LSTM."""
@@ -515,11 +452,8 @@ class BatchedKokoro:
         x = lstm(enc.lstm, x.transpose(1, 2), lengths).transpose(1, 2)
         return x.masked_fill(m, 0.0)
 
-    def _stage2(
-        self, batch: list[Tokens], items: list[Item], size: int
-    ) -> Callable[[], list[np.ndarray]]:
-        """Audio of one frame bucket's batch: queued on the device, landed by the function
-        returned."""
+    def _stage2(self, batch: list[Tokens], items: list[Item], size: int) -> list[np.ndarray]:
+        """Audio of one frame bucket's batch."""
         dev = self.device
         rows = rows_for(size, self.max_frames)
         lengths = [int(t.pred_dur.sum()) for t in batch] + [size] * (rows - len(batch))
@@ -533,11 +467,11 @@ class BatchedKokoro:
             token = torch.repeat_interleave(torch.arange(len(t.pred_dur)), t.pred_dur)
             index[r, : len(token)] = token + start
             start += len(t.pred_dur)
-        index = to_device(index, dev)
-        en = to_device(d, dev)[index].transpose(1, 2).contiguous()
-        asr = to_device(t_en, dev)[index].transpose(1, 2).contiguous()
+        index = index.to(dev)
+        en = d.to(dev)[index].transpose(1, 2).contiguous()
+        asr = t_en.to(dev)[index].transpose(1, 2).contiguous()
         ref_s = torch.zeros((rows, 256), device=dev)
-        ref_s[: len(batch)] = to_device(torch.cat([i.ref_s.reshape(1, -1) for i in items]), dev)
+        ref_s[: len(batch)] = torch.cat([i.ref_s.reshape(1, -1) for i in items]).to(dev)
         frames = Frames.of(lengths, size, dev)
         with self._autocast():
             f0, n = self._f0n(en, ref_s[:, 128:], frames)
@@ -599,7 +533,7 @@ class BatchedKokoro:
             # SourceModuleHnNSF then draws the noise branch's randn_like(uv), which the
             # generator never uses: it is the last draw, so leaving it out changes nothing
         rand_ini[:, 0] = 0
-        harmonics = to_device(torch.FloatTensor([[range(1, sg.harmonic_num + 2)]]), dev)
+        harmonics = torch.FloatTensor([[range(1, sg.harmonic_num + 2)]]).to(dev)
         fn = torch.multiply(f0, harmonics)
         rad_values = (fn / sg.sampling_rate) % 1
         rad_values[:, 0, :] = rad_values[:, 0, :] + rand_ini
@@ -609,7 +543,7 @@ class BatchedKokoro:
         phase = torch.cumsum(rad_values, dim=1) * 2 * torch.pi
         # Alone, the linear upsampling below clamps at the item's last frame; with padding it
         # would blend in the next frame, so every padded frame repeats the last valid phase.
-        last = to_device(torch.tensor(frames.lengths), dev)[:, None, None] - 1
+        last = torch.tensor(frames.lengths, device=dev)[:, None, None] - 1
         last_phase = phase.gather(1, last.expand(rows, 1, phase.shape[-1]))
         phase = torch.where(frames.pad.transpose(1, 2), last_phase, phase)
         phase = F.interpolate(
@@ -622,11 +556,8 @@ class BatchedKokoro:
         har = gen.m_source.l_tanh(gen.m_source.l_linear(sine_waves))
         return har.transpose(1, 2).squeeze(1)
 
-    def _generator(
-        self, x, s, f0_curve, frames: Frames, items: list[Item]
-    ) -> Callable[[], list[np.ndarray]]:
-        """Generator.forward, masked; the STFT and the iSTFT per item. Returns the function that
-        lands the waves."""
+    def _generator(self, x, s, f0_curve, frames: Frames, items: list[Item]) -> list[np.ndarray]:
+        """Generator.forward, masked; the STFT and the iSTFT per item."""
         gen = self.model.decoder.generator
         dev = x.device
         n_items = len(items)
@@ -669,38 +600,19 @@ class BatchedKokoro:
         x = gen.conv_post(self.ops.leaky(x, 0.01, frames.pad)).float()  # F.leaky_relu's slope
         spec = torch.exp(x[:, : gen.post_n_fft // 2 + 1, :])
         phase = torch.sin(x[:, gen.post_n_fft // 2 + 1 :, :])
-        lengths = frames.lengths[:n_items]
-        if self.side is None:
-            return functools.partial(self._inverse, spec, phase, lengths)
-        # the inverse STFTs wait for the host (torch.istft checks its window on the host) and so
-        # run on a stream of their own, after this batch, when the next batch is queued: the
-        # host waits for this batch alone while the GPU goes on with the next
-        decoded = torch.cuda.Event()
-        decoded.record()
-
-        def waves_on_host():
-            with torch.cuda.stream(self.side):
-                self.side.wait_event(decoded)
-                return self._inverse(spec, phase, lengths)
-
-        return waves_on_host
-
-    def _inverse(self, spec, phase, lengths: list[int]) -> list[np.ndarray]:
-        """Each item's inverse STFT over its own frames, and the waves on the host."""
-        gen = self.model.decoder.generator
         waves = []
-        with torch.autocast(spec.device.type, enabled=False):
-            for r, n in enumerate(lengths):
+        with torch.autocast(dev.type, enabled=False):
+            for r in range(n_items):
+                n = frames.lengths[r]
                 wave = gen.stft.inverse(
                     spec[r : r + 1, :, :n].contiguous(), phase[r : r + 1, :, :n].contiguous()
                 )
                 waves.append(wave.reshape(-1).float())
         # one copy to the host for the batch: a copy per item would wait for the GPU each time
         # and leave it idle while the next item's inverse STFT is queued
-        flat = Landing(torch.cat(waves)).get()[0]
+        flat = torch.cat(waves).cpu().numpy()
         ends = np.cumsum([w.numel() for w in waves])
-        # copied out of pinned memory, which goes back to torch's pool for the next batch
-        return list(np.split(flat.numpy().copy(), ends[:-1]))
+        return list(np.split(flat, ends[:-1]))
 
 
 def deterministic_cuda() -> None:
