@@ -9,6 +9,12 @@
     # torch.profiler table of the kernels (--profile-fused: of the compiled forward)
     python bench/batched.py profile MODEL_DIR bench/data/corpus-chunks.json --device cuda \
         --other-frames 16384 --profile-chunks 80 --rows 40
+    # whether a chunk's samples depend on anything but the chunk: runs, orders, batch-mates,
+    # compiled or not, and (--save, then --against in a second process) kernels from the cache
+    python bench/batched.py same MODEL_DIR bench/data/corpus-chunks.json --device cuda --fused \
+        --save /tmp/first.json
+    python bench/batched.py same MODEL_DIR bench/data/corpus-chunks.json --device cuda --fused \
+        --reference-only --against /tmp/first.json
     # no model: the decoder's padded frames if the prefill went through the posts in waves, and
     # the audio and encodings the prefill holds at once
     python bench/batched.py waves BUILD/results/phonemes --wave-chunks 0,1024,512,256
@@ -442,6 +448,81 @@ def waves(args) -> None:
     )
 
 
+def same(args) -> None:
+    """Whether a chunk's samples depend on anything but the chunk, on one device: each chunk's
+    stage-1 encodings and samples after the same run again, the chunks in another order (other
+    batch-mates, other rows), in two halves, alone and uncompiled; with --against, this
+    process's run against another process's (a cold compile against kernels from the cache, as
+    two builds meet them)."""
+    import hashlib
+
+    import torch
+
+    from kokoro_narrate.batched import DEFAULT_MAX_FRAMES, BatchedKokoro, Item
+
+    started = time.monotonic()
+    budget = args.max_frames or DEFAULT_MAX_FRAMES
+    model, packs = load_model(args.model, torch.device(args.device))
+    chunks = json.loads(Path(args.chunks).read_text(encoding="utf-8"))[: args.limit or None]
+    items = []
+    for n, chunk in enumerate(chunks):
+        ps = chunk["phonemes"]
+        items.append(Item(ps, packs[n % len(packs)][len(ps) - 1], 1.0, 1_000_003 * n + 7))
+    batched = BatchedKokoro(model, max_frames=budget, fused=args.fused)
+    t = time.monotonic()
+    batched.synthesize(items[:2])
+    print(f"{batched.mode}; {len(items)} chunks; first call {time.monotonic() - t:.1f} s")
+
+    def made(order, engine=batched):
+        """Each chunk's Entry, in the chunks' order, synthesized in `order`."""
+        out = dict(zip(order, engine.synthesize([items[n] for n in order]), strict=True))
+        return [out[n] for n in sorted(out)]
+
+    def encoded(order):
+        tokens = dict(zip(order, batched.encode([items[n] for n in order]), strict=True))
+        return [torch.cat([tokens[n].d.flatten(), tokens[n].t_en.flatten()]) for n in order]
+
+    def compare(label, ours, theirs):
+        pairs = list(zip(ours, theirs, strict=False))
+        equal = sum(np.array_equal(a.audio, b.audio) for a, b in pairs)
+        durations = sum(a.frames == b.frames for a, b in pairs)
+        err = max(np.abs(a.audio - b.audio).max() for a, b in pairs if len(a.audio) == len(b.audio))
+        print(
+            f"{label:<34} samples bitwise equal {equal:3d}/{len(pairs)}, durations equal "
+            f"{durations:3d}/{len(pairs)}, max abs diff {err:.3g}",
+            flush=True,
+        )
+
+    order = list(range(len(items)))
+    t = time.monotonic()
+    reference = made(order)
+    print(f"one run: {time.monotonic() - t:.1f} s", flush=True)
+    if not args.reference_only:
+        shuffled = [int(n) for n in np.random.default_rng(1).permutation(len(items))]
+        first = encoded(order)
+        for label, other in (("stage 1 again", order), ("stage 1 shuffled", shuffled)):
+            again = dict(zip(other, encoded(other), strict=True))
+            equal = sum(torch.equal(first[n], again[n]) for n in order)
+            print(f"{label:<34} encodings bitwise equal {equal:3d}/{len(items)}", flush=True)
+        compare("again", made(order), reference)
+        compare("shuffled", made(shuffled), reference)
+        halves = made(order[::2]) + made(order[1::2])
+        compare("in two halves (evens, odds)", halves, reference[::2] + reference[1::2])
+        alone = [made([n])[0] for n in order[: args.alone]]
+        compare("alone", alone, reference)
+        if args.fused:
+            eager = BatchedKokoro(model, max_frames=budget)
+            compare("uncompiled", made(order, eager), reference)
+    digests = [hashlib.sha256(e.audio.tobytes()).hexdigest() for e in reference]
+    if args.against:
+        theirs = json.loads(Path(args.against).read_text(encoding="utf-8"))
+        equal = sum(a == b for a, b in zip(digests, theirs, strict=True))
+        print(f"against {args.against}: samples bitwise equal {equal}/{len(items)}", flush=True)
+    if args.save:
+        Path(args.save).write_text(json.dumps(digests), encoding="utf-8")
+    print(f"total {time.monotonic() - started:.0f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -480,6 +561,17 @@ def main() -> None:
         action="store_false",
         help="only the profile, not the timed eager and compiled runs before it",
     )
+    check = sub.add_parser("same", help="a chunk's samples in other runs, orders and batches")
+    check.add_argument("model")
+    check.add_argument("chunks")
+    check.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    check.add_argument("--limit", type=int, default=0, help="only the first N chunks")
+    check.add_argument("--max-frames", type=int, help="the budget (default: the class's)")
+    check.add_argument("--alone", type=int, default=6, help="chunks synthesized alone")
+    check.add_argument("--fused", action="store_true", help="the compiled passes, as builds run")
+    check.add_argument("--save", help="write this run's per-chunk digests here (JSON)")
+    check.add_argument("--reference-only", action="store_true", help="one run, no other checks")
+    check.add_argument("--against", help="compare with digests another process saved")
     wave = sub.add_parser("waves", help="the decoder's padding with the prefill's waves")
     wave.add_argument("phonemes", help="a build's results/phonemes folder")
     wave.add_argument(
@@ -492,6 +584,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "waves":
         waves(args)
+        return
+    if args.command == "same":
+        same(args)
         return
     if args.command == "profile":
         profile(args)

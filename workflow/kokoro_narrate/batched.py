@@ -346,23 +346,7 @@ class BatchedKokoro:
         that stores each entry before asking for the next holds one batch's audio at a time,
         not every item's (a slice of the longest chunks is hundreds of MB of audio)."""
         items = [Item(*item) for item in items]
-        vocab, context = self.model.vocab, self.model.context_length
-        ids = []
-        for item in items:
-            found = [vocab[p] for p in item.phonemes if p in vocab]
-            if len(found) + 2 > context:
-                raise ValueError(f"{len(found)} tokens: Kokoro reads at most {context - 2}")
-            ids.append([0, *found, 0])
-
-        tokens: list[Tokens | None] = [None] * len(items)
-        # ALBERT has position embeddings up to its context length only
-        token_batches = self._batches([len(i) for i in ids], 16, self.max_tokens, context)
-        for size, group in token_batches:
-            for n, out in zip(
-                group, self._stage1([ids[n] for n in group], items, group, size), strict=True
-            ):
-                tokens[n] = out
-
+        tokens: list[Tokens | None] = self.encode(items)
         frames = [int(t.pred_dur.sum()) for t in tokens]
         for size, group in self._batches(frames, 32, self.max_frames):
             batch = [tokens[n] for n in group]
@@ -370,6 +354,26 @@ class BatchedKokoro:
             for n, wave, tok in zip(group, waves, batch, strict=True):
                 tokens[n] = None  # its encodings are spent
                 yield n, Entry(wave, tok.pred_dur.tolist())
+
+    @torch.inference_mode()
+    def encode(self, items: list[Item]) -> list[Tokens]:
+        """Stage 1: each item's durations and token encodings, in the items' order."""
+        vocab, context = self.model.vocab, self.model.context_length
+        ids = []
+        for item in items:
+            found = [vocab[p] for p in item.phonemes if p in vocab]
+            if len(found) + 2 > context:
+                raise ValueError(f"{len(found)} tokens: Kokoro reads at most {context - 2}")
+            ids.append([0, *found, 0])
+        tokens = [None] * len(items)
+        # ALBERT has position embeddings up to its context length only
+        token_batches = self._batches([len(i) for i in ids], 16, self.max_tokens, context)
+        for size, group in token_batches:
+            for n, out in zip(
+                group, self._stage1([ids[n] for n in group], items, group, size), strict=True
+            ):
+                tokens[n] = out
+        return tokens
 
     def _batches(self, lengths: list[int], quantum: int, budget: int, cap: int | None = None):
         """(padded size, item indices) per batch: items grouped by the bucket of their length,
