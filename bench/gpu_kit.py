@@ -23,7 +23,8 @@ room for the real weights. The folder holds:
   with WARM=1 it keeps the compiled kernels the last build left, as a user's second build finds
   them), makes the weights with bench/gpu_model.py and runs `throughput.py --stage rest` with its
   arguments. PYTHON, DEVICE and CORES override python3, cuda and the machine's core count;
-- session.sh: the card and processor, a cold build with the plain loop timed, a warm build, and
+- session.sh: the card and processor, whether a chunk's samples depend on anything but the
+  chunk (`bench/batched.py same`, about two minutes), a cold build with the plain loop timed, a warm build, and
   with --baseline a warm build with that revision's batched.py, each build's table in $OUT and
   the digest of its narrations and chunks (equal digests: the same bytes); then where kokoro's
   import spends its time there. A cold build that fails is run again with the baseline.
@@ -155,8 +156,19 @@ build() {{  # name, then run.sh's arguments
   return $status
 }}
 baseline() {{ cp "$kit/batched_baseline.py" workflow/kokoro_narrate/batched.py; }}
+same() {{  # a chunk's samples in other runs, orders, batches, and on another process's kernels
+  # (in a pipeline, so in a subshell: the exports stay there)
+  local at=/tmp/kokoro-narrate-same chunks=bench/data/corpus-chunks.json
+  [ -d {SITE} ] || tar xJf "$kit/site.tar.xz" -C "$(dirname {SITE})"
+  rm -rf $at; export PYTHONPATH={SITE}:$kit/stub TORCHINDUCTOR_CACHE_DIR=$at/compile
+  python3 bench/gpu_model.py $at/model > /dev/null 2>&1
+  python3 bench/batched.py same $at/model $chunks --device cuda --fused --save $at/first.json
+  python3 bench/batched.py same $at/model $chunks --device cuda --fused --reference-only \\
+    --against $at/first.json
+}}
 {{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc
   lscpu | grep -E "Model name|Thread|Core|Socket"; }} | tee "$out/machine.txt"
+same 2>&1 | grep -v Warning | grep -v "^  " | tee "$out/same.txt"; mark "same ended"
 if ! build cold --loop --loop-seconds 20; then
   [ -f "$kit/batched_baseline.py" ] || exit 1
   echo "the cold build failed: once more with the baseline's batched.py"
