@@ -24,9 +24,10 @@ room for the real weights. The folder holds:
   them), makes the weights with bench/gpu_model.py and runs `throughput.py --stage rest` with its
   arguments. PYTHON, DEVICE and CORES override python3, cuda and the machine's core count;
 - session.sh: the card and processor, whether a chunk's samples depend on anything but the
-  chunk (`bench/batched.py same`, about two minutes), a cold build with the plain loop timed, a warm build, and
-  with --baseline a warm build with that revision's batched.py, each build's table in $OUT and
-  the digest of its narrations and chunks (equal digests: the same bytes); then where kokoro's
+  chunk (`bench/batched.py same`, about two minutes), a cold build with the plain loop timed, a
+  warm build, and with --baseline a warm build with that revision's batched.py, each build's
+  table in $OUT with the digests of its narrations, chunks and weights (equal digests: the same
+  bytes) and how many chunks kept their bytes from the build before; then where kokoro's
   import spends its time there. A cold build that fails is run again with the baseline.
 """
 
@@ -143,10 +144,17 @@ export PYTHONUNBUFFERED=1
 start=$(date +%s)
 mark() {{ echo "== $1 at $(( $(date +%s) - start )) s"; }}
 digest() {{  # the bytes of the narrations and the chunks: equal digests, the same bytes
-  local b={BUILD}/results
+  local b={BUILD}/results list=/tmp/kokoro-narrate-chunks
   echo "digest: narrations $(cat $b/narrations/*/*.wav | sha256sum | cut -c1-16)," \\
     "chunks $(find $b/cache -name '*.f32' | sort | xargs cat | sha256sum | cut -c1-16)" \\
-    "($(find $b/cache -name '*.f32' | wc -l) chunks)"
+    "($(find $b/cache -name '*.f32' | wc -l) chunks), weights" \\
+    "$(cat {BUILD}/model/*.pth | sha256sum | cut -c1-16)"
+  # chunk by chunk against the build before (same name: same key)
+  (cd $b/cache && find . -name '*.f32' | sort | xargs sha256sum | sort) > $list.new
+  if [ -f $list.last ]; then
+    echo "chunks with the same bytes as the last build's: $(comm -12 $list.last $list.new | wc -l)"
+  fi
+  mv $list.new $list.last
 }}
 build() {{  # name, then run.sh's arguments
   local name=$1; shift
@@ -166,6 +174,7 @@ same() {{  # a chunk's samples in other runs, orders, batches, and on another pr
   python3 bench/batched.py same $at/model $chunks --device cuda --fused --reference-only \\
     --against $at/first.json
 }}
+rm -f /tmp/kokoro-narrate-chunks.last
 {{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc
   lscpu | grep -E "Model name|Thread|Core|Socket"; }} | tee "$out/machine.txt"
 same 2>&1 | grep -v Warning | grep -v "^  " | tee "$out/same.txt"; mark "same ended"
