@@ -143,18 +143,18 @@ out=${{OUT:-$kit}}
 export PYTHONUNBUFFERED=1
 start=$(date +%s)
 mark() {{ echo "== $1 at $(( $(date +%s) - start )) s"; }}
+chunk_list=/tmp/kokoro-narrate-chunks  # each chunk's digest, by name (name: key), per build
 digest() {{  # the bytes of the narrations and the chunks: equal digests, the same bytes
-  local b={BUILD}/results list=/tmp/kokoro-narrate-chunks
+  local b={BUILD}/results
+  (cd $b/cache && find . -name '*.f32' | sort | xargs sha256sum | sort) > $chunk_list.new
   echo "digest: narrations $(cat $b/narrations/*/*.wav | sha256sum | cut -c1-16)," \\
-    "chunks $(find $b/cache -name '*.f32' | sort | xargs cat | sha256sum | cut -c1-16)" \\
-    "($(find $b/cache -name '*.f32' | wc -l) chunks), weights" \\
-    "$(cat {BUILD}/model/*.pth | sha256sum | cut -c1-16)"
-  # chunk by chunk against the build before (same name: same key)
-  (cd $b/cache && find . -name '*.f32' | sort | xargs sha256sum | sort) > $list.new
-  if [ -f $list.last ]; then
-    echo "chunks with the same bytes as the last build's: $(comm -12 $list.last $list.new | wc -l)"
+    "chunks $(sha256sum < $chunk_list.new | cut -c1-16) ($(wc -l < $chunk_list.new) chunks)," \\
+    "weights $(cat {BUILD}/model/*.pth | sha256sum | cut -c1-16)"
+  if [ -f $chunk_list.last ]; then
+    echo "chunks with the same bytes as the last build's:" \\
+      "$(comm -12 $chunk_list.last $chunk_list.new | wc -l)"
   fi
-  mv $list.new $list.last
+  mv $chunk_list.new $chunk_list.last
 }}
 build() {{  # name, then run.sh's arguments
   local name=$1; shift
@@ -174,10 +174,11 @@ same() {{  # a chunk's samples in other runs, orders, batches, and on another pr
   python3 bench/batched.py same $at/model $chunks --device cuda --fused --reference-only \\
     --against $at/first.json
 }}
-rm -f /tmp/kokoro-narrate-chunks.last
+rm -f $chunk_list.last
 {{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc
   lscpu | grep -E "Model name|Thread|Core|Socket"; }} | tee "$out/machine.txt"
-same 2>&1 | grep -v Warning | grep -v "^  " | tee "$out/same.txt"; mark "same ended"
+same 2>&1 | grep -v -e Warning: -e "super().__init__" -e "WeightNorm.apply" \\
+  | tee "$out/same.txt"; mark "same ended"  # torch's two warnings, not a traceback's lines
 if ! build cold --loop --loop-seconds 20; then
   [ -f "$kit/batched_baseline.py" ] || exit 1
   echo "the cold build failed: once more with the baseline's batched.py"
