@@ -87,7 +87,8 @@ def main() -> None:
         sys.path.insert(0, str(REPO / "tests"))
         from conftest import build_tiny_model
 
-        folder = build_tiny_model(workdir / "tiny-model")
+        # Kokoro-82M's generator geometry, as the README's figures were measured with
+        folder = build_tiny_model(workdir / "tiny-model", generator="kokoro")
     voices = []
     for spec in args.voice or sorted(p.stem for p in (folder / "voices").glob("*.pt"))[:2]:
         name, _, lang = spec.partition(":")

@@ -111,8 +111,11 @@ def test_sentence_spans_match_the_sentence_marks():
     assert alignment.sentence_spans("One. Two.", "wˈʌn tˈu.", phonemes.SENTENCE_END) == []
 
 
-def test_kokoro_makes_600_samples_per_frame(tiny_model):
-    """The rule alignment rests on, checked on the real model code (random weights)."""
+@pytest.mark.parametrize("geometry", ["kokoro_geometry_model", "tiny_model"])
+def test_kokoro_makes_600_samples_per_frame(geometry, request):
+    """The rule alignment rests on, checked on the real model code (random weights), with
+    Kokoro-82M's generator and with the lighter one the workflow tests build with."""
+    tiny_model = request.getfixturevalue(geometry)
     import torch
     from kokoro import KModel
 

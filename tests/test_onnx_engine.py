@@ -29,6 +29,13 @@ def restore_threads():
 
 
 @pytest.fixture(scope="module")
+def tiny_model(kokoro_geometry_model):
+    """Kokoro-82M's own generator geometry (conftest.GENERATORS): the export traced and checked
+    here is that of the model production runs."""
+    return kokoro_geometry_model
+
+
+@pytest.fixture(scope="module")
 def settings(tiny_model) -> ModelSettings:
     return ModelSettings(
         weights=str(tiny_model / "tiny-kokoro.pth"),
