@@ -448,10 +448,39 @@ def waves(args) -> None:
     )
 
 
+def nondeterministic_ops(run) -> tuple[list[str], object]:
+    """The ops of `run()` that torch itself calls nondeterministic (use_deterministic_algorithms
+    in its warn-only mode names each as it runs, and swaps in the deterministic version where it
+    has one), and what `run()` returned that way. The mode is off again afterwards. Its CUDA
+    alerts end in 'does not have a deterministic implementation'; the names go on one line here,
+    not as warnings (gpu_kit's session drops torch's warning lines)."""
+    import warnings
+
+    import torch
+
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    # the mode would also fill every new tensor with NaN: time, and nothing to do with the bits
+    torch.utils.deterministic.fill_uninitialized_memory = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = run()
+    finally:
+        torch.use_deterministic_algorithms(False)
+    names = set()
+    for message in (str(w.message) for w in caught):
+        if "does not have a deterministic implementation" in message:
+            names.add(message.split(" does not have")[0].strip())
+        elif "CuBLAS" in message:  # deterministic only with CUBLAS_WORKSPACE_CONFIG set
+            names.add("cuBLAS without CUBLAS_WORKSPACE_CONFIG")
+    return sorted(names), out
+
+
 def same(args) -> None:
     """Whether a chunk's samples depend on anything but the chunk, on one device: each chunk's
     stage-1 encodings and samples after the same run again, the chunks in another order (other
-    batch-mates, other rows), in two halves, alone and uncompiled; with --against, this
+    batch-mates, other rows), in two halves, alone, uncompiled and with torch's deterministic
+    algorithms (naming the ops torch calls nondeterministic); with --against, this
     process's run against another process's (a cold compile against kernels from the cache, as
     two builds meet them)."""
     import hashlib
@@ -516,6 +545,9 @@ def same(args) -> None:
         if args.fused:
             eager = BatchedKokoro(model, max_frames=budget)
             compare("uncompiled", made(order, eager), reference)
+        flagged, strict = nondeterministic_ops(lambda: made(order))
+        print(f"ops torch lists as nondeterministic: {', '.join(flagged) or 'none'}", flush=True)
+        compare("torch's deterministic algorithms", strict, reference)
     digests = [hashlib.sha256(e.audio.tobytes()).hexdigest() for e in reference]
     if args.against:
         theirs = json.loads(Path(args.against).read_text(encoding="utf-8"))
