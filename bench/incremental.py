@@ -88,7 +88,7 @@ def main() -> None:
         from conftest import build_tiny_model
 
         # Kokoro-82M's generator geometry, as the README's figures were measured with
-        folder = build_tiny_model(workdir / "tiny-model", generator="kokoro")
+        folder = build_tiny_model(workdir / "tiny-model", light_generator=False)
     voices = []
     for spec in args.voice or sorted(p.stem for p in (folder / "voices").glob("*.pt"))[:2]:
         name, _, lang = spec.partition(":")

@@ -4,8 +4,8 @@ Kokoro 0.9.4 hard-codes hidden_dim 512, style_dim 128, upsample_initial_channel 
 vocabulary; the ALBERT encoder, n_layer and the resblocks shrink. Random duration heads predict
 absurd lengths, so the duration projection's bias is set to make a token last a few frames.
 
-The generator's geometry is a choice (`GENERATORS`): Kokoro-82M's own, or a lighter one with the
-same 600 samples a frame that the workflow tests build with.
+The generator's geometry is a choice: Kokoro-82M's own (tiny-kokoro-config.json's), or the lighter
+one with the same 600 samples a frame that the workflow tests build with (`LIGHT_GENERATOR`).
 """
 
 from __future__ import annotations
@@ -28,24 +28,16 @@ FRAMES_PER_TOKEN = 3  # 75 ms per phoneme at 600 samples per frame: a natural pa
 # frame through the same code at 4.1x. The batched and ONNX engines' tests, the frame test and the
 # published audio's checks by ffmpeg keep Kokoro's own geometry, which production runs (the
 # `kokoro_geometry_model` fixture).
-GENERATORS = {
-    "kokoro": {
-        "upsample_rates": [10, 6],
-        "upsample_kernel_sizes": [20, 12],
-        "gen_istft_hop_size": 5,
-        "gen_istft_n_fft": 20,
-    },
-    "light": {
-        "upsample_rates": [5, 3],
-        "upsample_kernel_sizes": [15, 5],
-        "gen_istft_hop_size": 20,
-        "gen_istft_n_fft": 40,
-    },
+LIGHT_GENERATOR = {
+    "upsample_rates": [5, 3],
+    "upsample_kernel_sizes": [15, 5],
+    "gen_istft_hop_size": 20,
+    "gen_istft_n_fft": 40,
 }
 
 
 def build_tiny_model(
-    folder: Path, voices=TEST_VOICES, seed: int = 1234, generator: str = "light"
+    folder: Path, voices=TEST_VOICES, seed: int = 1234, light_generator: bool = True
 ) -> Path:
     import math
 
@@ -54,7 +46,8 @@ def build_tiny_model(
 
     folder.mkdir(parents=True, exist_ok=True)
     config = json.loads((DATA / "tiny-kokoro-config.json").read_text(encoding="utf-8"))
-    config["istftnet"].update(GENERATORS[generator])
+    if light_generator:
+        config["istftnet"].update(LIGHT_GENERATOR)
     (folder / "config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
     empty = folder / "empty.pth"
     torch.save({}, empty)
@@ -88,8 +81,9 @@ def tiny_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def kokoro_geometry_model(tmp_path_factory) -> Path:
-    """The tiny model with Kokoro-82M's own generator geometry (GENERATORS)."""
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-kokoro-geometry"), generator="kokoro")
+    """The tiny model with Kokoro-82M's own generator geometry (not LIGHT_GENERATOR)."""
+    folder = tmp_path_factory.mktemp("tiny-kokoro-geometry")
+    return build_tiny_model(folder, light_generator=False)
 
 
 @pytest.fixture

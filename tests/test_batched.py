@@ -43,7 +43,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def tiny_model(kokoro_geometry_model):
-    """Kokoro-82M's own generator geometry (conftest.GENERATORS): the lengths and padding
+    """Kokoro-82M's own generator geometry: the lengths and padding
     checked here are those of the model production runs."""
     return kokoro_geometry_model
 

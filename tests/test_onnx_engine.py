@@ -30,7 +30,7 @@ def restore_threads():
 
 @pytest.fixture(scope="module")
 def tiny_model(kokoro_geometry_model):
-    """Kokoro-82M's own generator geometry (conftest.GENERATORS): the export traced and checked
+    """Kokoro-82M's own generator geometry: the export traced and checked
     here is that of the model production runs."""
     return kokoro_geometry_model
 

@@ -33,7 +33,7 @@ CUE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d):(\d\d)\.(\d
 
 @pytest.fixture(scope="module")
 def tiny_model(kokoro_geometry_model):
-    """Kokoro-82M's own generator geometry (conftest.GENERATORS): the checks here measure the
+    """Kokoro-82M's own generator geometry: the checks here measure the
     audio with another meter and decoder, ffmpeg's, whose readings depend on the sound itself. On
     the lighter generator's noise ffmpeg read a WAV's true peak 0.19 dB above a 64-times
     oversampled measure (-1.37 against -1.56 dBTP) and decoded an MP3 to a true peak 1.1 dB above
