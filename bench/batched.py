@@ -458,6 +458,7 @@ def nondeterministic_ops(run) -> tuple[list[str], object]:
 
     import torch
 
+    fills = torch.utils.deterministic.fill_uninitialized_memory
     torch.use_deterministic_algorithms(True, warn_only=True)
     # the mode would also fill every new tensor with NaN: time, and nothing to do with the bits
     torch.utils.deterministic.fill_uninitialized_memory = False
@@ -467,6 +468,7 @@ def nondeterministic_ops(run) -> tuple[list[str], object]:
             out = run()
     finally:
         torch.use_deterministic_algorithms(False)
+        torch.utils.deterministic.fill_uninitialized_memory = fills
     names = set()
     for message in (str(w.message) for w in caught):
         if "does not have a deterministic implementation" in message:
