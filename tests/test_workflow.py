@@ -16,6 +16,7 @@ import soundfile as sf
 
 from conftest import DATA, REPO, write_config
 from conftest import run_snakemake as snakemake
+from kokoro_narrate import RESOURCES_PATTERN
 
 pytestmark = pytest.mark.slow
 
@@ -112,6 +113,18 @@ def test_the_model_loads_once_per_build_and_reports_progress(built):
     assert len(loaded) == 1  # the first job with a miss filled the cache for all five
     made = re.findall(r"synthesized (\d+) chunks, ", logs[loaded[0]])
     assert sum(map(int, made)) == 24 and "ETA" in logs[loaded[0]]
+
+
+def test_every_job_log_ends_with_what_the_job_used(built):
+    """Snakemake's benchmark files sample CPU and memory; each job's log closes with the kernel's
+    count, which the benchmark scripts read."""
+    logs = list((built / "logs").rglob("*.log"))
+    rules = {log.relative_to(built / "logs").parts[0] for log in logs}
+    assert rules >= {"script", "phonemes", "synthesis", "narration", "manifest", "matrix"}
+    for log in logs:
+        last = log.read_text().splitlines()[-1]
+        cpu, peak = map(float, re.search(RESOURCES_PATTERN, last).groups())
+        assert 0.05 < cpu < 600 and 20 < peak < 4000, (log, last)  # Python and numpy at least
 
 
 def test_g2p_loads_at_most_once_per_language_and_core(built):

@@ -11,10 +11,12 @@ __version__ = "0.1.0"
 
 
 def log_to_file(path) -> None:
-    """Send log records, and the error that ends a job, to the rule's log file.
+    """Send log records, and the error that ends a job, to the rule's log file, and at its end
+    what the job used (`log_resources`).
 
     Rule scripts call this first, so `logs/<rule>/...` says what a job did and why it failed.
     """
+    import atexit
     import logging
     import sys
 
@@ -34,6 +36,34 @@ def log_to_file(path) -> None:
         previous(kind, error, trace)
 
     sys.excepthook = log_and_raise
+    # exit hooks run last first: this one runs before logging's own closes the file
+    atexit.unregister(log_resources)
+    atexit.register(log_resources)
+
+
+# the last line of every job's log, and how the benchmark scripts read it back
+RESOURCES_FORMAT = "resources: CPU %.2f s, peak RSS %.0f MB"
+RESOURCES_PATTERN = r"resources: CPU ([\d.]+) s, peak RSS (\d+) MB"
+
+
+def log_resources() -> None:
+    """Log the CPU seconds (user and system, with any subprocess it waited for) and the peak RSS
+    of this process, as the kernel counted them. Snakemake's benchmark files sample a job every
+    0.5 s for its first 15 s and every 30 s after, so a job that ends between samples loses what
+    it did since the last one: a job that used 25 CPU seconds in 31 s was recorded at 10."""
+    import logging
+    import sys
+
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
+    unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    peak_mb = max(own.ru_maxrss, waited.ru_maxrss) * unit / 2**20
+    logging.getLogger("kokoro_narrate").info(RESOURCES_FORMAT, cpu, peak_mb)
 
 
 # Bump a stage's number when the same inputs make it write different output (a fix to the
