@@ -10,15 +10,17 @@
 It builds a folder with the posts (given, or generated from the sentences of corpus/ so every
 paragraph is new) and a config, runs the README's command (`snakemake --cores N --resources gpu=1`)
 and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs' wall times
-from benchmarks/, so parallel jobs overlap) and their CPU seconds, the CPU work that follows
-synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time it can
-take), model loads (from the logs), when the job that loaded the model logged first, loaded it and
-made its first wave (no narration can run before that), times real time for synthesis (audio / the
-span of the synthesis jobs, the first one's start to the last one's end) and end to end (audio /
-the whole process), when the prefill ended and how many narrations were done by then (the CPU work
-its waves let run beside it; --wave-chunks sets config synthesis.wave_chunks), peak RSS per stage
-and peak GPU memory (from the synthesis log). With --loop it then times bench/loop.py on the same
-posts, voice and threads as a whole process, and prints both costs per second of audio.
+from benchmarks/, so parallel jobs overlap) and their CPU seconds (from the line each job's log
+closes with: the benchmark files' samples miss part of any job of 16 to 45 s), the CPU work that
+follows synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time it
+can take), model loads (from the logs), when the job that loaded the model logged first, loaded it
+and made its first wave (no narration can run before that), times real time for synthesis (audio /
+the span of the synthesis jobs, the first one's start to the last one's end) and end to end (audio
+/ the whole process), when the prefill ended and how many narrations were done by then (the CPU
+work its waves let run beside it; --wave-chunks sets config synthesis.wave_chunks), peak RSS per
+stage (from the logs too) and peak GPU memory (from the synthesis log). With --loop it then times
+bench/loop.py on the same posts, voice and threads as a whole process, and prints both costs per
+second of audio.
 
 For a GPU machine without misaki or spaCy: `--stage prepare` here makes the scripts and phonemes
 (and copies the workflow's metadata with them), `--stage rest --workdir DIR --device cuda` there
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import yaml
-from common import REPO, model_config, snakemake_command
+from common import REPO, job_resources, model_config, snakemake_command
 
 # the rules with a benchmark (the feed has none: text, milliseconds); a narration job makes the
 # narration's encodes, captions and snippet too
@@ -104,11 +106,17 @@ def stage_table(workdir: Path) -> dict[str, dict[str, float]]:
         if not files:
             continue
         frames = [pd.read_csv(f, sep="\t") for f in files]
+        # CPU and peak RSS as each job's log closes with them; the benchmark file's samples where
+        # a log has none (a version before the closing line)
+        used = [
+            job_resources(workdir, path) or (float(f.cpu_time.iloc[0]), float(f.max_rss.iloc[0]))
+            for path, f in zip(files, frames, strict=True)
+        ]
         table[stage] = {
             "jobs": len(files),
             "seconds": sum(float(f.s.iloc[0]) for f in frames),
-            "cpu_seconds": sum(float(f.cpu_time.iloc[0]) for f in frames),
-            "peak_rss_mb": max(float(f.max_rss.iloc[0]) for f in frames),
+            "cpu_seconds": sum(cpu for cpu, _ in used),
+            "peak_rss_mb": max(peak for _, peak in used),
         }
     return table
 
