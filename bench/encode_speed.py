@@ -9,11 +9,20 @@ For each narration WAV (a master the narration stage wrote), it prints:
 - the writers alone: the stage's Opus writer (libopus through PyAV) on the master's own 24 kHz,
   as the stage encodes, and on a 48 kHz copy, as it did before encode stage version 6;
   libsndfile's (soundfile's wheels carry libopus; the stage's writer before PyAV) on the 48 kHz
-  copy; and the stage's MP3 writer (LAME in libsndfile). For each:
-  seconds, bytes, the log-spectral distance of the decode to the master (bench/cpu_engines.py's
-  measure, at Kokoro's 24 kHz) and the decode's loudness against the master's (what an encode
-  moves, and the stage's tries make up for). Every decode is the stage's (`encode.decode`): an
-  Opus file's by libopus at 48 kHz, as browsers play Opus.
+  copy; the stage's Opus writer at libopus complexity 7 and 5 (the stage keeps FFmpeg's 10);
+  the stage's MP3 writer (LAME in libsndfile, at the quality libsndfile leaves it, LAME's
+  default); and LAME through PyAV at quality 5 (FFmpeg's default) and 7, which libsndfile does not
+  let one set. For each: seconds, bytes, the log-spectral distance of the decode to the master
+  (bench/cpu_engines.py's measure, at Kokoro's 24 kHz), the decode's loudness against the
+  master's (what an encode moves, and the stage's tries make up for), the samples the decode has
+  beyond the master's (an MP3's gapless information at work), and with --pesq the wide-band PESQ
+  score (ITU-T P.862.2, the `pesq` package: `pip install pesq`, not a dependency of the project)
+  of the decode against the master, the mean over 10-second stretches at 16 kHz. Every decode is
+  the stage's (`encode.decode`): an Opus file's by libopus at 48 kHz, as browsers play Opus;
+- for the stage's MP3, how FFmpeg's decoder (browsers') and libsndfile's (the stage's) agree:
+  the largest sample difference and each decode's true peak;
+- with --gapless N, for each MP3 writer, how many of N lengths of the master (cut 7 samples
+  apart) decode to more or fewer samples than were written.
 
 Every figure is the best of --repeat runs, one process, one encode at a time: on a build's
 machine the encodes run side by side, one per core.
@@ -26,6 +35,7 @@ import math
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -62,17 +72,124 @@ def libsndfile_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     )
 
 
+def pyav_mp3(quality: int):
+    """A writer of encode.write_mp3's stream (constant bitrate, mono, the master's rate) by LAME
+    through PyAV's FFmpeg at LAME's `quality` (0 best, 9 fastest), with FFmpeg's Xing/LAME header
+    (its gapless information) and no ID3 tag of the muxer's."""
+
+    def write(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
+        import av
+
+        with av.open(str(path), "w", format="mp3", options={"id3v2_version": "0"}) as container:
+            container.flags |= av.container.Flags.bitexact.value
+            stream = container.add_stream("libmp3lame", rate=sr, layout="mono")
+            stream.bit_rate = kbps * 1000
+            stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
+            stream.options = {"compression_level": str(quality)}
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(audio, dtype=np.float32)[None], format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
+            for packet in (*stream.encode(frame), *stream.encode(None)):
+                container.mux(packet)
+
+    return write
+
+
+def pyav_opus(complexity: int):
+    """encode.write_opus's stream at libopus complexity `complexity` (FFmpeg's default, which the
+    stage keeps, is 10)."""
+
+    def write(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
+        import av
+
+        with av.open(str(path), "w", format="ogg") as container:
+            container.flags |= av.container.Flags.bitexact.value
+            stream = container.add_stream("libopus", rate=sr, layout="mono")
+            stream.bit_rate = kbps * 1000
+            stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
+            stream.options = {"compression_level": str(complexity)}
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(audio, dtype=np.float32)[None], format="flt", layout="mono"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
+            for packet in (*stream.encode(frame), *stream.encode(None)):
+                container.mux(packet)
+
+    return write
+
+
+def to_rate(audio: np.ndarray, sr: int, rate: int) -> np.ndarray:
+    gcd = math.gcd(sr, rate)
+    return resample_poly(audio, rate // gcd, sr // gcd)
+
+
+def pesq_wb(master: np.ndarray, decoded: np.ndarray, sr: int, decoded_sr: int) -> float:
+    """Wide-band PESQ of the decode against the master: the mean over 10-second stretches (the
+    measure is made for short recordings) of both at 16 kHz."""
+    from pesq import pesq
+
+    reference, degraded = to_rate(master, sr, 16000), to_rate(decoded, decoded_sr, 16000)
+    stretch = 10 * 16000
+    starts = range(0, min(reference.size, degraded.size) - stretch + 1, stretch)
+    scores = [
+        pesq(16000, reference[at : at + stretch], degraded[at : at + stretch], "wb")
+        for at in starts
+    ]
+    return float(np.mean(scores)) if scores else float("nan")
+
+
 def against_master(
-    path: Path, master: np.ndarray, sr: int, codec: str = "opus"
-) -> tuple[float, float]:
+    path: Path, master: np.ndarray, sr: int, codec: str = "opus", with_pesq: bool = False
+) -> dict:
     """The mean log-spectral distance (dB) of the file's decode, brought back to the master's
-    rate, and the decode's loudness less the master's (LU)."""
+    rate; the decode's loudness less the master's (LU); the samples it has beyond the master's
+    (at the master's rate); and with_pesq, its wide-band PESQ."""
     decoded, decoded_sr = encode.decode(path, codec)
     decoded = decoded.astype(np.float64)  # the distances in float64, as they were first measured
-    gcd = math.gcd(sr, decoded_sr)
-    back = resample_poly(decoded, sr // gcd, decoded_sr // gcd)
+    back = to_rate(decoded, decoded_sr, sr)
     moved = loudness.measure(decoded, decoded_sr).lufs - loudness.measure(master, sr).lufs
-    return float(log_spectral_distance(master, back).mean()), moved
+    return {
+        "lsd": float(log_spectral_distance(master, back).mean()),
+        "moved": moved,
+        "extra": back.size - master.size,
+        "pesq": pesq_wb(master, decoded, sr, decoded_sr) if with_pesq else None,
+    }
+
+
+def ffmpeg_against_libsndfile(path: Path, sr: int) -> tuple[float, float, float, int]:
+    """An MP3 decoded by FFmpeg (through PyAV: what browsers use) and by libsndfile (mpg123, the
+    stage's): the largest sample difference, the true peak (dBTP) of each, and the samples
+    FFmpeg's decode has beyond libsndfile's."""
+    import av
+
+    ours, _ = encode.decode(path, "mp3")
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        theirs = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
+    theirs = theirs.astype(np.float32)
+    n = min(ours.size, theirs.size)
+    return (
+        float(np.abs(ours[:n] - theirs[:n]).max()),
+        loudness.true_peak_dbtp(ours, sr),
+        loudness.true_peak_dbtp(theirs, sr),
+        theirs.size - ours.size,
+    )
+
+
+def gapless(
+    writer, master: np.ndarray, sr: int, kbps: int, lengths: int, folder: Path
+) -> tuple[int, int]:
+    """How many of `lengths` cuts of the master, 7 samples apart from 7 s on, the writer's MP3
+    decodes (by libsndfile) to another number of samples than were written, and the largest
+    difference in samples."""
+    path, wrong, largest = folder / "gapless.mp3", 0, 0
+    for k in range(lengths):
+        n = 7 * sr + 7 * k
+        writer(path, master[:n], sr, kbps)
+        off = sf.info(str(path)).frames - n
+        wrong, largest = wrong + (off != 0), max(largest, abs(off))
+    return wrong, largest
 
 
 def encode_stage(wav: Path, out: Path, codec: str, kbps: int, loudness: dict, repeat: int):
@@ -101,7 +218,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("wavs", nargs="+", type=Path, help="narration WAVs")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--pesq", action="store_true", help="wide-band PESQ (pip install pesq)")
+    parser.add_argument("--gapless", type=int, default=0, metavar="N", help="lengths to try")
     args = parser.parse_args()
+    if args.pesq:
+        try:
+            import pesq  # noqa: F401
+        except ImportError:
+            sys.exit("--pesq needs the pesq package: pip install pesq")
     config = defaults.with_defaults(yaml.safe_load((REPO / "config/config.yaml").read_text()))
     target = config["loudness"]
     kbps = {"mp3": config["encode"]["mp3_kbps"], "opus": config["encode"]["opus_kbps"]}
@@ -133,17 +257,35 @@ def main() -> None:
             ("Opus, PyAV, 24 kHz", encode.write_opus, master, sr),
             ("Opus, PyAV, 48 kHz", encode.write_opus, copy, 48000),
             ("Opus, libsndfile, 48 kHz", libsndfile_opus, copy, 48000),
+            ("Opus, PyAV, 24 kHz, cx 7", pyav_opus(7), master, sr),
+            ("Opus, PyAV, 24 kHz, cx 5", pyav_opus(5), master, sr),
             ("MP3, LAME, 24 kHz", encode.write_mp3, master, sr),  # the stage's
+            ("MP3, PyAV LAME q5", pyav_mp3(5), master, sr),
+            ("MP3, PyAV LAME q7", pyav_mp3(7), master, sr),
         ):
             codec = name.split(",")[0].lower()
             path = out / f"{wav.stem}.{name.replace(', ', '-').replace(' ', '')}.{codec}"
             took = best_time(lambda: writer(path, audio_in, rate, kbps[codec]), args.repeat)  # noqa: B023
             writers[name] = writers.get(name, 0.0) + took
-            distance, moved = against_master(path, master, sr, codec)
+            got = against_master(path, master, sr, codec, args.pesq)
+            pesq_score = f"  PESQ-WB {got['pesq']:.3f}" if args.pesq else ""
             print(
                 f"  writer {name:<24} {took:6.2f} s  {seconds / took:6.1f}x real time  "
-                f"{path.stat().st_size:>9,} bytes  LSD {distance:.3f} dB  loudness {moved:+.2f} LU"
+                f"{path.stat().st_size:>9,} bytes  LSD {got['lsd']:.3f} dB  loudness "
+                f"{got['moved']:+.2f} LU  extra samples {got['extra']:+d}{pesq_score}"
             )
+            if codec == "mp3" and args.gapless:
+                wrong, largest = gapless(writer, master, sr, kbps[codec], args.gapless, out)
+                print(
+                    f"    {wrong} of {args.gapless} lengths decode to another length "
+                    f"(by {largest} samples at most)"
+                )
+        difference, ours, theirs, extra = ffmpeg_against_libsndfile(out / f"{wav.stem}.mp3", sr)
+        print(
+            f"  the stage's MP3 decoded by FFmpeg and by libsndfile: largest difference "
+            f"{difference:.2e}, true peak {theirs:+.3f} and {ours:+.3f} dBTP, FFmpeg's "
+            f"{extra:+d} samples longer"
+        )
     print(f"\nall {len(args.wavs)} narrations, {audio:.1f} s of audio:")
     for name, took in stages.items():
         print(f"  encode {name:<5} {took:7.2f} s  {audio / took:6.1f}x real time")
