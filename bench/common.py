@@ -32,20 +32,26 @@ def snakemake_command(workdir: Path, configfile: Path, cores: int = 1) -> list[s
     ]
 
 
-def job_resources(workdir: Path, benchmark: Path) -> tuple[float, float] | None:
-    """(CPU seconds, peak RSS MB) of the job whose benchmark file is `benchmark`, from the closing
-    line of its log (kokoro_narrate.log_resources: the kernel's count; the benchmark file's
-    sampling misses what a job of 16 to 45 s did after its 15th second); None without one."""
+def job_usage(workdir: Path, benchmark: Path) -> tuple[float, float]:
+    """(CPU seconds, peak RSS MB) of the job whose benchmark file is `benchmark`: from the line
+    its log closes with (kokoro_narrate.log_resources, the kernel's count), else from the
+    benchmark file, whose samples miss what a job of more than 15 s did since its last one."""
     rest = benchmark.relative_to(workdir / "benchmarks").with_suffix(".log")
     # a rule whose one log sits beside its folder: benchmarks/oov/oov.tsv, logs/oov.log
     for log in (workdir / "logs" / rest, workdir / "logs" / f"{rest.parent}.log"):
         if log.is_file():
-            sys.path.insert(0, str(REPO / "workflow"))
+            if str(REPO / "workflow") not in sys.path:
+                sys.path.insert(0, str(REPO / "workflow"))
             from kokoro_narrate import RESOURCES_PATTERN
 
             found = re.findall(RESOURCES_PATTERN, log.read_text(errors="replace"))
-            return (float(found[-1][0]), float(found[-1][1])) if found else None
-    return None
+            if found:
+                return float(found[-1][0]), float(found[-1][1])
+            break
+    import pandas as pd
+
+    sampled = pd.read_csv(benchmark, sep="\t")
+    return float(sampled.cpu_time.iloc[0]), float(sampled.max_rss.iloc[0])
 
 
 def model_config(folder: Path) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from common import REPO, job_resources, model_config, snakemake_command, voice_entries
+from common import REPO, job_usage, model_config, snakemake_command, voice_entries
 
 
 def main() -> None:
@@ -77,8 +77,8 @@ def main() -> None:
         narr_tsv = workdir / f"benchmarks/narration/{row.post}/{row.voice}.tsv"
         synth, narr = pd.read_csv(synth_tsv, sep="\t"), pd.read_csv(narr_tsv, sep="\t")
         # CPU and peak RSS as the jobs' logs close with them (the benchmark files sample them)
-        _, synth_peak = job_resources(workdir, synth_tsv)
-        narr_cpu, _ = job_resources(workdir, narr_tsv)
+        _, synth_peak = job_usage(workdir, synth_tsv)
+        narr_cpu, _ = job_usage(workdir, narr_tsv)
         chunk_list = workdir / f"results/synthesis/{row.voice}/{row.post}.jsonl"
         chunks = pd.read_json(chunk_list, lines=True)
         rows.append(

@@ -11,7 +11,7 @@ It builds a folder with the posts (given, or generated from the sentences of cor
 paragraph is new) and a config, runs the README's command (`snakemake --cores N --resources gpu=1`)
 and prints: posts, chunks, hours of audio, wall seconds per stage (the sum of its jobs' wall times
 from benchmarks/, so parallel jobs overlap) and their CPU seconds (from the line each job's log
-closes with: the benchmark files' samples miss part of any job of 16 to 45 s), the CPU work that
+closes with: the benchmark files' samples miss part of any job over 15 s), the CPU work that
 follows synthesis (what bounds a GPU build: its core-seconds over --cores is the least wall time it
 can take), model loads (from the logs), when the job that loaded the model logged first, loaded it
 and made its first wave (no narration can run before that), times real time for synthesis (audio /
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import yaml
-from common import REPO, job_resources, model_config, snakemake_command
+from common import REPO, job_usage, model_config, snakemake_command
 
 # the rules with a benchmark (the feed has none: text, milliseconds); a narration job makes the
 # narration's encodes, captions and snippet too
@@ -106,12 +106,7 @@ def stage_table(workdir: Path) -> dict[str, dict[str, float]]:
         if not files:
             continue
         frames = [pd.read_csv(f, sep="\t") for f in files]
-        # CPU and peak RSS as each job's log closes with them; the benchmark file's samples where
-        # a log has none (a version before the closing line)
-        used = [
-            job_resources(workdir, path) or (float(f.cpu_time.iloc[0]), float(f.max_rss.iloc[0]))
-            for path, f in zip(files, frames, strict=True)
-        ]
+        used = [job_usage(workdir, path) for path in files]
         table[stage] = {
             "jobs": len(files),
             "seconds": sum(float(f.s.iloc[0]) for f in frames),

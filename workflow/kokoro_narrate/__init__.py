@@ -49,8 +49,8 @@ RESOURCES_PATTERN = r"resources: CPU ([\d.]+) s, peak RSS (\d+) MB"
 def log_resources() -> None:
     """Log the CPU seconds (user and system, with any subprocess it waited for) and the peak RSS
     of this process, as the kernel counted them. Snakemake's benchmark files sample a job every
-    0.5 s for its first 15 s and every 30 s after, so a job that ends between samples loses what
-    it did since the last one: a job that used 25 CPU seconds in 31 s was recorded at 10."""
+    0.5 s for its first 15 s and every 30 s after, so a job of more than 15 s loses what it did
+    since its last sample: a job that used 25 CPU seconds in 31 s was recorded at 10."""
     import logging
     import sys
 
@@ -62,8 +62,22 @@ def log_resources() -> None:
     waited = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
     unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    peak_mb = max(own.ru_maxrss, waited.ru_maxrss) * unit / 2**20
-    logging.getLogger("kokoro_narrate").info(RESOURCES_FORMAT, cpu, peak_mb)
+    peak = max(_own_peak_rss() or own.ru_maxrss * unit, waited.ru_maxrss * unit)
+    logging.getLogger("kokoro_narrate").info(RESOURCES_FORMAT, cpu, peak / 2**20)
+
+
+def _own_peak_rss() -> int | None:
+    """This program's peak resident set in bytes (Linux's VmHWM), or None where there is none.
+    Linux keeps getrusage's ru_maxrss across exec, so a job started from Snakemake's process
+    would report at least that process's size (165 MB) however little it used itself."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 # Bump a stage's number when the same inputs make it write different output (a fix to the
