@@ -326,6 +326,27 @@ def test_normalize_takes_few_passes(audio, monkeypatch):
     assert full.calls == 1  # the estimate of the passes was good enough for the full measurement
 
 
+def test_normalize_steps_by_the_loudness_each_db_of_gain_bought(monkeypatch):
+    """Where the limiter takes back most of each dB of gain (50 loud clicks in 12 s), a step of
+    the distance to the target alone crawls; divided by the loudness the last step bought, it
+    gets there in a few passes, to the same promise."""
+    x = speech_like(crest_db=10.0, seed=1).astype(np.float64)
+    rng = np.random.default_rng(1)
+    peak = np.abs(x).max()
+    for pos in rng.integers(SR, x.size - SR, size=50):
+        x[pos : pos + 24] += peak * np.hanning(24) * rng.choice([-1, 1])
+    x = x.astype(np.float32)
+    passes = {}
+    for per_db in (2.0, loudness.MIN_LOUDNESS_PER_DB):  # 2.0: no rise is trusted, plain steps
+        monkeypatch.setattr(loudness, "MIN_LOUDNESS_PER_DB", per_db)
+        counted = Counting(monkeypatch, "_Limiter")
+        _, m = normalize_pcm16(x, SR, -14.0, -1.0)
+        assert abs(m.lufs + 14.0) <= 0.05 and m.true_peak_dbtp <= -1.1
+        passes[per_db] = counted.calls
+        monkeypatch.undo()
+    assert passes[2.0] >= 10 and passes[loudness.MIN_LOUDNESS_PER_DB] <= 4
+
+
 def test_estimated_loudness_of_a_pass_is_close():
     x = speech_like(crest_db=20.0, seed=8).astype(np.float64)
     gating = loudness._Gating.of(x.size, SR)

@@ -66,6 +66,13 @@ RELEASE_S = 0.080
 # midpoint by one float32 step (far below the 16-bit output's step)
 NEGLIGIBLE_REDUCTION = 2.0**-26
 MAX_ITERATIONS = 20
+# normalize() steps its gain by what the last pass missed the target by, divided by how much the
+# loudness rose per dB of gain between the last two passes (whose limiter thresholds differ by
+# hundredths of a dB, if at all): the limiter takes back part of each dB (on jm_kumo's narrations
+# the loudness rose 0.4 dB per dB, and steps of the distance alone took five passes, each leaving
+# 60% of it). The rise is at most 1 (the limiter only takes away); below this one the plain step
+# is kept
+MIN_LOUDNESS_PER_DB = 0.2
 # sweeps over the audio go this many samples at a time, so that their temporaries stay in the CPU's
 # cache: on a loaded 2-core machine a chain of passes over full-length arrays cost 7x the CPU time
 # of the same chain in 65536-sample steps (20 min of audio: 2.2 s against 0.3 s)
@@ -606,7 +613,9 @@ def _normalize(audio, sr, target_lufs, ceiling_dbtp, finish):
     true peak is computed only where it can exceed the aim. A pass that looks good is finished and
     measured with measure(), and only that measurement decides; its offset from the estimate
     corrects the passes after it. The passes' gains and thresholds follow the same rule as when
-    every pass was measured in full, so the passes are the same ones.
+    every pass was measured in full, so the passes are the same ones. Each gain steps by the
+    distance to the target over the loudness gained per dB in the last two passes (secant; see
+    MIN_LOUDNESS_PER_DB).
     """
     audio = _check(audio, sr)
     gating = _Gating.of(audio.size, sr)
@@ -625,6 +634,7 @@ def _normalize(audio, sr, target_lufs, ceiling_dbtp, finish):
     gain_db = target_lufs - lufs
     threshold_db = aim_peak
     estimate_offset = 0.0  # full measurement minus estimate, from the last full measurement
+    last = None  # (gain_db, loudness) of the last pass
     for _ in range(MAX_ITERATIONS):
         gain = 10.0 ** (gain_db / 20.0)
         threshold = 10.0 ** (threshold_db / 20.0)
@@ -645,7 +655,13 @@ def _normalize(audio, sr, target_lufs, ceiling_dbtp, finish):
             ):
                 return result, got
             est, peak = got.lufs, got.true_peak_dbtp
-        gain_db += target_lufs - est
+        step = target_lufs - est
+        if last is not None and gain_db != last[0]:
+            per_db = (est - last[1]) / (gain_db - last[0])
+            if MIN_LOUDNESS_PER_DB <= per_db <= 1.0:
+                step /= per_db
+        last = (gain_db, est)
+        gain_db += step
         if peak > aim_peak:
             threshold_db -= peak - aim_peak + 0.01
     raise ValueError(
