@@ -72,51 +72,42 @@ def libsndfile_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     )
 
 
-def pyav_mp3(quality: int):
-    """A writer of encode.write_mp3's stream (constant bitrate, mono, the master's rate) by LAME
-    through PyAV's FFmpeg at LAME's `quality` (0 best, 9 fastest), with FFmpeg's Xing/LAME header
-    (its gapless information) and no ID3 tag of the muxer's."""
+def pyav_writer(container_format: str, codec: str, sample_format: str, level: int, **muxer):
+    """A writer of one mono stream at the master's rate and a target bitrate, by `codec` through
+    PyAV's FFmpeg at compression level `level`, bit-exact, as encode.write_opus writes."""
 
     def write(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
         import av
 
-        with av.open(str(path), "w", format="mp3", options={"id3v2_version": "0"}) as container:
+        with av.open(str(path), "w", format=container_format, options=muxer) as container:
             container.flags |= av.container.Flags.bitexact.value
-            stream = container.add_stream("libmp3lame", rate=sr, layout="mono")
+            stream = container.add_stream(codec, rate=sr, layout="mono")
             stream.bit_rate = kbps * 1000
             stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
-            stream.options = {"compression_level": str(quality)}
+            stream.options = {"compression_level": str(level)}
             frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(audio, dtype=np.float32)[None], format="fltp", layout="mono"
+                np.ascontiguousarray(audio, dtype=np.float32)[None],
+                format=sample_format,
+                layout="mono",
             )
             frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
             for packet in (*stream.encode(frame), *stream.encode(None)):
                 container.mux(packet)
 
     return write
+
+
+def pyav_mp3(quality: int):
+    """encode.write_mp3's stream (constant bitrate) by LAME through PyAV at LAME's `quality` (0
+    best, 9 fastest), with FFmpeg's Xing/LAME header (its gapless information) and no ID3 tag of
+    the muxer's."""
+    return pyav_writer("mp3", "libmp3lame", "fltp", quality, id3v2_version="0")
 
 
 def pyav_opus(complexity: int):
     """encode.write_opus's stream at libopus complexity `complexity` (FFmpeg's default, which the
     stage keeps, is 10)."""
-
-    def write(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
-        import av
-
-        with av.open(str(path), "w", format="ogg") as container:
-            container.flags |= av.container.Flags.bitexact.value
-            stream = container.add_stream("libopus", rate=sr, layout="mono")
-            stream.bit_rate = kbps * 1000
-            stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
-            stream.options = {"compression_level": str(complexity)}
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(audio, dtype=np.float32)[None], format="flt", layout="mono"
-            )
-            frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
-            for packet in (*stream.encode(frame), *stream.encode(None)):
-                container.mux(packet)
-
-    return write
+    return pyav_writer("ogg", "libopus", "flt", complexity)
 
 
 def to_rate(audio: np.ndarray, sr: int, rate: int) -> np.ndarray:
