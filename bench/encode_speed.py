@@ -10,15 +10,16 @@ For each narration WAV (a master the narration stage wrote), it prints:
   as the stage encodes, and on a 48 kHz copy, as it did before encode stage version 6;
   libsndfile's (soundfile's wheels carry libopus; the stage's writer before PyAV) on the 48 kHz
   copy; the stage's Opus writer at libopus complexity 7 and 5 (the stage keeps FFmpeg's 10);
-  the stage's MP3 writer (LAME in libsndfile, at the quality libsndfile leaves it, LAME's
-  default); and LAME through PyAV at quality 5 (FFmpeg's default) and 7, which libsndfile does not
-  let one set. For each: seconds, bytes, the log-spectral distance of the decode to the master
-  (bench/cpu_engines.py's measure, at Kokoro's 24 kHz), the decode's loudness against the
-  master's (what an encode moves, and the stage's tries make up for), the samples the decode has
-  beyond the master's (an MP3's gapless information at work), and with --pesq the wide-band PESQ
-  score (ITU-T P.862.2, the `pesq` package: `pip install pesq`, not a dependency of the project)
-  of the decode against the master, the mean over 10-second stretches at 16 kHz. Every decode is
-  the stage's (`encode.decode`): an Opus file's by libopus at 48 kHz, as browsers play Opus;
+  the stage's MP3 writer (LAME at quality 7 through PyAV, its gapless record put right), the same
+  with FFmpeg's record as its muxer writes it, and LAME in libsndfile at the quality libsndfile
+  leaves it (the stage's writer before encode stage version 8). For each: seconds, bytes, the
+  log-spectral distance of the decode to the master (bench/cpu_engines.py's measure, at Kokoro's
+  24 kHz), the decode's loudness against the master's (what an encode moves, and the stage's
+  tries make up for), the samples the decode has beyond the master's (an MP3's gapless
+  information at work), and with --pesq the wide-band PESQ score (ITU-T P.862.2, the `pesq`
+  package: `pip install pesq`, not a dependency of the project) of the decode against the master,
+  the mean over 10-second stretches at 16 kHz. Every decode is the stage's (`encode.decode`): an
+  Opus file's by libopus at 48 kHz, as browsers play Opus;
 - for the stage's MP3, how FFmpeg's decoder (browsers') and libsndfile's (the stage's) agree:
   the largest sample difference and each decode's true peak;
 - with --gapless N, for each MP3 writer, how many of N lengths of the master (cut 7 samples
@@ -72,6 +73,21 @@ def libsndfile_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     )
 
 
+def libsndfile_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
+    """encode.write_mp3's stream written by LAME in libsndfile, which turns a compression level c
+    into int(160 - c * 152) kbps for MPEG-2 rates (src/mpeg_l3_encode.c); half a kbps of slack
+    keeps the truncation on `kbps`."""
+    sf.write(
+        str(path),
+        audio.astype(np.float32),
+        sr,
+        format="MP3",
+        subtype="MPEG_LAYER_III",
+        compression_level=(160 - kbps - 0.5) / 152,
+        bitrate_mode="CONSTANT",
+    )
+
+
 def pyav_writer(container_format: str, codec: str, sample_format: str, level: int, **muxer):
     """A writer of one mono stream at the master's rate and a target bitrate, by `codec` through
     PyAV's FFmpeg at compression level `level`, bit-exact, as encode.write_opus writes."""
@@ -99,8 +115,8 @@ def pyav_writer(container_format: str, codec: str, sample_format: str, level: in
 
 def pyav_mp3(quality: int):
     """encode.write_mp3's stream (constant bitrate) by LAME through PyAV at LAME's `quality` (0
-    best, 9 fastest), with FFmpeg's Xing/LAME header (its gapless information) and no ID3 tag of
-    the muxer's."""
+    best, 9 fastest), with FFmpeg's Xing/LAME header as its muxer writes it (the end padding
+    that encode.set_mp3_padding puts right) and no ID3 tag of the muxer's."""
     return pyav_writer("mp3", "libmp3lame", "fltp", quality, id3v2_version="0")
 
 
@@ -250,9 +266,9 @@ def main() -> None:
             ("Opus, libsndfile, 48 kHz", libsndfile_opus, copy, 48000),
             ("Opus, PyAV, 24 kHz, cx 7", pyav_opus(7), master, sr),
             ("Opus, PyAV, 24 kHz, cx 5", pyav_opus(5), master, sr),
-            ("MP3, LAME, 24 kHz", encode.write_mp3, master, sr),  # the stage's
-            ("MP3, PyAV LAME q5", pyav_mp3(5), master, sr),
-            ("MP3, PyAV LAME q7", pyav_mp3(7), master, sr),
+            ("MP3, LAME q7, PyAV", encode.write_mp3, master, sr),  # the stage's
+            ("MP3, LAME q7, FFmpeg's tag", pyav_mp3(7), master, sr),
+            ("MP3, LAME, libsndfile", libsndfile_mp3, master, sr),
         ):
             codec = name.split(",")[0].lower()
             path = out / f"{wav.stem}.{name.replace(', ', '-').replace(' ', '')}.{codec}"
@@ -261,7 +277,7 @@ def main() -> None:
             got = against_master(path, master, sr, codec, args.pesq)
             pesq_score = f"  PESQ-WB {got['pesq']:.3f}" if args.pesq else ""
             print(
-                f"  writer {name:<24} {took:6.2f} s  {seconds / took:6.1f}x real time  "
+                f"  writer {name:<26} {took:6.2f} s  {seconds / took:6.1f}x real time  "
                 f"{path.stat().st_size:>9,} bytes  LSD {got['lsd']:.3f} dB  loudness "
                 f"{got['moved']:+.2f} LU  extra samples {got['extra']:+d}{pesq_score}"
             )
@@ -281,7 +297,7 @@ def main() -> None:
     for name, took in stages.items():
         print(f"  encode {name:<5} {took:7.2f} s  {audio / took:6.1f}x real time")
     for name, took in writers.items():
-        print(f"  writer {name:<24} {took:7.2f} s  {audio / took:6.1f}x real time")
+        print(f"  writer {name:<26} {took:7.2f} s  {audio / took:6.1f}x real time")
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ STAGE_VERSIONS = {
     "narration": 5,
     "manifest": 3,
     "matrix": 2,
-    "encode": 7,
+    "encode": 8,
     "captions": 1,
     "snippet": 1,
     "feed": 1,

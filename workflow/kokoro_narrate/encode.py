@@ -1,14 +1,14 @@
 """Web encodes of a narration: MP3 and Opus in Ogg, beside the WAV master, tagged and measured.
 
-The MP3 is written by libsndfile through soundfile (its wheels carry LAME), the Opus file by
-libopus through PyAV (its wheels carry FFmpeg with libopus): libsndfile's own libopus took three
-times as long for the same stream (see `write_opus`). Both are tagged with mutagen: the MP3 gets
-ID3v2.3 title, artist, album, date and the chapters (CHAP frames under a CTOC), the Opus file the
-same as Vorbis comments (with the CHAPTERnnn convention). The MP3 keeps Kokoro's 24 kHz (MPEG-2
-Layer III); the Opus file is encoded from the master's own 24 kHz (see `OPUS_INPUT_RATES`) and
-plays at 48 kHz, as every Opus decoder does (see CODECS). Both are decoded for measuring as players
-decode them: the MP3 by libsndfile, the Opus file by libopus at 48 kHz, as browsers do (see
-`decode`).
+Both are written through PyAV (its wheels carry FFmpeg with LAME and libopus): the MP3 by LAME at
+a quality libsndfile's writer does not let one set, in half its time (see `MP3_QUALITY`), the Opus
+file by libopus, which in libsndfile took three times as long for the same stream (see
+`write_opus`). Both are tagged with mutagen: the MP3 gets ID3v2.3 title, artist, album, date and
+the chapters (CHAP frames under a CTOC), the Opus file the same as Vorbis comments (with the
+CHAPTERnnn convention). The MP3 keeps Kokoro's 24 kHz (MPEG-2 Layer III); the Opus file is encoded
+from the master's own 24 kHz (see `OPUS_INPUT_RATES`) and plays at 48 kHz, as every Opus decoder
+does (see CODECS). Both are decoded for measuring as players decode them: the MP3 by libsndfile,
+the Opus file by libopus at 48 kHz, as browsers do (see `decode`).
 
 Loudness. Lossy encoders change peaks (a band-limited, re-synthesized waveform overshoots the
 original by a dB or more), and a low bitrate can shift the loudness a little. So each encode is
@@ -17,10 +17,10 @@ decoded and measured; while its true peak is above `ceiling - PEAK_MARGIN_DB` or
 more than `LOUDNESS_TOLERANCE_LU` off the target, the copy is made again with the headroom and the
 aim corrected by what was measured. The master WAV is never touched.
 
-Reproducibility: same master, same settings, same software -> same bytes. LAME, libopus and
-mutagen write no time or random value, and FFmpeg's Ogg muxer none in its bit-exact mode (without
-it, a random stream serial and its version in the comments). The serial is then rewritten with
-mutagen's Ogg page writer (which also recomputes each page's checksum) to one derived from the
+Reproducibility: same master, same settings, same software -> same bytes. LAME, libopus and mutagen
+write no time or random value, and FFmpeg's muxers none in their bit-exact mode (without it, the Ogg
+muxer writes a random stream serial, and both write FFmpeg's version). The serial is then rewritten
+with mutagen's Ogg page writer (which also recomputes each page's checksum) to one derived from the
 output's name, so that two encodes never share one.
 """
 
@@ -88,6 +88,20 @@ PEAK_MARGIN_DB = 0.15
 LOUDNESS_TOLERANCE_LU = 0.2
 LOUDNESS_PROMISE_LU = 0.5
 MAX_TRIES = 6
+# LAME's quality for the MP3 (0 best, 9 fastest; libsndfile's writer, which has no setting for
+# it, ran 0.53x as fast): on the medium guide's and the long essay's narrations of real speech at
+# 64 kbps, 7 scored the same wide-band PESQ (4.275, 4.274 against 4.270, 4.285) and log-spectral
+# distance to the master (within 0.012 dB) in 10.2 s against 19.1 s (bench/encode_speed.py)
+MP3_QUALITY = 7
+# the constant bitrates of Layer III by sample rate: MPEG-1 from 32 kHz, MPEG-2 (Kokoro's 24 kHz,
+# the config's enum) from 16 kHz, MPEG-2.5 below
+MP3_KBPS = {
+    32000: (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    16000: (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    0: (8, 16, 24, 32, 40, 48, 56, 64),
+}
+# the first frame of the muxer's output, the Xing/Info frame, lies within this many bytes
+LAME_TAG_READ = 512
 # the packages whose versions can change an encode's bytes (with libsndfile's, which soundfile
 # carries): a new one makes every encode again
 SOFTWARE = ("soundfile", "av", "mutagen", "numpy", "scipy", "pyloudnorm")
@@ -104,19 +118,6 @@ class Tags:
     album: str | None = None
     date: str | None = None  # ISO date, YYYY-MM-DD
     chapters: tuple[Chapter, ...] = field(default_factory=tuple)  # in samples of the master
-
-
-def mp3_compression(kbps: int, sr: int) -> float:
-    """libsndfile's compression level for a constant MP3 bitrate.
-
-    libsndfile (src/mpeg_l3_encode.c) turns a level c in [0, 1] into int(high - c * (high - low))
-    kbps, with (low, high) (32, 320) for MPEG-1 rates (>= 32 kHz), (8, 160) for MPEG-2 (>= 16 kHz)
-    and (8, 64) below. Half a kbps of slack keeps the truncation on `kbps`.
-    """
-    low, high = (32, 320) if sr >= 32000 else (8, 160) if sr >= 16000 else (8, 64)
-    if not low <= kbps <= high:
-        raise ValueError(f"an MP3 at {sr} Hz takes {low} to {high} kbps, not {kbps}")
-    return (high - kbps - 0.5) / (high - low)
 
 
 def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
@@ -150,16 +151,72 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
 
 
 def write_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
-    """MPEG Layer III at a constant bitrate, by LAME in libsndfile."""
-    sf.write(
-        str(path),
-        audio.astype(np.float32),
-        sr,
-        format="MP3",
-        subtype="MPEG_LAYER_III",
-        compression_level=mp3_compression(kbps, sr),
-        bitrate_mode="CONSTANT",
-    )
+    """MPEG Layer III at a constant bitrate, by LAME through PyAV (bit-exact, no ID3 tag of the
+    muxer's) at LAME's quality MP3_QUALITY, with the gapless record put right (set_mp3_padding).
+    """
+    import av
+
+    rates = next(kbps for lowest, kbps in MP3_KBPS.items() if sr >= lowest)
+    if kbps not in rates:
+        raise ValueError(f"an MP3 at {sr} Hz takes one of {rates} kbps, not {kbps}")
+    if not len(audio):
+        raise ValueError(f"no audio to write to {path}")
+    with av.open(str(path), "w", format="mp3", options={"id3v2_version": "0"}) as container:
+        container.flags |= av.container.Flags.bitexact.value
+        stream = container.add_stream("libmp3lame", rate=sr, layout="mono")
+        stream.bit_rate = kbps * 1000
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
+        stream.options = {"compression_level": str(MP3_QUALITY)}
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(audio, dtype=np.float32)[None], format="fltp", layout="mono"
+        )
+        frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
+        for packet in (*stream.encode(frame), *stream.encode(None)):
+            container.mux(packet)
+    set_mp3_padding(path, len(audio))
+
+
+def set_mp3_padding(path: Path, samples: int) -> None:
+    """Write into the MP3's LAME tag the end padding that makes it decode to `samples` samples:
+    the frames the Xing header counts, less the encoder delay and the samples. FFmpeg's muxer
+    takes the padding from the encoder's last packet, which is wrong where LAME's flush makes
+    more than one frame: 7 of 100 lengths of a narration decoded up to 43 samples long. The tag's
+    CRC is made again as LAME makes it, over every byte of the frame before it (FFmpeg's covers
+    the first 190 bytes whatever the layout)."""
+    with open(path, "r+b") as stream:
+        head = bytearray(stream.read(LAME_TAG_READ))
+        mpeg1 = head[1] >> 3 & 1  # MPEG-1: 1152 samples a frame; MPEG-2 and 2.5: 576
+        mono = head[3] >> 6 == 3
+        xing = 4 + (17 if mpeg1 else 9) if mono else 4 + (32 if mpeg1 else 17)
+        if head[0] != 0xFF or bytes(head[xing : xing + 4]) not in (b"Info", b"Xing"):
+            raise ValueError(f"{path}: no Xing/Info frame where the muxer writes it")
+        flags = int.from_bytes(head[xing + 4 : xing + 8], "big")
+        if not flags & 1:
+            raise ValueError(f"{path}: the Xing header counts no frames")
+        frames = int.from_bytes(head[xing + 8 : xing + 12], "big")
+        # frames, bytes, table of contents, quality: each there when its flag is
+        lame = (
+            xing + 8 + sum(size for bit, size in ((1, 4), (2, 4), (4, 100), (8, 4)) if flags & bit)
+        )
+        delay = head[lame + 21] << 4 | head[lame + 22] >> 4
+        padding = frames * (1152 if mpeg1 else 576) - delay - samples
+        if not 0 <= padding < 1 << 12:
+            raise ValueError(f"{path}: {frames} frames cannot hold {samples} samples")
+        head[lame + 22] = (head[lame + 22] & 0xF0) | padding >> 8
+        head[lame + 23] = padding & 0xFF
+        head[lame + 34 : lame + 36] = _crc16(head[: lame + 34]).to_bytes(2, "big")
+        stream.seek(0)
+        stream.write(head)
+
+
+def _crc16(data: bytes) -> int:
+    """CRC-16/ARC (reflected 0x8005, from 0), the LAME tag's checksum."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = crc >> 1 ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
 
 
 def decode(path: Path, codec: str) -> tuple[np.ndarray, int]:
@@ -182,8 +239,10 @@ def decode(path: Path, codec: str) -> tuple[np.ndarray, int]:
         decoder = av.CodecContext.create("libopus", "r")
         decoder.extradata = stream.codec_context.extradata  # the Opus head: pre-skip, gain
         decoder.options = {"request_sample_fmt": "flt"}  # libopus's float output, not int16
+        # each frame's samples straight from its buffer: to_ndarray's copies and stacking took
+        # as long as libopus itself (50,958 frames of 20 ms in the long essay's narration)
         frames = [
-            frame.to_ndarray().reshape(-1)
+            np.frombuffer(frame.planes[0], np.float32, frame.samples)
             for packet in container.demux(stream)
             for frame in decoder.decode(packet)
         ]
