@@ -4,6 +4,9 @@ the same bytes from the same master."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -302,6 +305,26 @@ def test_opus_stream_decodes_to_the_length_written(tmp_path, samples, rate):
     assert (sr, decoded.size) == (rate, samples)
     decoded, sr = encode.decode(path, "opus")  # libopus at 48 kHz, as browsers
     assert (sr, decoded.size) == (48_000, samples * 48_000 // rate)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's VmHWM")
+@pytest.mark.parametrize("codec", ["mp3", "opus"])
+def test_a_writer_holds_no_more_than_a_piece_of_the_audio_at_once(tmp_path, codec):
+    """Given 5 minutes of audio as one frame, PyAV cut it into the codec's frames all at once:
+    the writer's peak grew by 67 MB here for the MP3 and 43 MB for the Opus file (110 and 88 on
+    a 4-minute narration of real speech); fed in pieces, by next to nothing."""
+    code = f"""
+import numpy as np
+from pathlib import Path
+from kokoro_narrate import _own_peak_rss, encode
+audio = (0.1 * np.random.default_rng(1).standard_normal(300 * 24_000)).astype(np.float32)
+encode.write_{codec}(Path("{tmp_path}") / "tiny.{codec}", audio[:2400], 24_000, 32)  # libraries
+before = _own_peak_rss()
+encode.write_{codec}(Path("{tmp_path}") / "x.{codec}", audio, 24_000, 32)
+print((_own_peak_rss() - before) / 2**20)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(done.stdout) < 25, done.stdout
 
 
 def test_opus_writer_takes_other_rates_through_a_48_khz_copy(tmp_path):

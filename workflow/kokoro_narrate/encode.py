@@ -100,6 +100,8 @@ MP3_KBPS = {
     16000: (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
     0: (8, 16, 24, 32, 40, 48, 56, 64),
 }
+# samples handed to an encoder at a time (see _feed)
+FEED_SAMPLES = 1 << 16
 # the first frame of the muxer's output, the Xing/Info frame, lies within this many bytes
 LAME_TAG_READ = 512
 # the packages whose versions can change an encode's bytes (with libsndfile's, which soundfile
@@ -140,14 +142,7 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
         stream = container.add_stream("libopus", rate=sr, layout="mono")
         stream.bit_rate = kbps * 1000
         stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(audio, dtype=np.float32)[None], format="flt", layout="mono"
-        )
-        # Timestamps from sample 0: without them the muxer misplaces the granule positions, and
-        # a stream under about a second decodes 312 samples long or reads as malformed
-        frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
-        for packet in (*stream.encode(frame), *stream.encode(None)):
-            container.mux(packet)
+        _feed(container, stream, audio, sr, "flt")
 
 
 def write_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
@@ -167,13 +162,31 @@ def write_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
         stream.bit_rate = kbps * 1000
         stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
         stream.options = {"compression_level": str(MP3_QUALITY)}
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(audio, dtype=np.float32)[None], format="fltp", layout="mono"
-        )
-        frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
-        for packet in (*stream.encode(frame), *stream.encode(None)):
-            container.mux(packet)
+        _feed(container, stream, audio, sr, "fltp")
     set_mp3_padding(path, len(audio))
+
+
+def _feed(container, stream, audio: np.ndarray, sr: int, sample_format: str) -> None:
+    """Encode mono `audio` into `stream` FEED_SAMPLES at a time, and mux every packet as it comes.
+
+    PyAV cuts each frame it is given into the codec's frames all at once: a whole narration in one
+    took 110 MB more memory for the MP3 of a 4-minute narration and 88 MB for its Opus file; the
+    pieces make the same bytes. Timestamps count samples from 0: without them FFmpeg's Ogg muxer
+    misplaces the granule positions, and a stream under about a second decodes 312 samples long
+    or reads as malformed.
+    """
+    import av
+
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
+    for start in range(0, len(audio), FEED_SAMPLES):
+        frame = av.AudioFrame.from_ndarray(
+            audio[None, start : start + FEED_SAMPLES], format=sample_format, layout="mono"
+        )
+        frame.sample_rate, frame.pts, frame.time_base = sr, start, Fraction(1, sr)
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode(None):
+        container.mux(packet)
 
 
 def set_mp3_padding(path: Path, samples: int) -> None:
