@@ -59,33 +59,35 @@ def best_time(run, repeat: int) -> float:
     return min(times)
 
 
-def libsndfile_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
-    """encode.write_opus's stream written by libsndfile: its Opus is VBR, and it turns a
-    compression level c into int((1 - c) * 250000 + 6000) bits per second (src/ogg_opus.c)."""
-    level = 1.0 - (kbps * 1000 - 6000 + 0.5) / 250000
-    sf.write(
-        str(path),
-        audio.astype(np.float32),
-        sr,
-        format="OGG",
-        subtype="OPUS",
-        compression_level=level,
-    )
+def libsndfile_writer(container_format: str, subtype: str, level, **settings):
+    """A writer of the master through libsndfile (soundfile's wheels carry LAME and libopus) at the
+    compression level `level(kbps)`."""
+
+    def write(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
+        sf.write(
+            str(path),
+            audio.astype(np.float32),
+            sr,
+            format=container_format,
+            subtype=subtype,
+            compression_level=level(kbps),
+            **settings,
+        )
+
+    return write
 
 
-def libsndfile_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
-    """encode.write_mp3's stream written by LAME in libsndfile, which turns a compression level c
-    into int(160 - c * 152) kbps for MPEG-2 rates (src/mpeg_l3_encode.c); half a kbps of slack
-    keeps the truncation on `kbps`."""
-    sf.write(
-        str(path),
-        audio.astype(np.float32),
-        sr,
-        format="MP3",
-        subtype="MPEG_LAYER_III",
-        compression_level=(160 - kbps - 0.5) / 152,
-        bitrate_mode="CONSTANT",
-    )
+# encode.write_opus's stream written by libsndfile: its Opus is VBR, and it turns a compression
+# level c into int((1 - c) * 250000 + 6000) bits per second (src/ogg_opus.c)
+libsndfile_opus = libsndfile_writer(
+    "OGG", "OPUS", lambda kbps: 1.0 - (kbps * 1000 - 5999.5) / 250000
+)
+# encode.write_mp3's stream written by LAME in libsndfile, which turns a compression level c into
+# int(160 - c * 152) kbps for MPEG-2 rates (src/mpeg_l3_encode.c); half a kbps of slack keeps the
+# truncation on `kbps`
+libsndfile_mp3 = libsndfile_writer(
+    "MP3", "MPEG_LAYER_III", lambda kbps: (160 - kbps - 0.5) / 152, bitrate_mode="CONSTANT"
+)
 
 
 def pyav_writer(container_format: str, codec: str, sample_format: str, level: int, **muxer):
