@@ -88,10 +88,10 @@ PEAK_MARGIN_DB = 0.15
 LOUDNESS_TOLERANCE_LU = 0.2
 LOUDNESS_PROMISE_LU = 0.5
 MAX_TRIES = 6
-# LAME's quality for the MP3 (0 best, 9 fastest; libsndfile's writer, which has no setting for
-# it, ran 0.53x as fast): on the medium guide's and the long essay's narrations of real speech at
-# 64 kbps, 7 scored the same wide-band PESQ (4.275, 4.274 against 4.270, 4.285) and log-spectral
-# distance to the master (within 0.012 dB) in 10.2 s against 19.1 s (bench/encode_speed.py)
+# LAME's quality for the MP3 (0 best, 9 fastest; libsndfile's writer has no setting for it): on
+# the medium guide's and the long essay's narrations of real speech at 64 kbps, 7 scored the same
+# wide-band PESQ as libsndfile's LAME (4.282, 4.274 against 4.269, 4.285) and log-spectral distance
+# to the master (within 0.008 dB) in 9.7 s against 19.2 s (bench/encode_speed.py --pesq)
 MP3_QUALITY = 7
 # the constant bitrates of Layer III by sample rate: MPEG-1 from 32 kHz, MPEG-2 (Kokoro's 24 kHz,
 # the config's enum) from 16 kHz, MPEG-2.5 below
