@@ -96,8 +96,8 @@ def lame_tag(path):
 
 def test_mp3_decodes_to_every_length_written(tmp_path):
     """The LAME tag's padding trims the stream to what went in, at every length: FFmpeg's muxer
-    wrote a padding too small for some (9 of the 116 lengths here), which
-    decoded that much longer in libsndfile and in FFmpeg (browsers)."""
+    wrote a padding too small for some (9 of the 116 lengths here), which decoded that much longer
+    in libsndfile and in FFmpeg (browsers)."""
     import av
 
     audio = speechlike(2.0)
