@@ -36,7 +36,6 @@ import math
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -92,25 +91,12 @@ libsndfile_mp3 = libsndfile_writer(
 
 def pyav_writer(container_format: str, codec: str, sample_format: str, level: int, **muxer):
     """A writer of one mono stream at the master's rate and a target bitrate, by `codec` through
-    PyAV's FFmpeg at compression level `level`, bit-exact, as encode.write_opus writes."""
+    PyAV's FFmpeg at compression level `level`, bit-exact, as the stage's writers write."""
 
     def write(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
-        import av
-
-        with av.open(str(path), "w", format=container_format, options=muxer) as container:
-            container.flags |= av.container.Flags.bitexact.value
-            stream = container.add_stream(codec, rate=sr, layout="mono")
-            stream.bit_rate = kbps * 1000
-            stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
-            stream.options = {"compression_level": str(level)}
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(audio, dtype=np.float32)[None],
-                format=sample_format,
-                layout="mono",
-            )
-            frame.sample_rate, frame.pts, frame.time_base = sr, 0, Fraction(1, sr)
-            for packet in (*stream.encode(frame), *stream.encode(None)):
-                container.mux(packet)
+        encode.write_with_pyav(
+            path, audio, sr, kbps, container_format, codec, sample_format, level, muxer
+        )
 
     return write
 

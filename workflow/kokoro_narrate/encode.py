@@ -100,7 +100,7 @@ MP3_KBPS = {
     16000: (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
     0: (8, 16, 24, 32, 40, 48, 56, 64),
 }
-# samples handed to an encoder at a time (see _feed)
+# samples handed to an encoder at a time (see write_with_pyav)
 FEED_SAMPLES = 1 << 16
 # the first frame of the muxer's output, the Xing/Info frame, lies within this many bytes
 LAME_TAG_READ = 512
@@ -128,7 +128,6 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     libopus takes it, else from a 48 kHz copy. On narrations of real speech at 48 kHz and 32 kbps
     this ran at 115x real time and libsndfile 1.2.2's libopus at 39x, for files within 0.5% in
     size and 0.01 dB in log-spectral distance to the master (bench/encode_speed.py)."""
-    import av
 
     if not 6 <= kbps <= 256:
         raise ValueError(f"Opus takes 6 to 256 kbps per channel, not {kbps}")
@@ -137,56 +136,65 @@ def write_opus(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     if sr not in OPUS_INPUT_RATES:
         audio = resample_poly(audio, 48000 // math.gcd(48000, sr), sr // math.gcd(48000, sr))
         sr = 48000
-    with av.open(str(path), "w", format="ogg") as container:
-        container.flags |= av.container.Flags.bitexact.value
-        stream = container.add_stream("libopus", rate=sr, layout="mono")
-        stream.bit_rate = kbps * 1000
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
-        _feed(container, stream, audio, sr, "flt")
+    write_with_pyav(path, audio, sr, kbps, "ogg", "libopus", "flt")
 
 
 def write_mp3(path: Path, audio: np.ndarray, sr: int, kbps: int) -> None:
     """MPEG Layer III at a constant bitrate, by LAME through PyAV (bit-exact, no ID3 tag of the
     muxer's) at LAME's quality MP3_QUALITY, with the gapless record put right (set_mp3_padding).
     """
-    import av
 
     rates = next(kbps for lowest, kbps in MP3_KBPS.items() if sr >= lowest)
     if kbps not in rates:
         raise ValueError(f"an MP3 at {sr} Hz takes one of {rates} kbps, not {kbps}")
     if not len(audio):
         raise ValueError(f"no audio to write to {path}")
-    with av.open(str(path), "w", format="mp3", options={"id3v2_version": "0"}) as container:
-        container.flags |= av.container.Flags.bitexact.value
-        stream = container.add_stream("libmp3lame", rate=sr, layout="mono")
-        stream.bit_rate = kbps * 1000
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
-        stream.options = {"compression_level": str(MP3_QUALITY)}
-        _feed(container, stream, audio, sr, "fltp")
+    # no ID3 tag of the muxer's: tag_mp3 writes the one the file gets
+    muxer = {"id3v2_version": "0"}
+    write_with_pyav(path, audio, sr, kbps, "mp3", "libmp3lame", "fltp", MP3_QUALITY, muxer)
     set_mp3_padding(path, len(audio))
 
 
-def _feed(container, stream, audio: np.ndarray, sr: int, sample_format: str) -> None:
-    """Encode mono `audio` into `stream` FEED_SAMPLES at a time, and mux every packet as it comes.
+def write_with_pyav(
+    path: Path,
+    audio: np.ndarray,
+    sr: int,
+    kbps: int,
+    container_format: str,
+    codec: str,
+    sample_format: str,
+    level: int | None = None,
+    muxer: dict | None = None,
+) -> None:
+    """Mono `audio` at its rate and a target bitrate, by `codec` through PyAV's FFmpeg (at
+    compression level `level`, else the codec's default) into `container_format`, bit-exact.
 
-    PyAV cuts each frame it is given into the codec's frames all at once: a whole narration in one
-    took 110 MB more memory for the MP3 of a 4-minute narration and 88 MB for its Opus file; the
-    pieces make the same bytes. Timestamps count samples from 0: without them FFmpeg's Ogg muxer
-    misplaces the granule positions, and a stream under about a second decodes 312 samples long
-    or reads as malformed.
+    The encoder gets FEED_SAMPLES at a time and every packet is muxed as it comes: PyAV cuts each
+    frame it is given into the codec's frames all at once, and a whole narration in one took 110 MB
+    more memory for the MP3 of a 4-minute narration and 88 MB for its Opus file; the pieces make
+    the same bytes. Timestamps count samples from 0: without them FFmpeg's Ogg muxer misplaces the
+    granule positions, and a stream under about a second decodes 312 samples long or reads as
+    malformed.
     """
     import av
 
     audio = np.ascontiguousarray(audio, dtype=np.float32)
-    for start in range(0, len(audio), FEED_SAMPLES):
-        frame = av.AudioFrame.from_ndarray(
-            audio[None, start : start + FEED_SAMPLES], format=sample_format, layout="mono"
-        )
-        frame.sample_rate, frame.pts, frame.time_base = sr, start, Fraction(1, sr)
-        for packet in stream.encode(frame):
+    with av.open(str(path), "w", format=container_format, options=muxer or {}) as container:
+        container.flags |= av.container.Flags.bitexact.value
+        stream = container.add_stream(codec, rate=sr, layout="mono")
+        stream.bit_rate = kbps * 1000
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
+        if level is not None:
+            stream.options = {"compression_level": str(level)}
+        for start in range(0, len(audio), FEED_SAMPLES):
+            frame = av.AudioFrame.from_ndarray(
+                audio[None, start : start + FEED_SAMPLES], format=sample_format, layout="mono"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = sr, start, Fraction(1, sr)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
             container.mux(packet)
-    for packet in stream.encode(None):
-        container.mux(packet)
 
 
 def set_mp3_padding(path: Path, samples: int) -> None:
