@@ -310,6 +310,15 @@ EN = {
         ("www.python.org/downloads", "the Python website"),
         ("Node.js and README.md", "Node JS and README dot MD"),
         ("the os.path module", "the os dot path module"),
+        # a Java class by its package, a .NET namespace: said as code is, with "dot"
+        (
+            "Use java.util.List, org.junit.jupiter.api.Test and System.Collections.Generic.",
+            "Use java dot util dot List, org dot junit dot jupiter dot api dot Test and "
+            "System dot Collections dot Generic.",
+        ),
+        # ...but not a missing space after a full stop, an abbreviation or a version
+        ("It ended.Then we left", "It ended.Then we left"),
+        ("Made in the U.S.A. in v1.2.3", "Made in the U.S.A. in version one point two point three"),
         # a host of the sites table is a site whatever its TLD; a shell script stays a file
         ("Deploy on now.sh, then run setup.sh.", "Deploy on Zeit Now, then run setup dot SH."),
         ("Short links from youtu.be", "Short links from YouTube"),

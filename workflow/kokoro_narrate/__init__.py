@@ -84,7 +84,7 @@ def _own_peak_rss() -> int | None:
 # normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.
 STAGE_VERSIONS = {
-    "script": 35,
+    "script": 36,
     "phonemes": 7,
     "synthesis": 4,
     "narration": 5,

@@ -666,6 +666,10 @@ def _leading_dot(m):
     return "dot " + _EXTENSIONS.get(ext.lower(), ext)
 
 
+def _dotted_english(m):
+    return m.group().replace(".", " dot ")
+
+
 def _dotted_other(m, lang):
     dot = " " + _DOT.get(lang, "dot") + " "
     return m.group().replace(".", dot)
@@ -1257,6 +1261,18 @@ RULES: list[Rule] = [
         _file_name,
         "edit README.md and os.path, not main.py",
         "edit README dot MD and os dot path, not main dot py",
+    ),
+    # a qualified name whose last part is a type (what the file name rule leaves): a Java or
+    # Kotlin package and class, a .NET namespace. Three parts and more, or two whose second is a
+    # compound (Console.WriteLine): "it.Then", a missing space after a full stop, stays prose, as
+    # do abbreviations (U.S.A., e.g.) and versions (v1.2.3)
+    rule(
+        "qualified name",
+        r"(?<![\w.@/-])[A-Za-z_]\w+(?:\.[A-Za-z_]\w+){2,}(?![\w-]|\.\w)"
+        r"|(?<![\w.@/-])[A-Za-z_]\w+\.[A-Z][a-z0-9]+[A-Z]\w*(?![\w-]|\.\w)",
+        _dotted_english,
+        "import java.util.concurrent.ConcurrentHashMap and call Console.WriteLine",
+        "import java dot util dot concurrent dot ConcurrentHashMap and call Console dot WriteLine",
     ),
     rule(
         "leading dot",
