@@ -7,10 +7,12 @@ from functools import partial
 import numpy as np
 import pytest
 
+from kokoro_narrate import engine as enginelib
 from kokoro_narrate import phonemes, synthesis, voices
 from kokoro_narrate import settings as plans
 from kokoro_narrate.cache import ChunkCache
 from kokoro_narrate.engine import (
+    GpuOutOfMemory,
     KokoroEngine,
     ModelMissing,
     ModelSettings,
@@ -437,3 +439,37 @@ def test_a_waiting_job_ends_once_its_chunks_are_made_while_the_lock_is_still_hel
     assert waiter._model is None and holder.waiting() == set()
     assert "made this job's chunks" in caplog.text
     assert [c.key for c in made] == keys and all(c.samples == cache.samples(c.key) for c in made)
+
+
+def test_a_batch_the_gpu_has_no_room_for_says_which_setting_to_lower(
+    tiny_model, tmp_path, voice, monkeypatch
+):
+    """A card too small for synthesis.batch_frames (or shared with other work) ends the job with
+    the setting to lower and a value to try, not torch's allocator message; what was made before
+    the batch that failed is in the cache. The batched forward runs on the CPU here, and runs out
+    of room after its first chunk as a card would."""
+    import torch
+
+    monkeypatch.setattr(enginelib, "device_kind", lambda *a: "cuda:Small GPU")
+    engine = KokoroEngine(settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=8192)
+    engine.device = "cpu"  # load the model where this machine can
+    engine.load()
+    engine.device = "cuda:Small GPU"
+    real = engine._batched.synthesize_each
+
+    def no_room_after_the_first(items):
+        for n, entry in real(items):
+            yield n, entry
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    engine._batched.synthesize_each = no_room_after_the_first
+    build = work(CHUNKS, voice)
+    keys = synthesis.keys_of(build, engine)
+    cache = ChunkCache(tmp_path / "cache")
+    with pytest.raises(GpuOutOfMemory) as failed:
+        synthesis.fill(dict(zip(keys, ((c, build) for c in CHUNKS), strict=True)), engine, cache)
+    message = str(failed.value)
+    assert "Small GPU" in message and "synthesis.batch_frames: 8192" in message
+    assert "batch_frames: 4096" in message and "config/config.yaml" in message
+    assert isinstance(failed.value.__cause__, torch.cuda.OutOfMemoryError)
+    assert sum(key in cache for key in keys) == 1  # the chunk made before is kept

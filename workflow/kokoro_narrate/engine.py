@@ -50,6 +50,19 @@ class ModelMissing(RuntimeError):
     """The weights, config or a voice are neither local nor downloadable."""
 
 
+class GpuOutOfMemory(RuntimeError):
+    """A GPU batch did not fit in the card's free memory: says which setting to lower."""
+
+
+# the smallest synthesis.batch_frames the config schema takes
+MIN_BATCH_FRAMES = 256
+# what the out-of-memory advice says a budget costs: bench/gpu_model.py's full-size model on an
+# H200 (batched.DEFAULT_MAX_FRAMES says how measured), and a whole build's peak (README)
+BATCH_FRAMES_MEMORY = (
+    "4,096 frames peaked at 2.1 GiB and 8,192 at 3.6 GiB in the model alone, 8,192 at 4.5 GiB "
+    "in a whole build"
+)
+
 # the batched forward's canonical shapes and operations (batched.py); bump with them, so the key
 # changes (3: the elementwise passes as Pointwise functions, whose tensors' layouts round the
 # norms' sums otherwise)
@@ -557,10 +570,34 @@ class KokoroEngine:
                 yield n, self._synthesize_one(request)
             return
         items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
-        yield from self._batched.synthesize_each(items)
         import torch
 
+        try:
+            yield from self._batched.synthesize_each(items)
+        except torch.cuda.OutOfMemoryError as err:
+            raise GpuOutOfMemory(self._out_of_memory_advice()) from err
         log.info("GPU memory: %.2f GiB at most", torch.cuda.max_memory_allocated() / 2**30)
+
+    def _out_of_memory_advice(self) -> str:
+        """What to do when a batch did not fit: a smaller synthesis.batch_frames, or a GPU of its
+        own. The chunks made before it are in the cache (synthesis.fill stores each one as it
+        comes), but under this budget's keys."""
+        import torch
+
+        card = self.device.split(":", 1)[-1]
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # what torch holds for itself is not what others hold
+            free, total = torch.cuda.mem_get_info()
+            card += f", {free / 2**30:.1f} of {total / 2**30:.1f} GiB free"
+        smaller = max(MIN_BATCH_FRAMES, self.batch_frames // 2)
+        return (
+            f"the GPU ({card}) ran out of memory for a batch of synthesis.batch_frames: "
+            f"{self.batch_frames} frames. Lower it in config/config.yaml, e.g.\n"
+            f"  synthesis:\n    batch_frames: {smaller}\n"
+            f"(a batch's memory grows with it: {BATCH_FRAMES_MEMORY}), or leave the GPU to this "
+            "build, and run again. The chunks made so far stay in the cache, under this budget's "
+            "keys: with another budget they are made again."
+        )
 
     def _synthesize_one(self, request: Request) -> Entry:
         import torch
