@@ -10,11 +10,12 @@
     python bench/batched.py profile MODEL_DIR bench/data/corpus-chunks.json --device cuda \
         --other-frames 16384 --profile-chunks 80 --rows 40
     # whether a chunk's samples depend on anything but the chunk: runs, orders, batch-mates,
-    # compiled or not, and (--save, then --against in a second process) kernels from the cache
+    # compiled or not, and (--save, then --against in a second process) kernels from the cache,
+    # first called on other shapes (--first longest), and the same eager
     python bench/batched.py same MODEL_DIR bench/data/corpus-chunks.json --device cuda --fused \
         --save /tmp/first.json
     python bench/batched.py same MODEL_DIR bench/data/corpus-chunks.json --device cuda --fused \
-        --reference-only --against /tmp/first.json
+        --reference-only --against /tmp/first.json --first longest
     # no model: the decoder's padded frames if the prefill went through the posts in waves, and
     # the audio and encodings the prefill holds at once
     python bench/batched.py waves BUILD/results/phonemes --wave-chunks 0,1024,512,256
@@ -483,8 +484,9 @@ def same(args) -> None:
     stage-1 encodings and samples after the same run again, the chunks in another order (other
     batch-mates, other rows), in two halves, alone, uncompiled and with torch's deterministic
     algorithms (naming the ops torch calls nondeterministic); with --against, this
-    process's run against another process's (a cold compile against kernels from the cache, as
-    two builds meet them)."""
+    process's run against another process's, compiled (a cold compile against kernels from the
+    cache, as two builds meet them; with --first longest, first called on other shapes, as a
+    build's timing may have it) and eager (what differs between processes without a compile)."""
     import hashlib
 
     import torch
@@ -500,9 +502,18 @@ def same(args) -> None:
         ps = chunk["phonemes"]
         items.append(Item(ps, packs[n % len(packs)][len(ps) - 1], 1.0, 1_000_003 * n + 7))
     batched = BatchedKokoro(model, max_frames=budget, fused=args.fused)
+    eager = BatchedKokoro(model, max_frames=budget) if args.fused else batched
+    # the compiler's first call sees the first chunks' shapes, which a build's timing chooses:
+    # another process can start on others (--first longest)
+    first = items[:2]
+    if args.first == "longest":
+        first = sorted(items, key=lambda item: -len(item.phonemes))[:2]
     t = time.monotonic()
-    batched.synthesize(items[:2])
-    print(f"{batched.mode}; {len(items)} chunks; first call {time.monotonic() - t:.1f} s")
+    batched.synthesize(first)
+    print(
+        f"{batched.mode}; {len(items)} chunks; first call ({args.first} chunks) "
+        f"{time.monotonic() - t:.1f} s"
+    )
 
     def made(order, engine=batched):
         """Each chunk's Entry, in the chunks' order, synthesized in `order`."""
@@ -545,18 +556,32 @@ def same(args) -> None:
         alone = [made([n])[0] for n in order[: args.alone]]
         compare("alone", alone, reference)
         if args.fused:
-            eager = BatchedKokoro(model, max_frames=budget)
-            compare("uncompiled", made(order, eager), reference)
+            uncompiled = made(order, eager)
+            compare("uncompiled", uncompiled, reference)
         flagged, strict = nondeterministic_ops(lambda: made(order))
         print(f"ops torch lists as nondeterministic: {', '.join(flagged) or 'none'}", flush=True)
         compare("torch's deterministic algorithms", strict, reference)
-    digests = [hashlib.sha256(e.audio.tobytes()).hexdigest() for e in reference]
+
+    def digests(entries):
+        return [hashlib.sha256(e.audio.tobytes()).hexdigest() for e in entries]
+
+    # by how the chunks were made: compiled or eager, so that another process tells a compile
+    # (cold there, from the cache here) from what differs between processes either way
+    ours = {"compiled" if args.fused else "eager": digests(reference)}
+    if args.fused and (args.against or args.save):
+        if args.reference_only:
+            uncompiled = made(order, eager)
+        ours["eager"] = digests(uncompiled)
     if args.against:
         theirs = json.loads(Path(args.against).read_text(encoding="utf-8"))
-        equal = sum(a == b for a, b in zip(digests, theirs, strict=True))
-        print(f"against {args.against}: samples bitwise equal {equal}/{len(items)}", flush=True)
+        for how in sorted(ours.keys() & theirs.keys()):
+            equal = sum(a == b for a, b in zip(ours[how], theirs[how], strict=True))
+            print(
+                f"{how} against {args.against}'s: samples bitwise equal {equal}/{len(items)}",
+                flush=True,
+            )
     if args.save:
-        Path(args.save).write_text(json.dumps(digests), encoding="utf-8")
+        Path(args.save).write_text(json.dumps(ours), encoding="utf-8")
     print(f"total {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -609,6 +634,12 @@ def main() -> None:
     check.add_argument("--save", help="write this run's per-chunk digests here (JSON)")
     check.add_argument("--reference-only", action="store_true", help="one run, no other checks")
     check.add_argument("--against", help="compare with digests another process saved")
+    check.add_argument(
+        "--first",
+        choices=("first", "longest"),
+        default="first",
+        help="the chunks of the first call, which the compiler first sees",
+    )
     wave = sub.add_parser("waves", help="the decoder's padding with the prefill's waves")
     wave.add_argument("phonemes", help="a build's results/phonemes folder")
     wave.add_argument(

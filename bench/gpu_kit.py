@@ -172,7 +172,7 @@ same() {{  # a chunk's samples in other runs, orders, batches, and on another pr
   python3 bench/gpu_model.py $at/model > /dev/null 2>&1
   python3 bench/batched.py same $at/model $chunks --device cuda --fused --save $at/first.json
   python3 bench/batched.py same $at/model $chunks --device cuda --fused --reference-only \\
-    --against $at/first.json
+    --against $at/first.json --first longest
 }}
 rm -f $chunk_list.last
 {{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc
