@@ -25,8 +25,9 @@ For each narration WAV (a master the narration stage wrote), it prints:
 - with --gapless N, for each MP3 writer, how many of N lengths of the master (cut 7 samples
   apart) decode to more or fewer samples than were written.
 
-Every figure is the best of --repeat runs, one process, one encode at a time: on a build's
-machine the encodes run side by side, one per core.
+--stages-only prints the first item alone (what a machine's cores make of the stage, e.g. on a GPU
+machine, bench/gpu_kit.py's session). Every figure is the best of --repeat runs, one process, one
+encode at a time: on a build's machine the encodes run side by side, one per core.
 """
 
 from __future__ import annotations
@@ -215,6 +216,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--pesq", action="store_true", help="wide-band PESQ (pip install pesq)")
     parser.add_argument("--gapless", type=int, default=0, metavar="N", help="lengths to try")
+    parser.add_argument(
+        "--stages-only", action="store_true", help="the encode stage per codec, no writers alone"
+    )
     args = parser.parse_args()
     if args.pesq:
         try:
@@ -247,6 +251,8 @@ def main() -> None:
                 f"{measured['tries']}  headroom {measured['headroom_db']:.2f} dB  true peak "
                 f"{measured['true_peak_dbtp']:+.2f} dBTP"
             )
+        if args.stages_only:
+            continue
         copy = resample_poly(master, 2, 1)  # what the stage encoded before version 6
         for name, writer, audio_in, rate in (
             ("Opus, PyAV, 24 kHz", encode.write_opus, master, sr),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What bench/throughput.py needs on a bare GPU machine, in one folder under 64 MiB.
 
-    python bench/gpu_kit.py .gpurun --hours 10 [--baseline REV]
+    python bench/gpu_kit.py .gpurun --hours 10 [--baseline REV] [--speech NARRATION.wav]
     # there, from the repository's root, with the folder beside it (once per build):
     bash .gpurun/run.sh --wave-chunks 0 --loop --loop-seconds 30
     WARM=1 bash .gpurun/run.sh        # again, with the kernels the last build compiled
@@ -28,7 +28,11 @@ room for the real weights. The folder holds:
   warm build, and with --baseline a warm build with that revision's batched.py, each build's
   table in $OUT with the digests of its narrations, chunks and weights (equal digests: the same
   bytes) and how many chunks kept their bytes from the build before; then where kokoro's
-  import spends its time there. A cold build that fails is run again with the baseline.
+  import spends its time there, and with --speech the encode stage's speed there on that
+  narration of real speech and on one of the build's (the random model's noise-like audio
+  encodes faster). A cold build that fails is run again with the baseline;
+- speech.flac, with --speech WAV: a narration the real weights made here, losslessly (a 4-minute
+  one is about 5 MB), since the weights cannot travel.
 """
 
 from __future__ import annotations
@@ -189,6 +193,11 @@ if [ -f "$kit/batched_baseline.py" ]; then baseline; WARM=1 build warm_baseline;
 PYTHONPATH={SITE}:$kit/stub timeout 60 python3 -X importtime -c "from kokoro import KModel" \\
   2> "$out/importtime.txt"
 sort -t'|' -k2 -n "$out/importtime.txt" | tail -12
+if [ -f "$kit/speech.flac" ]; then  # the encode stage on real speech and on the build's audio
+  PYTHONPATH={SITE}:$kit/stub python3 bench/encode_speed.py "$kit/speech.flac" \\
+    "$(ls {BUILD}/results/narrations/*/*.wav | head -1)" --stages-only --repeat 1 \\
+    2>&1 | tee "$out/encode_speed.txt"; mark "encode_speed ended"
+fi
 """
 
 
@@ -248,6 +257,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=10.0, help="the generated blog's audio")
     parser.add_argument("--python", default="3.12", help="that machine's Python")
     parser.add_argument("--baseline", help="a revision whose batched.py session.sh also times")
+    parser.add_argument("--speech", type=Path, help="a narration WAV of real speech (encodes)")
     args = parser.parse_args()
     args.kit.mkdir(parents=True, exist_ok=True)
     stub = args.kit / "stub" / "misaki"
@@ -263,6 +273,13 @@ def main() -> None:
         command = ["git", "show", f"{args.baseline}:workflow/kokoro_narrate/batched.py"]
         shown = subprocess.run(command, cwd=REPO, check=True, capture_output=True)
         baseline.write_bytes(shown.stdout)
+    speech = args.kit / "speech.flac"
+    speech.unlink(missing_ok=True)
+    if args.speech:
+        import soundfile
+
+        audio, rate = soundfile.read(str(args.speech), dtype="int16")  # a master's own samples
+        soundfile.write(str(speech), audio, rate, format="FLAC", subtype="PCM_16")
     site_packages(args.kit, args.python)
     prepared_build(args.kit, args.hours)
     size = sum(f.stat().st_size for f in args.kit.rglob("*") if f.is_file())
