@@ -7,11 +7,12 @@ from functools import partial
 import numpy as np
 import pytest
 
+from kokoro_narrate import RUN_VARIABLE, phonemes, synthesis, voices
 from kokoro_narrate import engine as enginelib
-from kokoro_narrate import phonemes, synthesis, voices
 from kokoro_narrate import settings as plans
 from kokoro_narrate.cache import ChunkCache
 from kokoro_narrate.engine import (
+    EngineFailed,
     GpuOutOfMemory,
     KokoroEngine,
     ModelMissing,
@@ -451,6 +452,7 @@ def test_a_batch_the_gpu_has_no_room_for_says_which_setting_to_lower(
     import torch
 
     monkeypatch.setattr(enginelib, "device_kind", lambda *a: "cuda:Small GPU")
+    monkeypatch.setenv(RUN_VARIABLE, "run-1")
     engine = KokoroEngine(settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=8192)
     engine.device = "cpu"  # load the model where this machine can
     engine.load()
@@ -473,3 +475,43 @@ def test_a_batch_the_gpu_has_no_room_for_says_which_setting_to_lower(
     assert "batch_frames: 4096" in message and "config/config.yaml" in message
     assert isinstance(failed.value.__cause__, torch.cuda.OutOfMemoryError)
     assert sum(key in cache for key in keys) == 1  # the chunk made before is kept
+    # the next synthesis job of the run stops before loading the model for the same failure
+    next_job = KokoroEngine(
+        settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=8192
+    )
+    with pytest.raises(EngineFailed, match="GpuOutOfMemory: the GPU \\(Small GPU"):
+        next_job.load()
+
+
+def test_a_model_that_failed_to_load_is_not_loaded_again_in_the_same_run(
+    tiny_model, tmp_path, monkeypatch
+):
+    """A damaged weights file fails every job that loads it, and a run that keeps going past
+    failed jobs would load it in each, one at a time under the engine lock: after the first,
+    the jobs of the same run stop at once with its message. The next run tries again, and so
+    does an engine with other weights."""
+    damaged = tmp_path / "damaged.pth"
+    damaged.write_bytes((tiny_model / "tiny-kokoro.pth").read_bytes()[:4096])
+    broken = ModelSettings(
+        weights=str(damaged),
+        config=str(tiny_model / "config.json"),
+        voices_dir=str(tiny_model / "voices"),
+    )
+    memo = tmp_path / "memo"
+    monkeypatch.setenv(RUN_VARIABLE, "run-1")
+    first = KokoroEngine(broken, device="cpu", memo_dir=memo)
+    with pytest.raises(Exception) as failed:
+        first.load()
+    assert not isinstance(failed.value, EngineFailed)
+
+    loads = []
+    real_load = KokoroEngine._load
+    monkeypatch.setattr(KokoroEngine, "_load", lambda self: loads.append(self) or real_load(self))
+    with pytest.raises(EngineFailed, match=type(failed.value).__name__):
+        KokoroEngine(broken, device="cpu", memo_dir=memo).load()
+    assert loads == []  # stopped before loading anything
+    KokoroEngine(settings(tiny_model), device="cpu", memo_dir=memo).load()  # other weights
+    monkeypatch.setenv(RUN_VARIABLE, "run-2")
+    with pytest.raises(type(failed.value)):
+        KokoroEngine(broken, device="cpu", memo_dir=memo).load()
+    assert len(loads) == 2

@@ -80,6 +80,10 @@ def _own_peak_rss() -> int | None:
     return None
 
 
+# Set by the workflow once per run of snakemake (rules/common.smk) and inherited by its jobs:
+# which jobs belong to one run (engine.earlier_failure)
+RUN_VARIABLE = "KOKORO_NARRATE_RUN"
+
 # Bump a stage's number when the same inputs make it write different output (a fix to the
 # normalizer, the chunker, the loudness pass, ...). Each rule carries its stage's number in its
 # params, so an upgrade reruns the stages whose code changed what they make, and no other.

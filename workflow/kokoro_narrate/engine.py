@@ -36,7 +36,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import files
+from . import RUN_VARIABLE, files
 from .cache import Entry
 from .digests import file_digest
 
@@ -52,6 +52,10 @@ class ModelMissing(RuntimeError):
 
 class GpuOutOfMemory(RuntimeError):
     """A GPU batch did not fit in the card's free memory: says which setting to lower."""
+
+
+class EngineFailed(RuntimeError):
+    """The model failed to load or to fit earlier in this run, on this machine."""
 
 
 # the smallest synthesis.batch_frames the config schema takes
@@ -406,6 +410,39 @@ def _wait(handle, memo_dir: Path, wanted: Iterable[str], made: Callable[[], bool
             note.unlink()
 
 
+def _failure_path(memo_dir) -> Path:
+    return Path(memo_dir) / f"engine-failed-{socket.gethostname()}.json"
+
+
+def record_failure(memo_dir, identity: str, err: BaseException) -> None:
+    """Remember for the rest of this run that the engine `identity` failed on this machine with
+    `err` (its model did not load, a batch did not fit the GPU): every synthesis job would meet
+    the same, each after loading the model, one at a time under the engine lock. Outside a run
+    (no RUN_VARIABLE) or without a memo folder nothing is kept."""
+    run = os.environ.get(RUN_VARIABLE)
+    if memo_dir is None or not run:
+        return
+    record = {"run": run, "identity": identity, "process": os.getpid()}
+    record["error"] = f"{type(err).__name__}: {err}"
+    with contextlib.suppress(OSError):  # the job fails with its own message anyway
+        files.write_text(_failure_path(memo_dir), json.dumps(record))
+
+
+def earlier_failure(memo_dir, identity: str) -> str | None:
+    """What record_failure kept in this run for the engine `identity` on this machine, if
+    anything: a later run, or another model or set-up, tries again."""
+    run = os.environ.get(RUN_VARIABLE)
+    if memo_dir is None or not run:
+        return None
+    try:
+        record = json.loads(_failure_path(memo_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("run") != run or record.get("identity") != identity:
+        return None
+    return f"process {record.get('process')}: {record.get('error')}"
+
+
 def _unlocked(path: Path, err: Exception) -> None:
     log.warning(
         "no engine lock at %s (%s): synthesis jobs started together may each load the model; "
@@ -550,8 +587,21 @@ class KokoroEngine:
         return folder / "onnx" / f"kokoro-decoder-{key[:16]}.onnx"
 
     def load(self) -> None:
-        if self._model is None:
+        """Load the model once. A model that failed to load or to fit earlier in this run, on
+        this machine, is not tried again: the job stops at once with that failure (a run that
+        keeps going past failed jobs would otherwise load it in each, one after the other)."""
+        if self._model is not None:
+            return
+        if failed := earlier_failure(self.memo_dir, self.identity):
+            raise EngineFailed(
+                f"the model failed earlier in this run ({failed}); this job stops instead of "
+                "loading it again. Set right what that says, and run again"
+            )
+        try:
             self._load()
+        except Exception as err:
+            record_failure(self.memo_dir, self.identity, err)
+            raise
 
     def synthesize_many(self, requests: list[Request]) -> list[Entry]:
         """Audio and per-token frames of every request, in their order."""
@@ -575,7 +625,9 @@ class KokoroEngine:
         try:
             yield from self._batched.synthesize_each(items)
         except torch.cuda.OutOfMemoryError as err:
-            raise GpuOutOfMemory(self._out_of_memory_advice()) from err
+            failure = GpuOutOfMemory(self._out_of_memory_advice())
+            record_failure(self.memo_dir, self.identity, failure)
+            raise failure from err
         log.info("GPU memory: %.2f GiB at most", torch.cuda.max_memory_allocated() / 2**30)
 
     def _out_of_memory_advice(self) -> str:

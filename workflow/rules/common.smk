@@ -4,6 +4,7 @@
 import os
 import re
 import sys
+import uuid
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -11,8 +12,13 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 
-from kokoro_narrate import STAGE_VERSIONS
+from kokoro_narrate import RUN_VARIABLE, STAGE_VERSIONS
 from kokoro_narrate import settings as narrate_settings
+
+# one id per run of snakemake, inherited by its jobs: a model that failed to load or to fit the
+# GPU in one job is not loaded again by the next ones of the same run (engine.earlier_failure).
+# setdefault: a cluster job's snakemake, started with the run's environment, keeps the run's id
+os.environ.setdefault(RUN_VARIABLE, uuid.uuid4().hex)
 
 validate(config, "../schemas/config.schema.yaml")
 
