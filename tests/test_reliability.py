@@ -194,6 +194,29 @@ def test_posts_as_found_in_the_wild_fail_alone(tmp_path, tiny_model):
     assert "2014-02-29" in result.stderr and "Café crème.markdown:2" in result.stderr
 
 
+def test_a_model_that_fails_to_load_is_loaded_once_in_a_run_that_keeps_going(tmp_path, tiny_model):
+    """The workflow profile keeps going past failed jobs: with a damaged weights file the first
+    synthesis job that loads the model fails with torch's message, and every other synthesis job
+    of that run stops with EngineFailed naming it, without a load of its own. The next run tries
+    again."""
+    root = project(tmp_path / "p", tiny_model)
+    weights = root / "model" / "tiny-kokoro.pth"
+    weights.write_bytes(weights.read_bytes()[:4096])
+
+    def failures():
+        logs = sorted((root / "logs" / "synthesis").rglob("*.log"))
+        texts = [log.read_text(encoding="utf-8") for log in logs]
+        assert texts and all("job failed" in text for text in texts), texts
+        return sum("EngineFailed" in text for text in texts), len(texts)
+
+    assert snakemake(root, check=False).returncode != 0
+    stopped, jobs = failures()
+    assert jobs > 2 and stopped == jobs - 1  # one load, and it failed
+    assert not (root / "results" / "narrations").exists()
+    assert snakemake(root, check=False).returncode != 0  # a new run loads it again, once
+    assert failures() == (jobs - 1, jobs)
+
+
 def test_a_killed_run_resumes_with_the_documented_commands(tmp_path, tiny_model, reference):
     root = project(tmp_path / "killed", tiny_model)
     command = [
