@@ -666,11 +666,7 @@ def _leading_dot(m):
     return "dot " + _EXTENSIONS.get(ext.lower(), ext)
 
 
-def _dotted_english(m):
-    return m.group().replace(".", " dot ")
-
-
-def _dotted_other(m, lang):
+def _dotted_name(m, lang):
     dot = " " + _DOT.get(lang, "dot") + " "
     return m.group().replace(".", dot)
 
@@ -1270,7 +1266,7 @@ RULES: list[Rule] = [
         "qualified name",
         r"(?<![\w.@/-])[A-Za-z_]\w+(?:\.[A-Za-z_]\w+){2,}(?![\w-]|\.\w)"
         r"|(?<![\w.@/-])[A-Za-z_]\w+\.[A-Z][a-z0-9]+[A-Z]\w*(?![\w-]|\.\w)",
-        _dotted_english,
+        _dotted_name,
         "import java.util.concurrent.ConcurrentHashMap and call Console.WriteLine",
         "import java dot util dot concurrent dot ConcurrentHashMap and call Console dot WriteLine",
     ),
@@ -1284,7 +1280,7 @@ RULES: list[Rule] = [
     rule(
         "dotted name",
         r"(?<![\w.])[A-Za-z0-9][\w-]*(?:\.[A-Za-z0-9][\w-]*)*\.[a-z][a-z0-9]+\b",
-        _dotted_other,
+        _dotted_name,
         "Lee README.md",
         "Lee README punto md",
         scope="other",
