@@ -515,3 +515,31 @@ def test_a_model_that_failed_to_load_is_not_loaded_again_in_the_same_run(
     with pytest.raises(type(failed.value)):
         KokoroEngine(broken, device="cpu", memo_dir=memo).load()
     assert len(loads) == 2
+
+
+def test_passes_that_do_not_compile_stop_the_other_jobs_of_the_run(
+    tiny_model, tmp_path, monkeypatch
+):
+    """Without a C compiler torch.compile fails in every job that synthesizes on a GPU: the first
+    says what to do (CompileFailed), the next ones of the run stop before loading the model."""
+    import torch
+
+    from kokoro_narrate.batched import CompileFailed
+
+    monkeypatch.setattr(enginelib, "device_kind", lambda *a: "cuda:Some GPU")
+    monkeypatch.setenv(RUN_VARIABLE, "run-1")
+    engine = KokoroEngine(settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=64)
+    engine.device = "cpu"  # load the model where this machine can
+    engine.load()
+
+    def no_compiler(items):
+        raise CompileFailed("torch.compile failed: no C compiler found")
+        yield
+
+    engine._batched.synthesize_each = no_compiler
+    pack = torch.load(tiny_model / "voices" / "af_heart.pt", weights_only=True)
+    with pytest.raises(CompileFailed):
+        engine.synthesize_many([Request(CHUNKS[0].phonemes, pack, 1.0, 1)])
+    next_job = KokoroEngine(settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=64)
+    with pytest.raises(EngineFailed, match="CompileFailed: torch.compile failed"):
+        next_job.load()

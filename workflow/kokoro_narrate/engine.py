@@ -55,7 +55,7 @@ class GpuOutOfMemory(RuntimeError):
 
 
 class EngineFailed(RuntimeError):
-    """The model failed to load or to fit earlier in this run, on this machine."""
+    """The model failed to load, fit or compile earlier in this run, on this machine."""
 
 
 # the smallest synthesis.batch_frames the config schema takes
@@ -416,9 +416,9 @@ def _failure_path(memo_dir) -> Path:
 
 def record_failure(memo_dir, identity: str, err: BaseException) -> None:
     """Remember for the rest of this run that the engine `identity` failed on this machine with
-    `err` (its model did not load, a batch did not fit the GPU): every synthesis job would meet
-    the same, each after loading the model, one at a time under the engine lock. Outside a run
-    (no RUN_VARIABLE) or without a memo folder nothing is kept."""
+    `err` (its model did not load, a batch did not fit the GPU, its passes did not compile): every
+    synthesis job would meet the same, each after loading the model, one at a time under the
+    engine lock. Outside a run (no RUN_VARIABLE) or without a memo folder nothing is kept."""
     run = os.environ.get(RUN_VARIABLE)
     if memo_dir is None or not run:
         return
@@ -587,9 +587,10 @@ class KokoroEngine:
         return folder / "onnx" / f"kokoro-decoder-{key[:16]}.onnx"
 
     def load(self) -> None:
-        """Load the model once. A model that failed to load or to fit earlier in this run, on
-        this machine, is not tried again: the job stops at once with that failure (a run that
-        keeps going past failed jobs would otherwise load it in each, one after the other)."""
+        """Load the model once. A model that failed to load, to fit or to compile earlier in
+        this run, on this machine, is not tried again: the job stops at once with that failure (a
+        run that keeps going past failed jobs would otherwise load it in each, one after the
+        other)."""
         if self._model is not None:
             return
         if failed := earlier_failure(self.memo_dir, self.identity):
@@ -622,12 +623,17 @@ class KokoroEngine:
         items = [(r.phonemes, r.pack[len(r.phonemes) - 1], r.speed, r.seed) for r in requests]
         import torch
 
+        from .batched import CompileFailed
+
         try:
             yield from self._batched.synthesize_each(items)
         except torch.cuda.OutOfMemoryError as err:
             failure = GpuOutOfMemory(self._out_of_memory_advice())
             record_failure(self.memo_dir, self.identity, failure)
             raise failure from err
+        except CompileFailed as err:  # no C compiler: every job of the run would meet it
+            record_failure(self.memo_dir, self.identity, err)
+            raise
         log.info("GPU memory: %.2f GiB at most", torch.cuda.max_memory_allocated() / 2**30)
 
     def _out_of_memory_advice(self) -> str:
