@@ -442,6 +442,20 @@ def test_a_waiting_job_ends_once_its_chunks_are_made_while_the_lock_is_still_hel
     assert [c.key for c in made] == keys and all(c.samples == cache.samples(c.key) for c in made)
 
 
+def gpu_engine_on_the_cpu(tiny_model, memo_dir, monkeypatch, card: str, batch_frames: int):
+    """A KokoroEngine set up for the GPU `card` (its mode, key and batched forward), its model
+    loaded on this machine's CPU, in run "run-1" of RUN_VARIABLE."""
+    monkeypatch.setattr(enginelib, "device_kind", lambda *a: f"cuda:{card}")
+    monkeypatch.setenv(RUN_VARIABLE, "run-1")
+    engine = KokoroEngine(
+        settings(tiny_model), device="cuda", memo_dir=memo_dir, batch_frames=batch_frames
+    )
+    engine.device = "cpu"  # load the model where this machine can
+    engine.load()
+    engine.device = f"cuda:{card}"
+    return engine
+
+
 def test_a_batch_the_gpu_has_no_room_for_says_which_setting_to_lower(
     tiny_model, tmp_path, voice, monkeypatch
 ):
@@ -451,12 +465,7 @@ def test_a_batch_the_gpu_has_no_room_for_says_which_setting_to_lower(
     of room after its first chunk as a card would."""
     import torch
 
-    monkeypatch.setattr(enginelib, "device_kind", lambda *a: "cuda:Small GPU")
-    monkeypatch.setenv(RUN_VARIABLE, "run-1")
-    engine = KokoroEngine(settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=8192)
-    engine.device = "cpu"  # load the model where this machine can
-    engine.load()
-    engine.device = "cuda:Small GPU"
+    engine = gpu_engine_on_the_cpu(tiny_model, tmp_path, monkeypatch, "Small GPU", 8192)
     real = engine._batched.synthesize_each
 
     def no_room_after_the_first(items):
@@ -526,11 +535,7 @@ def test_passes_that_do_not_compile_stop_the_other_jobs_of_the_run(
 
     from kokoro_narrate.batched import CompileFailed
 
-    monkeypatch.setattr(enginelib, "device_kind", lambda *a: "cuda:Some GPU")
-    monkeypatch.setenv(RUN_VARIABLE, "run-1")
-    engine = KokoroEngine(settings(tiny_model), device="cuda", memo_dir=tmp_path, batch_frames=64)
-    engine.device = "cpu"  # load the model where this machine can
-    engine.load()
+    engine = gpu_engine_on_the_cpu(tiny_model, tmp_path, monkeypatch, "Some GPU", 64)
 
     def no_compiler(items):
         raise CompileFailed("torch.compile failed: no C compiler found")
